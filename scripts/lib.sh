@@ -1,0 +1,66 @@
+# Shared by scripts/start and scripts/test: install what is missing, start a private PostgreSQL.
+# Sourced, not run. Honours DATABASE_URL: when it is set, no local server is started.
+
+PG_VERSION=15
+PG_BIN=/usr/lib/postgresql/$PG_VERSION/bin
+DEB_PACKAGES=(
+  "postgresql-$PG_VERSION" "postgresql-$PG_VERSION-postgis-3" postgresql-client
+  libgdal-dev gdal-bin libproj-dev proj-bin pkg-config build-essential
+)
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# ensure_packages [EXTRA_PACKAGE...]: apt-get installs whatever is not installed yet.
+ensure_packages() {
+  local missing=() p
+  for p in "${DEB_PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing ${missing[*]}"
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+  fi
+}
+
+# start_postgres: a private cluster on 127.0.0.1:${DIACHINH_PGPORT:-55432}, apart from any
+# PostgreSQL that already listens. initdb refuses root, so as root the cluster belongs to `postgres`.
+# Sets PG_SERVER_URL (no database name). Trust authentication on loopback: a development server.
+start_postgres() {
+  if [ -n "${DATABASE_URL:-}" ]; then
+    PG_SERVER_URL=${DATABASE_URL%/*}
+    echo "== using the PostgreSQL server of DATABASE_URL"
+    return
+  fi
+  local port=${DIACHINH_PGPORT:-55432} run=()
+  if [ "$(id -u)" = 0 ]; then
+    PGDATA=${DIACHINH_PGDATA:-/var/lib/postgresql/diachinh-$PG_VERSION}
+    run=(runuser -u postgres --)
+    mkdir -p "$PGDATA" && chown postgres:postgres "$PGDATA" && chmod 700 "$PGDATA"
+  else
+    PGDATA=${DIACHINH_PGDATA:-${XDG_STATE_HOME:-$HOME/.local/state}/diachinh/pg$PG_VERSION}
+    mkdir -p "$PGDATA" && chmod 700 "$PGDATA"
+  fi
+  if [ ! -s "$PGDATA/PG_VERSION" ]; then
+    echo "== creating a PostgreSQL $PG_VERSION cluster in $PGDATA"
+    "${run[@]}" "$PG_BIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  if ! "${run[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+    echo "== starting PostgreSQL on 127.0.0.1:$port"
+    "${run[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 60 \
+      -o "-p $port -k $PGDATA -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null
+  fi
+  PG_SERVER_URL="postgres://postgres@127.0.0.1:$port"
+}
+
+# ensure_database NAME: creates it if missing and exports DATABASE_URL for it.
+ensure_database() {
+  if [ -z "${DATABASE_URL:-}" ]; then
+    if ! psql -X "$PG_SERVER_URL/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1; then
+      psql -X -q "$PG_SERVER_URL/postgres" -c "CREATE DATABASE \"$1\""
+    fi
+    export DATABASE_URL="$PG_SERVER_URL/$1"
+  fi
+}

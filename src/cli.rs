@@ -1,0 +1,230 @@
+//! The `diachinh` command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::crs::Crs;
+use crate::import::source::{Assignment, FieldMapping};
+use crate::import::{self, Action, OnDuplicate, OnInvalid, ParcelImportOptions};
+use crate::{parcel_id, samples, startup, storage};
+
+#[derive(Parser)]
+#[command(name = "diachinh", version, about = "Land parcels, planning and real-estate data for Vietnam: import, store, serve.")]
+pub struct Cli {
+    /// PostgreSQL/PostGIS connection, e.g. postgres://user@127.0.0.1:5432/diachinh
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create or update the database tables (applies migrations/).
+    Migrate,
+    /// Load data from files into the database. Every import is all-or-nothing.
+    #[command(subcommand)]
+    Import(ImportKind),
+    /// Serve the map, tiles and APIs over HTTP.
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Regenerate the synthetic sample data in data-samples/ (deterministic), or load it.
+    Samples {
+        /// Folder to write to or load from.
+        #[arg(long, default_value = "data-samples")]
+        dir: PathBuf,
+        /// Load every sample into the database instead of regenerating them (skips samples
+        /// already loaded).
+        #[arg(long)]
+        load: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportKind {
+    /// Cadastral parcels (thửa đất) from any file GDAL reads: GeoPackage, Shapefile, GeoJSON,
+    /// DGN v7, GML, CSV with a WKT column.
+    ///
+    /// Field names exported by ViLIS/VBDLIS/ELIS are recognised in any case: MaXa (commune code),
+    /// SoHieuToBanDo (map sheet), SoThuTuThua (parcel number), DienTich (legal area, m²),
+    /// KyHieuMucDichSuDung (land-use code, e.g. ODT or ODT+CLN), DiaChi (address), MaDiaChiSo
+    /// (digital address), TenChu (holder name, stored apart as personal data). In a DGN sheet the
+    /// labels inside each parcel give its number, land use and area.
+    ///
+    /// Example: diachinh import parcels to-12.gpkg --on-invalid repair --on-duplicate merge
+    #[command(verbatim_doc_comment)]
+    Parcels(ParcelArgs),
+}
+
+#[derive(Args)]
+struct ParcelArgs {
+    /// Files to import, all in one transaction.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// CRS of the files when their metadata has none or is wrong, e.g. EPSG:9210.
+    /// VN-2000 TM-3 zones are EPSG:9205-9218 and 5896-5899.
+    #[arg(long, conflicts_with = "meridian")]
+    crs: Option<String>,
+    /// The files are in VN-2000 TM-3 with this central meridian, e.g. 105.75 or 105°45'.
+    #[arg(long)]
+    meridian: Option<String>,
+    /// TM-3 zone for parcel IDs when the files are not in VN-2000 TM-3 (e.g. WGS84).
+    /// By default the zone of each parcel's province.
+    #[arg(long)]
+    zone: Option<String>,
+    /// Read only this layer of a multi-layer file.
+    #[arg(long)]
+    layer: Option<String>,
+    /// Take an attribute from a differently named field: TARGET=SOURCE, e.g. SoThuTuThua=SHTHUA.
+    #[arg(long = "field", value_name = "TARGET=SOURCE")]
+    fields: Vec<Assignment>,
+    /// Give every feature lacking an attribute this value: TARGET=VALUE, e.g. MaXa=05443
+    /// (needed for DGN sheets, which carry no commune code or sheet number).
+    #[arg(long = "set", value_name = "TARGET=VALUE")]
+    defaults: Vec<Assignment>,
+    /// Features with missing, invalid or non-polygon geometry, or missing/bad keys or codes:
+    /// reject the import, repair invalid polygons (skipping what cannot be repaired), or skip.
+    #[arg(long, value_enum, default_value = "reject")]
+    on_invalid: OnInvalid,
+    /// Features sharing a legacy key (commune-sheet-parcel): reject the import, merge them into
+    /// one parcel, or keep the first and skip the others (and keys already in the database).
+    #[arg(long, value_enum, default_value = "reject")]
+    on_duplicate: OnDuplicate,
+    /// Tolerance in metres of the pole-of-inaccessibility search for parcel IDs.
+    #[arg(long, default_value_t = parcel_id::DEFAULT_TOLERANCE_M)]
+    polylabel_tolerance: f64,
+    /// Check and report everything, then roll back instead of committing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // GDAL and GEOS print to stderr on their own; what matters reaches the user through errors
+    // and the import report, the rest goes to the log.
+    gdal::config::set_error_handler(|class, code, msg| tracing::debug!(target: "gdal", "{class:?} {code}: {msg}"));
+    let url = || cli.database_url.clone().context("no database: set DATABASE_URL or pass --database-url");
+    match cli.command {
+        Command::Migrate => {
+            let pool = storage::connect(&url()?).await?;
+            storage::migrate(&pool).await.context("migration failed")?;
+            println!("database is up to date ({} migrations)", storage::MIGRATOR.migrations.len());
+        }
+        Command::Import(ImportKind::Parcels(args)) => {
+            let pool = storage::connect(&url()?).await?;
+            import_parcels(&pool, args).await?;
+        }
+        Command::Serve { listen } => {
+            let app = startup::Application::build(&url()?, listen).await?;
+            println!("diachinh serving on http://{}", app.local_addr());
+            app.run_until_stopped().await?;
+        }
+        Command::Samples { dir, load: false } => samples::generate(&dir)?,
+        Command::Samples { dir, load: true } => {
+            let pool = storage::connect(&url()?).await?;
+            for sample in samples::SAMPLES {
+                let files = vec![dir.join(sample.file)];
+                let names = vec![sample.file.to_owned()];
+                if storage::parcels::import_exists(&pool, "parcels", &names).await? {
+                    println!("{}: already loaded", sample.file);
+                    continue;
+                }
+                let mut args = ParcelArgs::for_sample(files);
+                args.defaults = sample.defaults.iter().map(|d| d.parse().map_err(anyhow::Error::msg)).collect::<anyhow::Result<_>>()?;
+                args.crs = sample.crs.map(str::to_owned);
+                args.on_invalid = sample.on_invalid;
+                args.on_duplicate = sample.on_duplicate;
+                import_parcels(&pool, args).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl ParcelArgs {
+    fn for_sample(files: Vec<PathBuf>) -> ParcelArgs {
+        ParcelArgs {
+            files,
+            crs: None,
+            meridian: None,
+            zone: None,
+            layer: None,
+            fields: vec![],
+            defaults: vec![],
+            on_invalid: OnInvalid::Reject,
+            on_duplicate: OnDuplicate::Reject,
+            polylabel_tolerance: parcel_id::DEFAULT_TOLERANCE_M,
+            dry_run: false,
+        }
+    }
+}
+
+async fn import_parcels(pool: &sqlx::PgPool, args: ParcelArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let crs = match (&args.crs, &args.meridian) {
+        (Some(c), _) => Some(c.parse::<Crs>()?),
+        (None, Some(m)) => Some(Crs::parse_meridian(m)?),
+        (None, None) => None,
+    };
+    let zone = args.zone.as_deref().map(str::parse::<Crs>).transpose()?;
+    if let Some(z) = zone.as_ref().filter(|z| !z.is_vn2000_tm3()) {
+        anyhow::bail!("--zone {z} is not a VN-2000 TM-3 zone (EPSG:9205-9218, 5896-5899)");
+    }
+    anyhow::ensure!(args.polylabel_tolerance > 0.0 && args.polylabel_tolerance.is_finite(), "--polylabel-tolerance must be a positive number of metres");
+    let opts = ParcelImportOptions {
+        crs,
+        zone,
+        layer: args.layer,
+        mapping: FieldMapping { renames: args.fields, defaults: args.defaults },
+        on_invalid: args.on_invalid,
+        on_duplicate: args.on_duplicate,
+        tolerance_m: args.polylabel_tolerance,
+    };
+    let zones = storage::commune_zones(pool).await?;
+    let progress = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} features ({per_sec})").expect("a valid template").progress_chars("=> "),
+    );
+    progress.set_message("reading");
+    progress.enable_steady_tick(Duration::from_millis(120));
+    let files = args.files.clone();
+    let pb = progress.clone();
+    let prepared = tokio::task::spawn_blocking(move || import::prepare(&files, &opts, &zones, &pb)).await?;
+    let prepared = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            progress.finish_and_clear();
+            return Err(e.into());
+        }
+    };
+    progress.set_message("writing");
+    let (crs_label, extent, feature_count) = (prepared.crs_label.clone(), prepared.extent, prepared.feature_count);
+    let stored = storage::parcels::store_import(pool, prepared, args.on_duplicate, args.dry_run).await;
+    progress.finish_and_clear();
+    let stored = stored?;
+    for line in &stored.lines {
+        println!("{line}");
+    }
+    let extent = extent.map_or("none".into(), |e| format!("{:.6},{:.6},{:.6},{:.6}", e.min().x, e.min().y, e.max().x, e.max().y));
+    let count = |a| stored.lines.iter().filter(|l| l.action == a).count();
+    println!(
+        "{} {} parcels from {} features in {:.2} s; CRS {} → EPSG:4326; extent {}; {} repaired, {} merged, {} skipped, {} warnings",
+        if args.dry_run { "dry run, nothing written: would import" } else { "imported" },
+        stored.parcels,
+        feature_count,
+        started.elapsed().as_secs_f64(),
+        crs_label,
+        extent,
+        count(Action::Repaired),
+        count(Action::Merged),
+        count(Action::Skipped),
+        count(Action::Warning),
+    );
+    Ok(())
+}

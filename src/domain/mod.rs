@@ -1,0 +1,7 @@
+//! Domain types of the land database: identifiers and land-use codes.
+
+pub mod ids;
+pub mod land_use;
+
+pub use ids::{CommuneCode, DigitalAddress, IdError, LegacyKey, ParcelCode, ParcelId, ParcelNo, SheetNo};
+pub use land_use::{LandUse, LandUseCode, LandUseGroup};

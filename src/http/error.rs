@@ -1,0 +1,34 @@
+//! One error type for every handler: a status and a message that says what was wrong, as JSON.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self { status: StatusCode::BAD_REQUEST, message: message.into() }
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self { status: StatusCode::NOT_FOUND, message: message.into() }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let code = self.status.canonical_reason().unwrap_or("error").to_ascii_lowercase().replace(' ', "_");
+        (self.status, Json(json!({ "error": code, "message": self.message }))).into_response()
+    }
+}
+
+impl From<crate::domain::IdError> for ApiError {
+    fn from(e: crate::domain::IdError) -> Self {
+        ApiError::bad_request(e.to_string())
+    }
+}

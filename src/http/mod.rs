@@ -1,0 +1,33 @@
+//! HTTP wiring: state, routes and middleware.
+
+pub mod error;
+pub mod identity;
+mod ops;
+mod parcels;
+
+use axum::Router;
+use axum::routing::get;
+use sqlx::PgPool;
+use tower_http::trace::TraceLayer;
+
+use crate::index::SharedIndex;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub index: SharedIndex,
+}
+
+pub fn router(state: AppState) -> Router {
+    ops::prometheus();
+    Router::new()
+        .route("/api/parcels", get(parcels::search))
+        .route("/api/parcels/{code}", get(parcels::get_one))
+        .route("/api/parcels/{code}/neighbours", get(parcels::neighbours))
+        .route("/health", get(ops::health))
+        .route("/metrics", get(ops::metrics))
+        .fallback(|| async { error::ApiError::not_found("no such endpoint; see README.md for the API") })
+        .layer(axum::middleware::from_fn(ops::track))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

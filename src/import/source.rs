@@ -1,0 +1,310 @@
+//! Reading cadastral sources through GDAL: any OGR vector format, its CRS, and the field names
+//! that ViLIS/VBDLIS/ELIS exports carry. DGN sheets carry no attributes: their labels are text
+//! elements placed inside each parcel shape, which are read back into fields here.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use gdal::vector::{FieldValue, Geometry, LayerAccess};
+use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
+use geo::{BoundingRect, Contains};
+use rstar::{RTree, primitives::GeomWithData};
+
+use crate::crs::{Crs, WGS84};
+use crate::domain::{LandUse, ParcelNo};
+
+/// The attributes a parcel import understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Target {
+    Commune,
+    Sheet,
+    Parcel,
+    Area,
+    LandUse,
+    Address,
+    DigitalAddress,
+    Holder,
+}
+
+impl Target {
+    const ALL: [Target; 8] = [
+        Target::Commune,
+        Target::Sheet,
+        Target::Parcel,
+        Target::Area,
+        Target::LandUse,
+        Target::Address,
+        Target::DigitalAddress,
+        Target::Holder,
+    ];
+
+    /// Field names that cadastral software exports for this attribute, first one canonical.
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Target::Commune => &["MaXa", "commune", "MaDVHC", "Ma_Xa", "MaDonViHanhChinh"],
+            Target::Sheet => &["SoHieuToBanDo", "sheet", "SoTo", "SHBanDo", "So_To", "ToBanDo"],
+            Target::Parcel => &["SoThuTuThua", "parcel", "SoThua", "STT_Thua", "So_Thua"],
+            Target::Area => &["DienTich", "area", "Dien_Tich", "DTPhapLy"],
+            Target::LandUse => &["KyHieuMucDichSuDung", "land_use", "MucDichSuDung", "MDSD", "LoaiDat", "KyHieuMDSD"],
+            Target::Address => &["DiaChi", "address", "Dia_Chi"],
+            Target::DigitalAddress => &["MaDiaChiSo", "digital_address", "DiaChiSo"],
+            Target::Holder => &["TenChu", "holder", "ChuSuDung", "Ten_Chu"],
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.aliases()[0]
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Target {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Target::ALL
+            .into_iter()
+            .find(|t| t.aliases().iter().any(|a| a.eq_ignore_ascii_case(s.trim())))
+            .ok_or_else(|| {
+                let names: Vec<_> = Target::ALL.iter().map(|t| t.name()).collect();
+                format!("unknown field `{s}`: expected one of {}", names.join(", "))
+            })
+    }
+}
+
+/// `TARGET=VALUE`, as `--field` and `--set` take it.
+#[derive(Debug, Clone)]
+pub struct Assignment {
+    pub target: Target,
+    pub value: String,
+}
+
+impl FromStr for Assignment {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (t, v) = s
+            .split_once('=')
+            .ok_or_else(|| format!("`{s}` must be TARGET=VALUE, e.g. MaXa=MA_XA"))?;
+        if v.trim().is_empty() {
+            return Err(format!("`{s}` has no value after `=`"));
+        }
+        Ok(Self { target: t.parse()?, value: v.trim().to_owned() })
+    }
+}
+
+/// How source fields become attributes: `--field` renames, `--set` fills in what a file lacks.
+#[derive(Debug, Clone, Default)]
+pub struct FieldMapping {
+    pub renames: Vec<Assignment>,
+    pub defaults: Vec<Assignment>,
+}
+
+impl FieldMapping {
+    fn target_of(&self, source_field: &str) -> Option<Target> {
+        if let Some(a) = self.renames.iter().find(|a| a.value.eq_ignore_ascii_case(source_field)) {
+            return Some(a.target);
+        }
+        Target::ALL.into_iter().find(|t| {
+            // A renamed target no longer listens to its default names.
+            !self.renames.iter().any(|a| a.target == *t)
+                && t.aliases().iter().any(|a| a.eq_ignore_ascii_case(source_field))
+        })
+    }
+
+    fn fill_defaults(&self, fields: &mut HashMap<Target, String>) {
+        for d in &self.defaults {
+            fields.entry(d.target).or_insert_with(|| d.value.clone());
+        }
+    }
+}
+
+/// One feature as read: where it came from, its recognised attributes as text, its geometry.
+pub struct SourceFeature {
+    pub origin: String,
+    pub fields: HashMap<Target, String>,
+    pub geometry: Option<Geometry>,
+    /// The text of a DGN text element, which labels the shape it lies in rather than being a parcel.
+    label: Option<String>,
+}
+
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub crs: Option<Crs>,
+    pub features: Vec<SourceFeature>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{path}: GDAL cannot open it as vector data: {reason}")]
+    Open { path: String, reason: String },
+    #[error("{path}: {reason}")]
+    Read { path: String, reason: String },
+}
+
+pub fn read(path: &Path, layer: Option<&str>, mapping: &FieldMapping) -> Result<SourceFile, SourceError> {
+    let display = path.display().to_string();
+    let read_err = |reason: String| SourceError::Read { path: display.clone(), reason };
+    let open = |open_options| {
+        let flags = GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY;
+        Dataset::open_ex(path, DatasetOptions { open_flags: flags, open_options, ..Default::default() })
+            .map_err(|e| SourceError::Open { path: display.clone(), reason: e.to_string() })
+    };
+    let mut dataset = open(None)?;
+    if dataset.driver().short_name() == "CSV" {
+        // A WKT column under any of these names is the geometry.
+        dataset = open(Some(&["GEOM_POSSIBLE_NAMES=WKT,geom,geometry,the_geom", "KEEP_GEOM_COLUMNS=NO"]))?;
+    }
+    let is_dgn = dataset.driver().short_name() == "DGN";
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+
+    let mut crs = None;
+    let mut features = Vec::new();
+    let mut found_layer = false;
+    for mut lyr in dataset.layers() {
+        if layer.is_some_and(|l| l != lyr.name()) {
+            continue;
+        }
+        found_layer = true;
+        if crs.is_none() {
+            crs = lyr.spatial_ref().and_then(|s| crs_of(&s));
+        }
+        let lname = lyr.name();
+        let multi = dataset.layer_count() > 1;
+        for f in lyr.features() {
+            let fid = f.fid().map(|n| n.to_string()).unwrap_or_else(|| "?".into());
+            let origin = if multi { format!("{file_name}:{lname} feature {fid}") } else { format!("{file_name} feature {fid}") };
+            let mut fields = HashMap::new();
+            let mut text = None;
+            for (name, value) in f.fields() {
+                let Some(value) = value.and_then(field_text) else { continue };
+                if is_dgn && name == "Text" {
+                    text = Some(value);
+                } else if let Some(t) = mapping.target_of(&name) {
+                    fields.entry(t).or_insert(value);
+                }
+            }
+            // GDAL hands out a null geometry handle for features without geometry.
+            let geometry = f.geometry().filter(|g| g.has_gdal_ptr()).cloned();
+            features.push(SourceFeature { origin, fields, geometry, label: text });
+        }
+    }
+    if let Some(l) = layer.filter(|_| !found_layer) {
+        return Err(read_err(format!("has no layer named `{l}`")));
+    }
+    if is_dgn {
+        features = attach_dgn_labels(features);
+    }
+    for f in &mut features {
+        mapping.fill_defaults(&mut f.fields);
+    }
+    Ok(SourceFile { path: path.to_owned(), crs, features })
+}
+
+fn field_text(v: FieldValue) -> Option<String> {
+    let s = match v {
+        FieldValue::StringValue(s) => s.trim().to_owned(),
+        FieldValue::IntegerValue(n) => n.to_string(),
+        FieldValue::Integer64Value(n) => n.to_string(),
+        FieldValue::RealValue(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
+        FieldValue::RealValue(x) => x.to_string(),
+        FieldValue::StringListValue(v) => v.join("+"),
+        _ => return None,
+    };
+    (!s.is_empty()).then_some(s)
+}
+
+/// The CRS a GDAL spatial reference stands for. ESRI `.prj` files from Vietnamese software name
+/// no EPSG code, so a VN-2000 transverse Mercator with TM-3 parameters is recognised by its
+/// parameters.
+fn crs_of(srs: &gdal::spatial_ref::SpatialRef) -> Option<Crs> {
+    if let Ok(auth) = srs.authority() {
+        if auth == "OGC:CRS84" {
+            return Some(WGS84);
+        }
+        if let Some(code) = auth.strip_prefix("EPSG:").and_then(|c| c.parse().ok()) {
+            return Some(Crs::Epsg(code));
+        }
+    }
+    let wkt = srs.to_wkt().ok()?;
+    let proj4 = srs.to_proj4().unwrap_or_default();
+    let is_vn2000 = ["VN-2000", "VN_2000", "Vietnam_2000", "VN2000"].iter().any(|n| wkt.contains(n));
+    if is_vn2000 && proj4.contains("+proj=tmerc") && proj4.contains("+k=0.9999 ") && proj4.contains("+x_0=500000 ") {
+        let lon0 = proj4.split_whitespace().find_map(|p| p.strip_prefix("+lon_0="))?;
+        return Crs::parse_meridian(lon0).ok();
+    }
+    let mut srs = srs.clone();
+    if srs.auto_identify_epsg().is_ok() {
+        if let Ok(code) = srs.auth_code() {
+            return Some(Crs::Epsg(code as u32));
+        }
+    }
+    Some(Crs::Definition(wkt))
+}
+
+/// Turns a DGN sheet's text elements into the attributes of the shapes that contain them:
+/// a whole number is the parcel number, a decimal the legal area, a land-use code the land use.
+fn attach_dgn_labels(features: Vec<SourceFeature>) -> Vec<SourceFeature> {
+    let (texts, shapes): (Vec<_>, Vec<_>) = features.into_iter().partition(|f| f.label.is_some());
+    let points: Vec<GeomWithData<[f64; 2], String>> = texts
+        .into_iter()
+        .filter_map(|t| {
+            let p = t.geometry.as_ref()?.get_point(0);
+            Some(GeomWithData::new([p.0, p.1], t.label?))
+        })
+        .collect();
+    let tree = RTree::bulk_load(points);
+    let mut out = Vec::with_capacity(shapes.len());
+    for mut shape in shapes {
+        let geo = shape.geometry.as_ref().and_then(|g| g.to_geo().ok());
+        if let Some(bbox) = geo.as_ref().and_then(|g| g.bounding_rect()) {
+            let env = rstar::AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
+            let geo = geo.as_ref().expect("bbox came from it");
+            for label in tree.locate_in_envelope(&env) {
+                if !geo.contains(&geo::Point::new(label.geom()[0], label.geom()[1])) {
+                    continue;
+                }
+                for token in label.data.split(|c: char| c.is_whitespace() || c == '/') {
+                    let target = if token.bytes().all(|b| b.is_ascii_digit()) && token.parse::<ParcelNo>().is_ok() {
+                        Target::Parcel
+                    } else if token.replace(',', ".").parse::<f64>().is_ok() {
+                        Target::Area
+                    } else if token.parse::<LandUse>().is_ok() {
+                        Target::LandUse
+                    } else {
+                        continue;
+                    };
+                    shape.fields.entry(target).or_insert_with(|| token.replace(',', "."));
+                }
+            }
+        }
+        out.push(shape);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_export_field_names_in_any_case() {
+        let m = FieldMapping::default();
+        assert_eq!(m.target_of("MAXA"), Some(Target::Commune));
+        assert_eq!(m.target_of("kyhieumucdichsudung"), Some(Target::LandUse));
+        assert_eq!(m.target_of("OBJECTID"), None);
+    }
+
+    #[test]
+    fn renames_take_over_a_target() {
+        let m = FieldMapping { renames: vec!["parcel=SHTHUA".parse().unwrap()], defaults: vec![] };
+        assert_eq!(m.target_of("shthua"), Some(Target::Parcel));
+        assert_eq!(m.target_of("SoThuTuThua"), None);
+        assert!("nope=X".parse::<Assignment>().unwrap_err().contains("unknown field"));
+    }
+}

@@ -1,0 +1,259 @@
+//! The in-memory spatial index of current parcels: an R-tree for point and bbox queries and maps
+//! by parcel ID and legacy key. PostGIS stays the source of truth; `sync` keeps this current.
+
+pub mod sync;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::time::SystemTime;
+
+use geo::{BoundingRect, GeodesicArea, Intersects, MultiPolygon, Point, Relate};
+use rstar::{AABB, RTree, RTreeObject};
+use serde::Serialize;
+
+use crate::domain::{LandUse, LegacyKey, ParcelId};
+use crate::storage::parcels::ParcelRow;
+
+/// A current parcel with everything its open-data view shows. Holds no personal data.
+#[derive(Debug, Serialize)]
+pub struct Parcel {
+    #[serde(skip)]
+    pub uid: i64,
+    pub parcel_id: ParcelId,
+    pub legacy_key: LegacyKey,
+    pub commune_code_recorded: String,
+    pub commune_code: Option<String>,
+    pub commune_name: Option<String>,
+    pub province_code: Option<String>,
+    pub province_name: Option<String>,
+    pub land_use: LandUse,
+    pub legal_area_m2: Option<f64>,
+    pub geodesic_area_m2: f64,
+    pub address: Option<String>,
+    pub digital_address: Option<String>,
+    pub source_crs: String,
+    #[serde(skip)]
+    pub geom: MultiPolygon,
+}
+
+impl Parcel {
+    fn from_row(r: ParcelRow) -> Result<Parcel, String> {
+        let key = format!("{}-{}-{}", r.commune_code_recorded, r.sheet, r.parcel_no);
+        let geom = match r.geom.geometry {
+            Some(geo::Geometry::MultiPolygon(mp)) => mp,
+            Some(geo::Geometry::Polygon(p)) => MultiPolygon(vec![p]),
+            _ => return Err(format!("parcel {key} has no polygon")),
+        };
+        Ok(Parcel {
+            uid: r.uid,
+            parcel_id: r.parcel_id.parse().map_err(|e| format!("{key}: {e}"))?,
+            legacy_key: key.parse().map_err(|e| format!("{key}: {e}"))?,
+            commune_code_recorded: r.commune_code_recorded,
+            commune_code: r.commune_code,
+            commune_name: r.commune_name,
+            province_code: r.province_code,
+            province_name: r.province_name,
+            land_use: LandUse::from_codes(&r.land_use).map_err(|e| format!("{key}: {e}"))?,
+            legal_area_m2: r.legal_area_m2,
+            geodesic_area_m2: geom.geodesic_area_unsigned(),
+            address: r.address,
+            digital_address: r.digital_address,
+            source_crs: r.source_crs,
+            geom,
+        })
+    }
+
+    fn envelope(&self) -> AABB<[f64; 2]> {
+        let b = self.geom.bounding_rect().expect("parcels are never empty");
+        AABB::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y])
+    }
+}
+
+struct Entry {
+    env: AABB<[f64; 2]>,
+    parcel: Arc<Parcel>,
+}
+
+impl RTreeObject for Entry {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        self.env
+    }
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.parcel.uid == other.parcel.uid
+    }
+}
+
+#[derive(Default)]
+pub struct ParcelIndex {
+    tree: RTree<Entry>,
+    by_uid: HashMap<i64, Arc<Parcel>>,
+    by_id: HashMap<ParcelId, i64>,
+    by_key: HashMap<LegacyKey, i64>,
+}
+
+impl ParcelIndex {
+    fn build(parcels: Vec<Parcel>) -> ParcelIndex {
+        let mut idx = ParcelIndex::default();
+        let mut entries = Vec::with_capacity(parcels.len());
+        for p in parcels {
+            let p = Arc::new(p);
+            idx.remember(&p);
+            entries.push(Entry { env: p.envelope(), parcel: p });
+        }
+        idx.tree = RTree::bulk_load(entries);
+        idx
+    }
+
+    fn remember(&mut self, p: &Arc<Parcel>) {
+        self.by_id.insert(p.parcel_id.clone(), p.uid);
+        self.by_key.insert(p.legacy_key.clone(), p.uid);
+        self.by_uid.insert(p.uid, p.clone());
+    }
+
+    fn remove(&mut self, uid: i64) {
+        if let Some(p) = self.by_uid.remove(&uid) {
+            self.tree.remove(&Entry { env: p.envelope(), parcel: p.clone() });
+            // Another current parcel may have taken the ID or key in the same change.
+            if self.by_id.get(&p.parcel_id) == Some(&uid) {
+                self.by_id.remove(&p.parcel_id);
+            }
+            if self.by_key.get(&p.legacy_key) == Some(&uid) {
+                self.by_key.remove(&p.legacy_key);
+            }
+        }
+    }
+
+    fn upsert(&mut self, p: Parcel) {
+        self.remove(p.uid);
+        let p = Arc::new(p);
+        self.remember(&p);
+        self.tree.insert(Entry { env: p.envelope(), parcel: p });
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_uid.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_uid.is_empty()
+    }
+
+    pub fn by_id(&self, id: &ParcelId) -> Option<&Arc<Parcel>> {
+        self.by_id.get(id).and_then(|u| self.by_uid.get(u))
+    }
+
+    pub fn by_key(&self, key: &LegacyKey) -> Option<&Arc<Parcel>> {
+        self.by_key.get(key).and_then(|u| self.by_uid.get(u))
+    }
+
+    /// Parcels whose polygon holds the point, boundary included (R-tree, then exact test).
+    pub fn at(&self, lon: f64, lat: f64) -> Vec<&Arc<Parcel>> {
+        let pt = Point::new(lon, lat);
+        let mut out: Vec<_> = self
+            .tree
+            .locate_in_envelope_intersecting(&AABB::from_point([lon, lat]))
+            .map(|e| &e.parcel)
+            .filter(|p| p.geom.intersects(&pt))
+            .collect();
+        out.sort_by(|a, b| a.parcel_id.cmp(&b.parcel_id));
+        out
+    }
+
+    /// Parcels whose bounding box meets the bbox, ordered by parcel ID (a stable paging order).
+    pub fn in_bbox(&self, bbox: [f64; 4]) -> Vec<&Arc<Parcel>> {
+        let env = AABB::from_corners([bbox[0], bbox[1]], [bbox[2], bbox[3]]);
+        let mut out: Vec<_> = self.tree.locate_in_envelope_intersecting(&env).map(|e| &e.parcel).collect();
+        out.sort_by(|a, b| a.parcel_id.cmp(&b.parcel_id));
+        out
+    }
+
+    /// Parcels that share a stretch of boundary with `p` (a common corner alone does not count).
+    pub fn neighbours(&self, p: &Parcel) -> Vec<&Arc<Parcel>> {
+        let mut out: Vec<_> = self
+            .tree
+            .locate_in_envelope_intersecting(&p.envelope())
+            .map(|e| &e.parcel)
+            .filter(|q| q.uid != p.uid)
+            .filter(|q| {
+                let m = p.geom.relate(&q.geom);
+                m.get(geo::coordinate_position::CoordPos::OnBoundary, geo::coordinate_position::CoordPos::OnBoundary)
+                    == geo::dimensions::Dimensions::OneDimensional
+            })
+            .collect();
+        out.sort_by(|a, b| a.parcel_id.cmp(&b.parcel_id));
+        out
+    }
+}
+
+/// What `/health` reports of the index.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexStatus {
+    pub parcels: usize,
+    pub listening: bool,
+    pub last_sync: Option<SystemTime>,
+    pub full_loads: u64,
+}
+
+/// The index shared by handlers and the sync task.
+#[derive(Clone)]
+pub struct SharedIndex {
+    inner: Arc<RwLock<ParcelIndex>>,
+    status: Arc<RwLock<IndexStatus>>,
+}
+
+impl Default for SharedIndex {
+    fn default() -> Self {
+        SharedIndex {
+            inner: Arc::default(),
+            status: Arc::new(RwLock::new(IndexStatus { parcels: 0, listening: false, last_sync: None, full_loads: 0 })),
+        }
+    }
+}
+
+impl SharedIndex {
+    pub fn read(&self) -> RwLockReadGuard<'_, ParcelIndex> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn status(&self) -> IndexStatus {
+        self.status.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set_status(&self, f: impl FnOnce(&mut IndexStatus)) {
+        let mut s = self.status.write().unwrap_or_else(|e| e.into_inner());
+        f(&mut s);
+        s.parcels = self.read().len();
+        s.last_sync = Some(SystemTime::now());
+    }
+
+    /// Replaces the whole index with these rows; rows that cannot be read are logged and left out.
+    pub fn replace(&self, rows: Vec<ParcelRow>) {
+        let parcels = rows.into_iter().filter_map(|r| Parcel::from_row(r).inspect_err(|e| tracing::error!("index: {e}")).ok()).collect();
+        let built = ParcelIndex::build(parcels);
+        *self.inner.write().unwrap_or_else(|e| e.into_inner()) = built;
+        self.set_status(|s| s.full_loads += 1);
+    }
+
+    /// Applies a change: `uids` were touched, `rows` are those of them still current.
+    pub fn apply(&self, uids: &[i64], rows: Vec<ParcelRow>) {
+        let parcels: Vec<Parcel> = rows.into_iter().filter_map(|r| Parcel::from_row(r).inspect_err(|e| tracing::error!("index: {e}")).ok()).collect();
+        {
+            let mut idx = self.inner.write().unwrap_or_else(|e| e.into_inner());
+            for uid in uids {
+                idx.remove(*uid);
+            }
+            for p in parcels {
+                idx.upsert(p);
+            }
+        }
+        self.set_status(|_| {});
+    }
+
+    fn set_listening(&self, on: bool) {
+        self.status.write().unwrap_or_else(|e| e.into_inner()).listening = on;
+    }
+}

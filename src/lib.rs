@@ -1,0 +1,13 @@
+//! diachinh: a GIS spatial data service for Vietnam's land database and housing & real-estate
+//! market database. The `diachinh` binary is a thin shell over this library.
+
+pub mod cli;
+pub mod crs;
+pub mod domain;
+pub mod http;
+pub mod import;
+pub mod index;
+pub mod parcel_id;
+pub mod samples;
+pub mod startup;
+pub mod storage;

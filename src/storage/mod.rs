@@ -1,0 +1,32 @@
+//! PostgreSQL/PostGIS storage. SQL lives in `sql/` beside this module and in `migrations/`.
+
+pub mod copy;
+pub mod parcels;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+
+use crate::crs::Crs;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+pub async fn connect(database_url: &str) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(database_url)
+        .await
+}
+
+pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    MIGRATOR.run(pool).await
+}
+
+/// The TM-3 zone for parcel IDs, by 2025 commune code (from its province).
+pub async fn commune_zones(pool: &PgPool) -> Result<HashMap<String, Crs>, sqlx::Error> {
+    let rows: Vec<(String, i32)> = sqlx::query_as(include_str!("sql/commune_zones.sql")).fetch_all(pool).await?;
+    Ok(rows.into_iter().map(|(c, z)| (c, Crs::Epsg(z as u32))).collect())
+}

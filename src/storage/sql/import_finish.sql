@@ -1,0 +1,1 @@
+UPDATE imports SET report = $2 WHERE id = $1
