@@ -14,7 +14,11 @@ use crate::import::{self, Action, OnDuplicate, OnInvalid, ParcelImportOptions};
 use crate::{parcel_id, samples, startup, storage};
 
 #[derive(Parser)]
-#[command(name = "diachinh", version, about = "Land parcels, planning and real-estate data for Vietnam: import, store, serve.")]
+#[command(
+    name = "diachinh",
+    version,
+    about = "Land parcels, planning and real-estate data for Vietnam: import, store, serve."
+)]
 pub struct Cli {
     /// PostgreSQL/PostGIS connection, e.g. postgres://user@127.0.0.1:5432/diachinh
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
@@ -137,7 +141,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     continue;
                 }
                 let mut args = ParcelArgs::for_sample(files);
-                args.defaults = sample.defaults.iter().map(|d| d.parse().map_err(anyhow::Error::msg)).collect::<anyhow::Result<_>>()?;
+                args.defaults = sample
+                    .defaults
+                    .iter()
+                    .map(|d| d.parse().map_err(anyhow::Error::msg))
+                    .collect::<anyhow::Result<_>>()?;
                 args.crs = sample.crs.map(str::to_owned);
                 args.on_invalid = sample.on_invalid;
                 args.on_duplicate = sample.on_duplicate;
@@ -177,7 +185,10 @@ async fn import_parcels(pool: &sqlx::PgPool, args: ParcelArgs) -> anyhow::Result
     if let Some(z) = zone.as_ref().filter(|z| !z.is_vn2000_tm3()) {
         anyhow::bail!("--zone {z} is not a VN-2000 TM-3 zone (EPSG:9205-9218, 5896-5899)");
     }
-    anyhow::ensure!(args.polylabel_tolerance > 0.0 && args.polylabel_tolerance.is_finite(), "--polylabel-tolerance must be a positive number of metres");
+    anyhow::ensure!(
+        args.polylabel_tolerance > 0.0 && args.polylabel_tolerance.is_finite(),
+        "--polylabel-tolerance must be a positive number of metres"
+    );
     let opts = ParcelImportOptions {
         crs,
         zone,
@@ -189,7 +200,9 @@ async fn import_parcels(pool: &sqlx::PgPool, args: ParcelArgs) -> anyhow::Result
     };
     let zones = storage::commune_zones(pool).await?;
     let progress = ProgressBar::new(0).with_style(
-        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} features ({per_sec})").expect("a valid template").progress_chars("=> "),
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} features ({per_sec})")
+            .expect("a valid template")
+            .progress_chars("=> "),
     );
     progress.set_message("reading");
     progress.enable_steady_tick(Duration::from_millis(120));
@@ -211,7 +224,8 @@ async fn import_parcels(pool: &sqlx::PgPool, args: ParcelArgs) -> anyhow::Result
     for line in &stored.lines {
         println!("{line}");
     }
-    let extent = extent.map_or("none".into(), |e| format!("{:.6},{:.6},{:.6},{:.6}", e.min().x, e.min().y, e.max().x, e.max().y));
+    let extent = extent
+        .map_or("none".into(), |e| format!("{:.6},{:.6},{:.6},{:.6}", e.min().x, e.min().y, e.max().x, e.max().y));
     let count = |a| stored.lines.iter().filter(|l| l.action == a).count();
     println!(
         "{} {} parcels from {} features in {:.2} s; CRS {} → EPSG:4326; extent {}; {} repaired, {} merged, {} skipped, {} warnings",

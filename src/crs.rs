@@ -39,18 +39,12 @@ pub const WGS84: Crs = Crs::Epsg(4326);
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CrsError {
-    #[error(
-        "`{0}` is not a CRS this service knows: use EPSG:nnnn (e.g. EPSG:9210) or an OGC CRS URI"
-    )]
+    #[error("`{0}` is not a CRS this service knows: use EPSG:nnnn (e.g. EPSG:9210) or an OGC CRS URI")]
     Unparsable(String),
     #[error("central meridian `{0}` must be in degrees between 102 and 110 (e.g. 105.75 or 105°45')")]
     BadMeridian(String),
     #[error("PROJ cannot transform from {from} to {to}: {reason}")]
-    Proj {
-        from: String,
-        to: String,
-        reason: String,
-    },
+    Proj { from: String, to: String, reason: String },
 }
 
 /// A CRS given by the user or found in a file's metadata.
@@ -76,17 +70,12 @@ impl Crs {
         let t = s.trim();
         let degrees = if let Some((d, m)) = t.split_once('°') {
             let m = m.trim_end_matches(['\'', '′']).trim();
-            let m: f64 = if m.is_empty() { Ok(0.0) } else { m.parse() }
-                .map_err(|_| CrsError::BadMeridian(s.into()))?;
+            let m: f64 = if m.is_empty() { Ok(0.0) } else { m.parse() }.map_err(|_| CrsError::BadMeridian(s.into()))?;
             d.trim().parse::<f64>().map_err(|_| CrsError::BadMeridian(s.into()))? + m / 60.0
         } else {
             t.parse().map_err(|_| CrsError::BadMeridian(s.into()))?
         };
-        if (102.0..=110.0).contains(&degrees) {
-            Ok(Crs::tm3(degrees))
-        } else {
-            Err(CrsError::BadMeridian(s.into()))
-        }
+        if (102.0..=110.0).contains(&degrees) { Ok(Crs::tm3(degrees)) } else { Err(CrsError::BadMeridian(s.into())) }
     }
 
     pub fn is_vn2000_tm3(&self) -> bool {
@@ -159,11 +148,7 @@ impl Transform {
     pub fn new(from: &Crs, to: &Crs) -> Result<Transform, CrsError> {
         let label = (from.to_string(), to.to_string());
         let proj = Proj::new_known_crs(&from.proj_definition(), &to.proj_definition(), None)
-            .map_err(|e| CrsError::Proj {
-                from: label.0.clone(),
-                to: label.1.clone(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| CrsError::Proj { from: label.0.clone(), to: label.1.clone(), reason: e.to_string() })?;
         Ok(Transform { proj, label })
     }
 
@@ -181,11 +166,7 @@ impl Transform {
     }
 
     fn error(&self, e: impl fmt::Display) -> CrsError {
-        CrsError::Proj {
-            from: self.label.0.clone(),
-            to: self.label.1.clone(),
-            reason: e.to_string(),
-        }
+        CrsError::Proj { from: self.label.0.clone(), to: self.label.1.clone(), reason: e.to_string() }
     }
 }
 
@@ -210,7 +191,13 @@ mod tests {
 
     #[test]
     fn parses_crs_spellings() {
-        for s in ["EPSG:9210", "epsg:9210", "9210", "urn:ogc:def:crs:EPSG::9210", "http://www.opengis.net/def/crs/EPSG/0/9210"] {
+        for s in [
+            "EPSG:9210",
+            "epsg:9210",
+            "9210",
+            "urn:ogc:def:crs:EPSG::9210",
+            "http://www.opengis.net/def/crs/EPSG/0/9210",
+        ] {
             assert_eq!(s.parse::<Crs>().unwrap(), Crs::Epsg(9210), "{s}");
         }
         assert_eq!("CRS84".parse::<Crs>().unwrap(), WGS84);

@@ -23,8 +23,20 @@ pub struct Sample {
 }
 
 pub const SAMPLES: [Sample; 4] = [
-    Sample { file: "thai-nguyen-05443.gpkg", crs: None, defaults: &[], on_invalid: OnInvalid::Reject, on_duplicate: OnDuplicate::Reject },
-    Sample { file: "hai-phong-11311.gpkg", crs: None, defaults: &[], on_invalid: OnInvalid::Reject, on_duplicate: OnDuplicate::Reject },
+    Sample {
+        file: "thai-nguyen-05443.gpkg",
+        crs: None,
+        defaults: &[],
+        on_invalid: OnInvalid::Reject,
+        on_duplicate: OnDuplicate::Reject,
+    },
+    Sample {
+        file: "hai-phong-11311.gpkg",
+        crs: None,
+        defaults: &[],
+        on_invalid: OnInvalid::Reject,
+        on_duplicate: OnDuplicate::Reject,
+    },
     // A DGN sheet has no CRS, commune or sheet number: the officer supplies them.
     Sample {
         file: "hai-phong-11311-sheet-90.dgn",
@@ -34,7 +46,13 @@ pub const SAMPLES: [Sample; 4] = [
         on_duplicate: OnDuplicate::Reject,
     },
     // A messy pre-reform export: invalid rings, missing geometry and keys, split parcels.
-    Sample { file: "messy-20248.geojson", crs: None, defaults: &[], on_invalid: OnInvalid::Repair, on_duplicate: OnDuplicate::Merge },
+    Sample {
+        file: "messy-20248.geojson",
+        crs: None,
+        defaults: &[],
+        on_invalid: OnInvalid::Repair,
+        on_duplicate: OnDuplicate::Merge,
+    },
 ];
 
 const SEED: u64 = 20_260_701;
@@ -57,7 +75,19 @@ const THAI_NGUYEN: Commune = Commune {
     zone: 9213,
     centre: (105.8380, 21.5925),
     blocks: (10, 8),
-    streets_y: &["Đường 1-5", "Bắc Kạn", "Thống Nhất", "Túc Duyên", "Phủ Liễn", "Ga Thái Nguyên", "Hùng Vương", "Đồng Quang", "Quán Triều", "Gang Thép", "Tân Thịnh"],
+    streets_y: &[
+        "Đường 1-5",
+        "Bắc Kạn",
+        "Thống Nhất",
+        "Túc Duyên",
+        "Phủ Liễn",
+        "Ga Thái Nguyên",
+        "Hùng Vương",
+        "Đồng Quang",
+        "Quán Triều",
+        "Gang Thép",
+        "Tân Thịnh",
+    ],
     angle_deg: 14.0,
 };
 
@@ -68,13 +98,27 @@ const HAI_PHONG: Commune = Commune {
     zone: 9210,
     centre: (106.6780, 20.8625),
     blocks: (9, 7),
-    streets_y: &["Hồng Bàng", "Lê Lợi", "Lạch Tray", "Cầu Đất", "Lê Lai", "Đinh Tiên Hoàng", "Trần Hưng Đạo", "Phạm Ngũ Lão", "Bạch Đằng", "Hạ Lý"],
+    streets_y: &[
+        "Hồng Bàng",
+        "Lê Lợi",
+        "Lạch Tray",
+        "Cầu Đất",
+        "Lê Lai",
+        "Đinh Tiên Hoàng",
+        "Trần Hưng Đạo",
+        "Phạm Ngũ Lão",
+        "Bạch Đằng",
+        "Hạ Lý",
+    ],
     angle_deg: -9.0,
 };
 
 const FAMILY: [&str; 12] = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"];
 const MIDDLE: [&str; 6] = ["Văn", "Thị", "Đức", "Minh", "Thu", "Quang"];
-const GIVEN: [&str; 16] = ["An", "Bình", "Cường", "Dũng", "Hà", "Hạnh", "Hùng", "Lan", "Long", "Mai", "Nam", "Phương", "Quân", "Thảo", "Tuấn", "Yến"];
+const GIVEN: [&str; 16] = [
+    "An", "Bình", "Cường", "Dũng", "Hà", "Hạnh", "Hùng", "Lan", "Long", "Mai", "Nam", "Phương", "Quân", "Thảo", "Tuấn",
+    "Yến",
+];
 
 /// One synthetic parcel in TM-3 metres.
 struct SampleParcel {
@@ -115,7 +159,12 @@ pub fn generate(dir: &Path) -> anyhow::Result<()> {
 }
 
 /// Lays out a rotated street grid and cuts each block into two rows of lots facing the streets.
-fn subdivide(c: &Commune, rng: &mut ChaCha8Rng, sheet_of_column: impl Fn(usize) -> String, offset: (f64, f64)) -> anyhow::Result<Vec<SampleParcel>> {
+fn subdivide(
+    c: &Commune,
+    rng: &mut ChaCha8Rng,
+    sheet_of_column: impl Fn(usize) -> String,
+    offset: (f64, f64),
+) -> anyhow::Result<Vec<SampleParcel>> {
     const BLOCK_W: f64 = 110.0;
     const BLOCK_H: f64 = 58.0;
     const STREET: f64 = 12.0;
@@ -127,7 +176,10 @@ fn subdivide(c: &Commune, rng: &mut ChaCha8Rng, sheet_of_column: impl Fn(usize) 
     // Round to centimetres: DGN stores integer centimetres, and shared edges must stay shared.
     let place = |x: f64, y: f64| {
         let (x, y) = (x - half.0 + offset.0, y - half.1 + offset.1);
-        Coord { x: ((origin.x + x * cos - y * sin) * 100.0).round() / 100.0, y: ((origin.y + x * sin + y * cos) * 100.0).round() / 100.0 }
+        Coord {
+            x: ((origin.x + x * cos - y * sin) * 100.0).round() / 100.0,
+            y: ((origin.y + x * sin + y * cos) * 100.0).round() / 100.0,
+        }
     };
     let mut out = Vec::new();
     let mut numbers: std::collections::HashMap<String, u32> = Default::default();
@@ -139,7 +191,12 @@ fn subdivide(c: &Commune, rng: &mut ChaCha8Rng, sheet_of_column: impl Fn(usize) 
             let mut lots: Vec<(Vec<Coord>, &'static str, &'static str, u32)> = Vec::new();
             if special {
                 let land_use = ["DGD", "DCH", "DKV", "TSC", "TON", "DYT", "DTT"][rng.gen_range(0..7)];
-                let ring = vec![place(x0, y0), place(x0 + BLOCK_W, y0), place(x0 + BLOCK_W, y0 + BLOCK_H), place(x0, y0 + BLOCK_H)];
+                let ring = vec![
+                    place(x0, y0),
+                    place(x0 + BLOCK_W, y0),
+                    place(x0 + BLOCK_W, y0 + BLOCK_H),
+                    place(x0, y0 + BLOCK_H),
+                ];
                 lots.push((ring, land_use, c.streets_y[j % c.streets_y.len()], 1));
             } else {
                 let split = BLOCK_H / 2.0 + rng.gen_range(-4.0..4.0);
@@ -158,7 +215,12 @@ fn subdivide(c: &Commune, rng: &mut ChaCha8Rng, sheet_of_column: impl Fn(usize) 
                             16..=18 => "TMD",
                             _ => "SKC",
                         };
-                        lots.push((vec![place(x, ya), place(x + w, ya), place(x + w, yb), place(x, yb)], land_use, street, house));
+                        lots.push((
+                            vec![place(x, ya), place(x + w, ya), place(x + w, yb), place(x, yb)],
+                            land_use,
+                            street,
+                            house,
+                        ));
                         house += 2;
                         x += w;
                     }
@@ -176,9 +238,16 @@ fn subdivide(c: &Commune, rng: &mut ChaCha8Rng, sheet_of_column: impl Fn(usize) 
                     area: (geometric * rng.gen_range(0.985..1.015) * 10.0).round() / 10.0,
                     land_use,
                     address: format!("Số {house} {street}, {}, {}", c.name, c.province),
-                    digital_address: rng.gen_bool(0.6).then(|| format!("{:012}", rng.gen_range(100_000_000_000u64..999_999_999_999))),
+                    digital_address: rng
+                        .gen_bool(0.6)
+                        .then(|| format!("{:012}", rng.gen_range(100_000_000_000u64..999_999_999_999))),
                     holder: rng.gen_bool(0.92).then(|| {
-                        format!("{} {} {}", FAMILY[rng.gen_range(0..FAMILY.len())], MIDDLE[rng.gen_range(0..MIDDLE.len())], GIVEN[rng.gen_range(0..GIVEN.len())])
+                        format!(
+                            "{} {} {}",
+                            FAMILY[rng.gen_range(0..FAMILY.len())],
+                            MIDDLE[rng.gen_range(0..MIDDLE.len())],
+                            GIVEN[rng.gen_range(0..GIVEN.len())]
+                        )
                     }),
                     ring,
                 });
@@ -211,7 +280,12 @@ fn write_gpkg(path: &Path, parcels: &[SampleParcel], epsg: u32) -> anyhow::Resul
     let mut ds = DriverManager::get_driver_by_name("GPKG")?.create_vector_only(path)?;
     let srs = gdal::spatial_ref::SpatialRef::from_epsg(epsg)?;
     let mut tx = ds.start_transaction()?;
-    let layer = tx.create_layer(LayerOptions { name: "thua_dat", srs: Some(&srs), ty: OGRwkbGeometryType::wkbPolygon, options: None })?;
+    let layer = tx.create_layer(LayerOptions {
+        name: "thua_dat",
+        srs: Some(&srs),
+        ty: OGRwkbGeometryType::wkbPolygon,
+        options: None,
+    })?;
     layer.create_defn_fields(&FIELDS)?;
     for p in parcels {
         let mut f = Feature::new(layer.defn())?;
@@ -238,12 +312,18 @@ fn write_gpkg(path: &Path, parcels: &[SampleParcel], epsg: u32) -> anyhow::Resul
 /// text elements inside it. Centimetre units keep TM-3 coordinates within DGN's 32-bit range.
 fn write_dgn(path: &Path, parcels: &[SampleParcel]) -> anyhow::Result<()> {
     fresh(path)?;
-    let options: gdal::cpl::CslStringList =
-        ["ORIGIN=0,0,0", "SUB_UNITS_PER_MASTER_UNIT=100", "UOR_PER_SUB_UNIT=1", "MASTER_UNIT_NAME=m", "SUB_UNIT_NAME=cm"]
-            .into_iter()
-            .map(String::from)
-            .collect();
-    let mut ds: Dataset = DriverManager::get_driver_by_name("DGN")?.create_with_band_type_with_options::<u8, _>(path, 0, 0, 0, &options)?;
+    let options: gdal::cpl::CslStringList = [
+        "ORIGIN=0,0,0",
+        "SUB_UNITS_PER_MASTER_UNIT=100",
+        "UOR_PER_SUB_UNIT=1",
+        "MASTER_UNIT_NAME=m",
+        "SUB_UNIT_NAME=cm",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    let mut ds: Dataset = DriverManager::get_driver_by_name("DGN")?
+        .create_with_band_type_with_options::<u8, _>(path, 0, 0, 0, &options)?;
     let layer = ds.create_layer(LayerOptions { name: "elements", ..Default::default() })?;
     let text_field = layer.defn().field_index("Text")?;
     for p in parcels {
@@ -257,7 +337,8 @@ fn write_dgn(path: &Path, parcels: &[SampleParcel]) -> anyhow::Result<()> {
         for text in [p.parcel_no.to_string(), p.land_use.to_string(), format!("{:.1}", p.area)] {
             let mut label = Feature::new(layer.defn())?;
             label.set_field_string(text_field, &text)?;
-            label.set_geometry(geo::Point::new((cx * 100.0).round() / 100.0, (cy * 100.0).round() / 100.0).to_gdal()?)?;
+            label
+                .set_geometry(geo::Point::new((cx * 100.0).round() / 100.0, (cy * 100.0).round() / 100.0).to_gdal()?)?;
             label.create(&layer)?;
         }
     }
@@ -274,19 +355,26 @@ fn write_messy(path: &Path, rng: &mut ChaCha8Rng) -> anyhow::Result<()> {
         serde_json::json!([[[x, y], [x + w, y], [x + w, y + h], [x, y + h], [x, y]]])
     };
     let feature = |props: serde_json::Value, geometry: serde_json::Value| serde_json::json!({ "type": "Feature", "properties": props, "geometry": geometry });
-    let props = |sheet: u32, no: Option<u32>, lu: &str, area: f64| {
-        serde_json::json!({ "MaXa": "20248", "SoHieuToBanDo": sheet.to_string(), "SoThuTuThua": no, "KyHieuMucDichSuDung": lu, "DienTich": area, "TenChu": "Lý Thị Mẫu" })
-    };
+    let props = |sheet: u32, no: Option<u32>, lu: &str, area: f64| serde_json::json!({ "MaXa": "20248", "SoHieuToBanDo": sheet.to_string(), "SoThuTuThua": no, "KyHieuMucDichSuDung": lu, "DienTich": area, "TenChu": "Lý Thị Mẫu" });
     let mut features = Vec::new();
     // Ordinary parcels, including legacy land-use codes.
     for k in 0..36u32 {
         let (x, y) = ((k % 6) as f64 * 20.0, (k / 6) as f64 * 25.0);
         let lu = ["ONT", "BHK", "LNQ", "ONT+LNK", "TSN", "ONT"][rng.gen_range(0..6)];
-        features.push(feature(props(1, Some(100 + k), lu, 500.0), serde_json::json!({ "type": "Polygon", "coordinates": sq(x, y, 20.0, 25.0) })));
+        features.push(feature(
+            props(1, Some(100 + k), lu, 500.0),
+            serde_json::json!({ "type": "Polygon", "coordinates": sq(x, y, 20.0, 25.0) }),
+        ));
     }
     // Parcel 149 drawn as two touching polygons (one parcel, two features).
-    features.push(feature(props(1, Some(149), "ONT", 180.0), serde_json::json!({ "type": "Polygon", "coordinates": sq(0.0, 160.0, 12.0, 15.0) })));
-    features.push(feature(props(1, Some(149), "LNK", 120.0), serde_json::json!({ "type": "Polygon", "coordinates": sq(12.0, 160.0, 8.0, 15.0) })));
+    features.push(feature(
+        props(1, Some(149), "ONT", 180.0),
+        serde_json::json!({ "type": "Polygon", "coordinates": sq(0.0, 160.0, 12.0, 15.0) }),
+    ));
+    features.push(feature(
+        props(1, Some(149), "LNK", 120.0),
+        serde_json::json!({ "type": "Polygon", "coordinates": sq(12.0, 160.0, 8.0, 15.0) }),
+    ));
     // A self-intersecting ring (bow tie).
     let (x, y) = (o.x + 40.0, o.y + 160.0);
     features.push(feature(
@@ -296,7 +384,10 @@ fn write_messy(path: &Path, rng: &mut ChaCha8Rng) -> anyhow::Result<()> {
     // No geometry, a line where a parcel should be, and a parcel without a number.
     features.push(feature(props(1, Some(151), "ONT", 90.0), serde_json::Value::Null));
     features.push(feature(props(1, Some(152), "DGT", 60.0), serde_json::json!({ "type": "LineString", "coordinates": [[o.x + 70.0, o.y + 160.0], [o.x + 110.0, o.y + 160.0]] })));
-    features.push(feature(props(1, None, "ONT", 75.0), serde_json::json!({ "type": "Polygon", "coordinates": sq(80.0, 165.0, 10.0, 10.0) })));
+    features.push(feature(
+        props(1, None, "ONT", 75.0),
+        serde_json::json!({ "type": "Polygon", "coordinates": sq(80.0, 165.0, 10.0, 10.0) }),
+    ));
     let doc = serde_json::json!({
         "type": "FeatureCollection",
         "name": "messy-20248",

@@ -173,23 +173,13 @@ impl FromStr for LegacyKey {
     type Err = IdError;
     /// The sheet may itself contain dashes: the commune is before the first, the parcel after the last.
     fn from_str(s: &str) -> Result<Self, IdError> {
-        let shape = || {
-            IdError::new(format!(
-                "legacy key `{s}` must be COMMUNE-SHEET-PARCEL, e.g. 20248-1-149"
-            ))
-        };
+        let shape = || IdError::new(format!("legacy key `{s}` must be COMMUNE-SHEET-PARCEL, e.g. 20248-1-149"));
         let (commune, rest) = s.split_once('-').ok_or_else(shape)?;
         let (sheet, parcel) = rest.rsplit_once('-').ok_or_else(shape)?;
         if commune.len() != 5 {
-            return Err(IdError::new(format!(
-                "legacy key `{s}`: commune code `{commune}` must be 5 digits"
-            )));
+            return Err(IdError::new(format!("legacy key `{s}`: commune code `{commune}` must be 5 digits")));
         }
-        Ok(Self {
-            commune: commune.parse()?,
-            sheet: sheet.parse()?,
-            parcel_no: parcel.parse()?,
-        })
+        Ok(Self { commune: commune.parse()?, sheet: sheet.parse()?, parcel_no: parcel.parse()? })
     }
 }
 
@@ -229,9 +219,7 @@ impl FromStr for DigitalAddress {
         if (6..=32).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric()) {
             Ok(Self(t.to_owned()))
         } else {
-            Err(IdError::new(format!(
-                "digital address `{s}` must be 6 to 32 letters and digits"
-            )))
+            Err(IdError::new(format!("digital address `{s}` must be 6 to 32 letters and digits")))
         }
     }
 }
@@ -253,7 +241,9 @@ mod tests {
         let key: LegacyKey = "05443-F-48-68-12".parse().unwrap();
         assert_eq!(key.sheet.as_str(), "F-48-68");
         assert_eq!(key.to_string(), "05443-F-48-68-12");
-        assert!(matches!("W7GX2Z0B1C3D".parse::<ParcelCode>(), Ok(ParcelCode::Id(id)) if id.as_str() == "w7gx2z0b1c3d"));
+        assert!(
+            matches!("W7GX2Z0B1C3D".parse::<ParcelCode>(), Ok(ParcelCode::Id(id)) if id.as_str() == "w7gx2z0b1c3d")
+        );
     }
 
     #[test]

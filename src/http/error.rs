@@ -18,6 +18,10 @@ impl ApiError {
     pub fn not_found(message: impl Into<String>) -> Self {
         Self { status: StatusCode::NOT_FOUND, message: message.into() }
     }
+    pub fn internal(message: impl Into<String>) -> Self {
+        tracing::error!("{}", message.into());
+        Self { status: StatusCode::INTERNAL_SERVER_ERROR, message: "internal error; it has been logged".into() }
+    }
 }
 
 impl IntoResponse for ApiError {

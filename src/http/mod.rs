@@ -6,11 +6,19 @@ mod ops;
 mod parcels;
 
 use axum::Router;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use sqlx::PgPool;
 use tower_http::trace::TraceLayer;
 
 use crate::index::SharedIndex;
+
+/// A GeoJSON response, serialised at once (so locks held by the caller end with the handler).
+fn geojson<T: serde::Serialize>(body: &T) -> Result<axum::response::Response, error::ApiError> {
+    let bytes =
+        serde_json::to_vec(body).map_err(|e| error::ApiError::internal(format!("serialising a response: {e}")))?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/geo+json")], bytes).into_response())
+}
 
 #[derive(Clone)]
 pub struct AppState {

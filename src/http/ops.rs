@@ -3,11 +3,11 @@
 use std::sync::OnceLock;
 use std::time::{Instant, SystemTime};
 
+use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde_json::json;
 
@@ -17,9 +17,7 @@ use super::AppState;
 pub fn prometheus() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
-        PrometheusBuilder::new()
-            .install_recorder()
-            .expect("the Prometheus recorder is installed once, here")
+        PrometheusBuilder::new().install_recorder().expect("the Prometheus recorder is installed once, here")
     })
 }
 
@@ -46,10 +44,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let status = state.index.status();
     metrics::gauge!("diachinh_index_parcels").set(status.parcels as f64);
     metrics::gauge!("diachinh_index_listening").set(if status.listening { 1.0 } else { 0.0 });
-    (
-        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        prometheus().render(),
-    )
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], prometheus().render())
 }
 
 /// Counts requests and their latency by route template, method and status.

@@ -3,15 +3,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::response::Response;
 use geozero::ToJson;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use super::AppState;
 use super::error::ApiError;
 use super::identity::Caller;
+use super::{AppState, geojson};
 use crate::domain::{ParcelCode, ParcelId};
 use crate::index::{Parcel, ParcelIndex};
 
@@ -32,7 +32,7 @@ impl<'a> Feature<'a> {
         let json = geo::Geometry::MultiPolygon(p.geom.clone())
             .to_json()
             .and_then(|s| RawValue::from_string(s).map_err(|e| geozero::error::GeozeroError::Geometry(e.to_string())))
-            .map_err(|e| ApiError { status: axum::http::StatusCode::INTERNAL_SERVER_ERROR, message: format!("geometry of {}: {e}", p.parcel_id) })?;
+            .map_err(|e| ApiError::internal(format!("geometry of {}: {e}", p.parcel_id)))?;
         Ok(Feature { kind: "Feature", id: &p.parcel_id, geometry: json, properties: p })
     }
 }
@@ -55,9 +55,10 @@ pub struct Collection<'a> {
     links: Vec<Link>,
 }
 
-fn collection<'a>(parcels: &[&'a Arc<Parcel>], links: Vec<Link>) -> Result<Json<Collection<'a>>, ApiError> {
+/// Serialises while the caller still holds the index lock, which must not outlive the handler.
+fn collection(parcels: &[&Arc<Parcel>], links: Vec<Link>) -> Result<Response, ApiError> {
     let features = parcels.iter().map(|p| Feature::of(p)).collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(Collection { kind: "FeatureCollection", number_returned: features.len(), features, links }))
+    geojson(&Collection { kind: "FeatureCollection", number_returned: features.len(), features, links })
 }
 
 fn find<'a>(idx: &'a ParcelIndex, code: &str) -> Result<&'a Arc<Parcel>, ApiError> {
@@ -66,49 +67,59 @@ fn find<'a>(idx: &'a ParcelIndex, code: &str) -> Result<&'a Arc<Parcel>, ApiErro
         ParcelCode::Id(id) => idx.by_id(id),
         ParcelCode::Legacy(key) => idx.by_key(key),
     };
-    found.ok_or_else(|| ApiError::not_found(match code {
-        ParcelCode::Id(id) => format!("no current parcel has parcel ID {id}"),
-        ParcelCode::Legacy(key) => format!("no current parcel has legacy key {key}"),
-    }))
+    found.ok_or_else(|| {
+        ApiError::not_found(match code {
+            ParcelCode::Id(id) => format!("no current parcel has parcel ID {id}"),
+            ParcelCode::Legacy(key) => format!("no current parcel has legacy key {key}"),
+        })
+    })
 }
 
-pub async fn get_one(State(state): State<AppState>, _caller: Caller, Path(code): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn get_one(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(code): Path<String>,
+) -> Result<Response, ApiError> {
+    let idx = state.index.read();
+    geojson(&Feature::of(find(&idx, &code)?)?)
+}
+
+pub async fn neighbours(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(code): Path<String>,
+) -> Result<Response, ApiError> {
     let idx = state.index.read();
     let p = find(&idx, &code)?;
-    Ok(Json(serde_json::to_value(Feature::of(p)?).map_err(|e| ApiError::bad_request(e.to_string()))?))
-}
-
-pub async fn neighbours(State(state): State<AppState>, _caller: Caller, Path(code): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
-    let idx = state.index.read();
-    let p = find(&idx, &code)?;
-    let found = idx.neighbours(p);
-    to_value(collection(&found, vec![]))
-}
-
-fn to_value(c: Result<Json<Collection<'_>>, ApiError>) -> Result<Json<serde_json::Value>, ApiError> {
-    // The index lock must be released before the response is written, so serialise here.
-    let Json(c) = c?;
-    serde_json::to_value(c).map(Json).map_err(|e| ApiError::bad_request(e.to_string()))
+    collection(&idx.neighbours(p), vec![])
 }
 
 /// `?at=LON,LAT` or `?bbox=W,S,E,N&limit=N&after=PARCEL_ID`.
-pub async fn search(State(state): State<AppState>, _caller: Caller, Query(q): Query<HashMap<String, String>>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn search(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
     if let Some(unknown) = q.keys().find(|k| !["at", "bbox", "limit", "after"].contains(&k.as_str())) {
-        return Err(ApiError::bad_request(format!("unknown parameter `{unknown}`: use at, or bbox with limit and after")));
+        return Err(ApiError::bad_request(format!(
+            "unknown parameter `{unknown}`: use at, or bbox with limit and after"
+        )));
     }
     let idx = state.index.read();
     match (q.get("at"), q.get("bbox")) {
         (Some(at), None) => {
             let [lon, lat] = numbers::<2>(at, "at", "LON,LAT")?;
             check_lon_lat(lon, lat, "at")?;
-            to_value(collection(&idx.at(lon, lat), vec![]))
+            collection(&idx.at(lon, lat), vec![])
         }
         (None, Some(bbox)) => {
             let b = numbers::<4>(bbox, "bbox", "W,S,E,N")?;
             check_lon_lat(b[0], b[1], "bbox")?;
             check_lon_lat(b[2], b[3], "bbox")?;
             if b[0] > b[2] || b[1] > b[3] {
-                return Err(ApiError::bad_request(format!("bbox `{bbox}`: west must not exceed east, nor south north")));
+                return Err(ApiError::bad_request(format!(
+                    "bbox `{bbox}`: west must not exceed east, nor south north"
+                )));
             }
             let limit = match q.get("limit") {
                 None => DEFAULT_LIMIT,
@@ -123,9 +134,13 @@ pub async fn search(State(state): State<AppState>, _caller: Caller, Query(q): Qu
             let mut links = vec![];
             if start + limit < all.len() {
                 let last = &page[page.len() - 1].parcel_id;
-                links.push(Link { href: format!("/api/parcels?bbox={bbox}&limit={limit}&after={last}"), rel: "next", media_type: "application/geo+json" });
+                links.push(Link {
+                    href: format!("/api/parcels?bbox={bbox}&limit={limit}&after={last}"),
+                    rel: "next",
+                    media_type: "application/geo+json",
+                });
             }
-            to_value(collection(page, links))
+            collection(page, links)
         }
         _ => Err(ApiError::bad_request("give exactly one of ?at=LON,LAT or ?bbox=W,S,E,N")),
     }
@@ -133,7 +148,11 @@ pub async fn search(State(state): State<AppState>, _caller: Caller, Query(q): Qu
 
 fn numbers<const N: usize>(s: &str, name: &str, shape: &str) -> Result<[f64; N], ApiError> {
     let bad = || ApiError::bad_request(format!("{name} `{s}` must be {shape} in WGS84 degrees"));
-    let v: Vec<f64> = s.split(',').map(|x| x.trim().parse::<f64>().ok().filter(|f| f.is_finite())).collect::<Option<_>>().ok_or_else(bad)?;
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|x| x.trim().parse::<f64>().ok().filter(|f| f.is_finite()))
+        .collect::<Option<_>>()
+        .ok_or_else(bad)?;
     v.try_into().map_err(|_| bad())
 }
 

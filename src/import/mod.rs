@@ -181,11 +181,7 @@ pub fn prepare(
     let mut feature_count = 0;
     for path in files {
         let file = source::read(path, opts.layer.as_deref(), &opts.mapping)?;
-        let crs = opts
-            .crs
-            .clone()
-            .or(file.crs)
-            .ok_or_else(|| ImportError::NoCrs(path.display().to_string()))?;
+        let crs = opts.crs.clone().or(file.crs).ok_or_else(|| ImportError::NoCrs(path.display().to_string()))?;
         if !crs_labels.contains(&crs.to_string()) {
             crs_labels.push(crs.to_string());
         }
@@ -211,7 +207,11 @@ pub fn prepare(
         match finish(c, opts, zones, &mut transforms) {
             Ok(p) => {
                 if let Some(other) = by_id.insert(p.parcel_id.clone(), p.key.clone()) {
-                    report.push(&subject, Action::Rejected, format!("its parcel ID {} is also that of {other}: the two parcels overlap", p.parcel_id));
+                    report.push(
+                        &subject,
+                        Action::Rejected,
+                        format!("its parcel ID {} is also that of {other}: the two parcels overlap", p.parcel_id),
+                    );
                     continue;
                 }
                 if let Some(b) = p.geom.bounding_rect() {
@@ -223,9 +223,7 @@ pub fn prepare(
         }
     }
     if report.rejected() {
-        return Err(ImportError::Refused(
-            report.lines.into_iter().filter(|l| l.action == Action::Rejected).collect(),
-        ));
+        return Err(ImportError::Refused(report.lines.into_iter().filter(|l| l.action == Action::Rejected).collect()));
     }
     Ok(Prepared {
         sources: files.iter().map(|p| p.file_name().unwrap_or_default().to_string_lossy().into_owned()).collect(),
@@ -280,7 +278,12 @@ fn check_feature(f: SourceFeature, crs: &Crs, on_invalid: OnInvalid, report: &mu
         None => None,
         Some(Ok(a)) if a > 0.0 && a.is_finite() => Some(a),
         Some(_) => {
-            refuse(report, &subject, on_invalid, format!("legal area `{}` is not a positive number of m²", field(Target::Area).unwrap_or_default()));
+            refuse(
+                report,
+                &subject,
+                on_invalid,
+                format!("legal area `{}` is not a positive number of m²", field(Target::Area).unwrap_or_default()),
+            );
             return None;
         }
     };
@@ -387,11 +390,18 @@ fn resolve_duplicates(candidates: Vec<Candidate>, policy: OnDuplicate, report: &
                 Action::Rejected,
                 format!("shares its legacy key with {}; use --on-duplicate merge or skip", first.origins.join(", ")),
             ),
-            OnDuplicate::Skip => report.push(subject, Action::Skipped, format!("duplicate of {}", first.origins.join(", "))),
+            OnDuplicate::Skip => {
+                report.push(subject, Action::Skipped, format!("duplicate of {}", first.origins.join(", ")))
+            }
             OnDuplicate::Merge if c.crs != first.crs => report.push(
                 subject,
                 Action::Rejected,
-                format!("cannot merge with {}: the two come in different CRSs ({} and {})", first.origins.join(", "), c.crs, first.crs),
+                format!(
+                    "cannot merge with {}: the two come in different CRSs ({} and {})",
+                    first.origins.join(", "),
+                    c.crs,
+                    first.crs
+                ),
             ),
             OnDuplicate::Merge => {
                 first.geom = first.geom.union(&c.geom);
@@ -426,7 +436,12 @@ fn resolve_duplicates(candidates: Vec<Candidate>, policy: OnDuplicate, report: &
 }
 
 /// Computes the parcel ID and reprojects to WGS84.
-fn finish(c: Candidate, opts: &ParcelImportOptions, zones: &HashMap<String, Crs>, transforms: &mut Transforms) -> Result<NewParcel, String> {
+fn finish(
+    c: Candidate,
+    opts: &ParcelImportOptions,
+    zones: &HashMap<String, Crs>,
+    transforms: &mut Transforms,
+) -> Result<NewParcel, String> {
     let pid = if c.crs.is_vn2000_tm3() {
         parcel_id::parcel_id(&c.geom, &c.crs, transforms, opts.tolerance_m)
     } else {

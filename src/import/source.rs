@@ -68,13 +68,12 @@ impl fmt::Display for Target {
 impl FromStr for Target {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Target::ALL
-            .into_iter()
-            .find(|t| t.aliases().iter().any(|a| a.eq_ignore_ascii_case(s.trim())))
-            .ok_or_else(|| {
+        Target::ALL.into_iter().find(|t| t.aliases().iter().any(|a| a.eq_ignore_ascii_case(s.trim()))).ok_or_else(
+            || {
                 let names: Vec<_> = Target::ALL.iter().map(|t| t.name()).collect();
                 format!("unknown field `{s}`: expected one of {}", names.join(", "))
-            })
+            },
+        )
     }
 }
 
@@ -88,9 +87,7 @@ pub struct Assignment {
 impl FromStr for Assignment {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let (t, v) = s
-            .split_once('=')
-            .ok_or_else(|| format!("`{s}` must be TARGET=VALUE, e.g. MaXa=MA_XA"))?;
+        let (t, v) = s.split_once('=').ok_or_else(|| format!("`{s}` must be TARGET=VALUE, e.g. MaXa=MA_XA"))?;
         if v.trim().is_empty() {
             return Err(format!("`{s}` has no value after `=`"));
         }
@@ -112,8 +109,7 @@ impl FieldMapping {
         }
         Target::ALL.into_iter().find(|t| {
             // A renamed target no longer listens to its default names.
-            !self.renames.iter().any(|a| a.target == *t)
-                && t.aliases().iter().any(|a| a.eq_ignore_ascii_case(source_field))
+            !self.renames.iter().any(|a| a.target == *t) && t.aliases().iter().any(|a| same_field(a, source_field))
         })
     }
 
@@ -178,11 +174,14 @@ pub fn read(path: &Path, layer: Option<&str>, mapping: &FieldMapping) -> Result<
         let multi = dataset.layer_count() > 1;
         for f in lyr.features() {
             let fid = f.fid().map(|n| n.to_string()).unwrap_or_else(|| "?".into());
-            let origin = if multi { format!("{file_name}:{lname} feature {fid}") } else { format!("{file_name} feature {fid}") };
+            let origin =
+                if multi { format!("{file_name}:{lname} feature {fid}") } else { format!("{file_name} feature {fid}") };
             let mut fields = HashMap::new();
             let mut text = None;
             for (name, value) in f.fields() {
-                let Some(value) = value.and_then(field_text) else { continue };
+                let Some(value) = value.and_then(field_text) else {
+                    continue;
+                };
                 if is_dgn && name == "Text" {
                     text = Some(value);
                 } else if let Some(t) = mapping.target_of(&name) {
@@ -204,6 +203,16 @@ pub fn read(path: &Path, layer: Option<&str>, mapping: &FieldMapping) -> Result<
         mapping.fill_defaults(&mut f.fields);
     }
     Ok(SourceFile { path: path.to_owned(), crs, features })
+}
+
+/// Field names match in any case, and Shapefile's 10-character DBF names (`SoThuTuThu`) match
+/// the names they were cut from.
+fn same_field(alias: &str, field: &str) -> bool {
+    alias.eq_ignore_ascii_case(field)
+        || (field.len() == 10
+            && alias.len() > 10
+            && alias.is_char_boundary(10)
+            && alias[..10].eq_ignore_ascii_case(field))
 }
 
 fn field_text(v: FieldValue) -> Option<String> {
@@ -239,10 +248,10 @@ fn crs_of(srs: &gdal::spatial_ref::SpatialRef) -> Option<Crs> {
         return Crs::parse_meridian(lon0).ok();
     }
     let mut srs = srs.clone();
-    if srs.auto_identify_epsg().is_ok() {
-        if let Ok(code) = srs.auth_code() {
-            return Some(Crs::Epsg(code as u32));
-        }
+    if srs.auto_identify_epsg().is_ok()
+        && let Ok(code) = srs.auth_code()
+    {
+        return Some(Crs::Epsg(code as u32));
     }
     Some(Crs::Definition(wkt))
 }
@@ -298,6 +307,10 @@ mod tests {
         assert_eq!(m.target_of("MAXA"), Some(Target::Commune));
         assert_eq!(m.target_of("kyhieumucdichsudung"), Some(Target::LandUse));
         assert_eq!(m.target_of("OBJECTID"), None);
+        assert_eq!(m.target_of("SoThuTuThu"), Some(Target::Parcel));
+        assert_eq!(m.target_of("KyHieuMucD"), Some(Target::LandUse));
+        assert_eq!(m.target_of("SoThuTuThu"), Some(Target::Parcel));
+        assert_eq!(m.target_of("KyHieuMucD"), Some(Target::LandUse));
     }
 
     #[test]

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::SystemTime;
 
-use geo::{BoundingRect, GeodesicArea, Intersects, MultiPolygon, Point, Relate};
-use rstar::{AABB, RTree, RTreeObject};
+use geo::{BoundingRect, Coord, GeodesicArea, Intersects, MultiPolygon, Point};
+use rstar::{AABB, Envelope, RTree, RTreeObject};
 use serde::Serialize;
 
 use crate::domain::{LandUse, LegacyKey, ParcelId};
@@ -163,30 +163,90 @@ impl ParcelIndex {
         out
     }
 
-    /// Parcels whose bounding box meets the bbox, ordered by parcel ID (a stable paging order).
+    /// Parcels whose polygon meets the bbox, ordered by parcel ID (a stable paging order).
     pub fn in_bbox(&self, bbox: [f64; 4]) -> Vec<&Arc<Parcel>> {
         let env = AABB::from_corners([bbox[0], bbox[1]], [bbox[2], bbox[3]]);
-        let mut out: Vec<_> = self.tree.locate_in_envelope_intersecting(&env).map(|e| &e.parcel).collect();
-        out.sort_by(|a, b| a.parcel_id.cmp(&b.parcel_id));
-        out
-    }
-
-    /// Parcels that share a stretch of boundary with `p` (a common corner alone does not count).
-    pub fn neighbours(&self, p: &Parcel) -> Vec<&Arc<Parcel>> {
+        let rect = geo::Rect::new(Coord { x: bbox[0], y: bbox[1] }, Coord { x: bbox[2], y: bbox[3] });
         let mut out: Vec<_> = self
             .tree
-            .locate_in_envelope_intersecting(&p.envelope())
+            .locate_in_envelope_intersecting(&env)
             .map(|e| &e.parcel)
-            .filter(|q| q.uid != p.uid)
-            .filter(|q| {
-                let m = p.geom.relate(&q.geom);
-                m.get(geo::coordinate_position::CoordPos::OnBoundary, geo::coordinate_position::CoordPos::OnBoundary)
-                    == geo::dimensions::Dimensions::OneDimensional
-            })
+            .filter(|p| env.contains_envelope(&p.envelope()) || p.geom.intersects(&rect))
             .collect();
         out.sort_by(|a, b| a.parcel_id.cmp(&b.parcel_id));
         out
     }
+
+    /// Parcels that share at least `MIN_SHARED_M` of boundary with `p` within `SNAP_M`: surveyed
+    /// neighbours rarely share vertices exactly (T-junctions, rounding), and a common corner
+    /// alone does not make a neighbour.
+    pub fn neighbours(&self, p: &Parcel) -> Vec<&Arc<Parcel>> {
+        let env = p.envelope();
+        let pad = SNAP_M / 100_000.0;
+        let env = AABB::from_corners(
+            [env.lower()[0] - pad, env.lower()[1] - pad],
+            [env.upper()[0] + pad, env.upper()[1] + pad],
+        );
+        let local = LocalMetres::around(&p.geom);
+        let mine = local.segments(&p.geom);
+        let mut out: Vec<_> = self
+            .tree
+            .locate_in_envelope_intersecting(&env)
+            .map(|e| &e.parcel)
+            .filter(|q| q.uid != p.uid && shared_length(&mine, &local.segments(&q.geom)) >= MIN_SHARED_M)
+            .collect();
+        out.sort_by(|a, b| a.parcel_id.cmp(&b.parcel_id));
+        out
+    }
+}
+
+const SNAP_M: f64 = 0.05;
+const MIN_SHARED_M: f64 = 0.1;
+
+/// An equirectangular frame in metres around a parcel: exact enough over a few hundred metres.
+struct LocalMetres {
+    origin: Coord,
+    kx: f64,
+    ky: f64,
+}
+
+impl LocalMetres {
+    fn around(g: &MultiPolygon) -> Self {
+        let origin = g.bounding_rect().expect("parcels are never empty").min();
+        LocalMetres { origin, kx: 111_320.0 * origin.y.to_radians().cos(), ky: 110_574.0 }
+    }
+
+    fn segments(&self, g: &MultiPolygon) -> Vec<[Coord; 2]> {
+        let to = |c: Coord| Coord { x: (c.x - self.origin.x) * self.kx, y: (c.y - self.origin.y) * self.ky };
+        g.0.iter()
+            .flat_map(|poly| std::iter::once(poly.exterior()).chain(poly.interiors()))
+            .flat_map(|ring| ring.lines().map(move |l| [to(l.start), to(l.end)]))
+            .collect()
+    }
+}
+
+/// Total length of `a`'s segments that run along `b`'s within `SNAP_M`.
+fn shared_length(a: &[[Coord; 2]], b: &[[Coord; 2]]) -> f64 {
+    let mut total = 0.0;
+    for [a0, a1] in a {
+        let d = *a1 - *a0;
+        let len = d.x.hypot(d.y);
+        if len == 0.0 {
+            continue;
+        }
+        let (ux, uy) = (d.x / len, d.y / len);
+        for [b0, b1] in b {
+            // Both ends of b on a's line (within the snap distance), then the overlap along a.
+            let off = |c: Coord| ((c.x - a0.x) * uy - (c.y - a0.y) * ux).abs();
+            if off(*b0) > SNAP_M || off(*b1) > SNAP_M {
+                continue;
+            }
+            let along = |c: Coord| (c.x - a0.x) * ux + (c.y - a0.y) * uy;
+            let (t0, t1) = (along(*b0), along(*b1));
+            total += (t0.max(t1).min(len) - t0.min(t1).max(0.0)).max(0.0);
+        }
+    }
+    total
 }
 
 /// What `/health` reports of the index.
@@ -232,7 +292,10 @@ impl SharedIndex {
 
     /// Replaces the whole index with these rows; rows that cannot be read are logged and left out.
     pub fn replace(&self, rows: Vec<ParcelRow>) {
-        let parcels = rows.into_iter().filter_map(|r| Parcel::from_row(r).inspect_err(|e| tracing::error!("index: {e}")).ok()).collect();
+        let parcels = rows
+            .into_iter()
+            .filter_map(|r| Parcel::from_row(r).inspect_err(|e| tracing::error!("index: {e}")).ok())
+            .collect();
         let built = ParcelIndex::build(parcels);
         *self.inner.write().unwrap_or_else(|e| e.into_inner()) = built;
         self.set_status(|s| s.full_loads += 1);
@@ -240,7 +303,10 @@ impl SharedIndex {
 
     /// Applies a change: `uids` were touched, `rows` are those of them still current.
     pub fn apply(&self, uids: &[i64], rows: Vec<ParcelRow>) {
-        let parcels: Vec<Parcel> = rows.into_iter().filter_map(|r| Parcel::from_row(r).inspect_err(|e| tracing::error!("index: {e}")).ok()).collect();
+        let parcels: Vec<Parcel> = rows
+            .into_iter()
+            .filter_map(|r| Parcel::from_row(r).inspect_err(|e| tracing::error!("index: {e}")).ok())
+            .collect();
         {
             let mut idx = self.inner.write().unwrap_or_else(|e| e.into_inner());
             for uid in uids {

@@ -58,7 +58,9 @@ async fn follow_forever(pool: PgPool, index: SharedIndex, mut listener: PgListen
 async fn follow(pool: &PgPool, index: &SharedIndex, listener: &mut PgListener) -> Result<(), sqlx::Error> {
     loop {
         // `None` means the connection was lost: notifications may have been missed.
-        let Some(first) = listener.try_recv().await? else { return Ok(()) };
+        let Some(first) = listener.try_recv().await? else {
+            return Ok(());
+        };
         let mut uids = parse_uids(first.payload());
         // Take whatever else has already arrived, so one large import is one reload.
         while let Some(n) = listener.next_buffered() {

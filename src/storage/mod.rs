@@ -14,11 +14,7 @@ use crate::crs::Crs;
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub async fn connect(database_url: &str) -> Result<PgPool, sqlx::Error> {
-    PgPoolOptions::new()
-        .max_connections(16)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect(database_url)
-        .await
+    PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(database_url).await
 }
 
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {

@@ -16,7 +16,12 @@ pub struct Stored {
 
 /// Loads prepared parcels in one transaction: COPY into a staging table, check against current
 /// parcels, insert. Any refusal rolls everything back. With `dry_run`, rolls back at the end.
-pub async fn store_import(pool: &PgPool, mut prepared: Prepared, on_duplicate: OnDuplicate, dry_run: bool) -> Result<Stored, ImportError> {
+pub async fn store_import(
+    pool: &PgPool,
+    mut prepared: Prepared,
+    on_duplicate: OnDuplicate,
+    dry_run: bool,
+) -> Result<Stored, ImportError> {
     let mut tx = pool.begin().await?;
     let import_id: i64 = sqlx::query_scalar(include_str!("sql/import_begin.sql"))
         .bind("parcels")
@@ -28,7 +33,8 @@ pub async fn store_import(pool: &PgPool, mut prepared: Prepared, on_duplicate: O
     sqlx::query(include_str!("sql/parcel_stage.sql")).execute(&mut *tx).await?;
     copy_stage(&mut tx, &prepared).await?;
 
-    let conflicts: Vec<(i32, String)> = sqlx::query_as(include_str!("sql/parcel_conflicts.sql")).fetch_all(&mut *tx).await?;
+    let conflicts: Vec<(i32, String)> =
+        sqlx::query_as(include_str!("sql/parcel_conflicts.sql")).fetch_all(&mut *tx).await?;
     if !conflicts.is_empty() {
         let action = if on_duplicate == OnDuplicate::Skip { Action::Skipped } else { Action::Rejected };
         for (ord, what) in &conflicts {
@@ -43,9 +49,11 @@ pub async fn store_import(pool: &PgPool, mut prepared: Prepared, on_duplicate: O
         sqlx::query("DELETE FROM parcel_stage WHERE ord = ANY ($1)").bind(&ords).execute(&mut *tx).await?;
     }
 
-    let inserted = sqlx::query(include_str!("sql/parcel_insert.sql")).bind(import_id).execute(&mut *tx).await?.rows_affected();
+    let inserted =
+        sqlx::query(include_str!("sql/parcel_insert.sql")).bind(import_id).execute(&mut *tx).await?.rows_affected();
     sqlx::query(include_str!("sql/recorded_holders_insert.sql")).bind(import_id).execute(&mut *tx).await?;
-    let unlinked: Vec<(String, i64)> = sqlx::query_as(include_str!("sql/parcel_unlinked_communes.sql")).bind(import_id).fetch_all(&mut *tx).await?;
+    let unlinked: Vec<(String, i64)> =
+        sqlx::query_as(include_str!("sql/parcel_unlinked_communes.sql")).bind(import_id).fetch_all(&mut *tx).await?;
     for (code, n) in unlinked {
         prepared.report.push(
             format!("commune {code}"),

@@ -1,0 +1,165 @@
+//! Test harness: a fresh PostGIS database per test, cloned from a migrated template, and the
+//! service or the CLI run against it as a user would.
+#![allow(dead_code)] // each test binary uses its own part of the harness
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::{Connection, PgConnection, PgPool};
+
+pub fn server_url() -> String {
+    std::env::var("DIACHINH_TEST_SERVER_URL")
+        .expect("DIACHINH_TEST_SERVER_URL is not set: run the suite with scripts/test, which starts PostgreSQL")
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn samples_dir() -> PathBuf {
+    repo().join("data-samples")
+}
+
+/// A database of its own for one test.
+pub struct TestDb {
+    pub url: String,
+    pub pool: PgPool,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+pub enum Content {
+    /// Migrated, no parcels.
+    Empty,
+    /// Migrated, with every sample loaded by `diachinh samples --load`.
+    Samples,
+}
+
+impl TestDb {
+    pub async fn new(content: Content) -> TestDb {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let template = ensure_template(content).await;
+        let name = format!("t_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        let mut admin = admin().await;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut admin).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {template}")).execute(&mut admin).await.unwrap();
+        let url = format!("{}/{name}", server_url());
+        let pool = PgPool::connect(&url).await.unwrap();
+        TestDb { url, pool }
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+    }
+
+    /// Everything a failed import must leave as it was.
+    pub async fn fingerprint(&self) -> (i64, i64, i64, String) {
+        sqlx::query_as(
+            "SELECT (SELECT count(*) FROM parcels), (SELECT count(*) FROM personal.recorded_holders),
+                    (SELECT count(*) FROM imports),
+                    (SELECT coalesce(md5(string_agg(parcel_id || ST_AsEWKB(geom)::text, ',' ORDER BY uid)), '') FROM parcels)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .unwrap()
+    }
+
+    /// Runs the CLI against this database.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        cli(&self.url, args)
+    }
+}
+
+pub fn cli(database_url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_diachinh"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .current_dir(repo())
+        .output()
+        .expect("the diachinh binary runs")
+}
+
+pub fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+async fn admin() -> PgConnection {
+    PgConnection::connect(&format!("{}/postgres", server_url())).await.unwrap()
+}
+
+/// Templates are keyed by what goes into them, so a changed migration or sample makes a new one.
+/// An advisory lock keeps concurrent tests from building the same template twice.
+async fn ensure_template(content: Content) -> String {
+    let mut h = DefaultHasher::new();
+    for m in diachinh::storage::MIGRATOR.iter() {
+        m.checksum.hash(&mut h);
+    }
+    if content == Content::Samples {
+        for s in diachinh::samples::SAMPLES {
+            std::fs::read(samples_dir().join(s.file)).unwrap().hash(&mut h);
+        }
+        std::fs::metadata(env!("CARGO_BIN_EXE_diachinh")).unwrap().modified().unwrap().hash(&mut h);
+    }
+    let name = format!("tmpl_{}_{:x}", if content == Content::Samples { "samples" } else { "empty" }, h.finish());
+    let mut admin = admin().await;
+    sqlx::query("SELECT pg_advisory_lock(7450001)").execute(&mut admin).await.unwrap();
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(&name)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    if !exists {
+        let building = format!("{name}_building");
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {building}")).execute(&mut admin).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {building}")).execute(&mut admin).await.unwrap();
+        let url = format!("{}/{building}", server_url());
+        let migrated = cli(&url, &["migrate"]);
+        assert!(migrated.status.success(), "{}", text(&migrated));
+        if content == Content::Samples {
+            let loaded = cli(&url, &["samples", "--load"]);
+            assert!(loaded.status.success(), "{}", text(&loaded));
+        }
+        sqlx::query(&format!("ALTER DATABASE {building} RENAME TO {name}")).execute(&mut admin).await.unwrap();
+    }
+    sqlx::query("SELECT pg_advisory_unlock(7450001)").execute(&mut admin).await.unwrap();
+    name
+}
+
+/// The service, started in-process on a random port against a test database.
+pub struct TestApp {
+    pub base: String,
+    pub db: TestDb,
+    pub http: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn spawn(content: Content) -> TestApp {
+        let db = TestDb::new(content).await;
+        let app = diachinh::startup::Application::build(&db.url, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let base = format!("http://{}", app.local_addr());
+        tokio::spawn(app.run_until_stopped());
+        TestApp { base, db, http: reqwest::Client::new() }
+    }
+
+    /// GET a path; returns the status and the body parsed as JSON.
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let resp = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let status = resp.status().as_u16();
+        let body = resp.text().await.unwrap();
+        let json = serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: body is not JSON ({e}): {body}"));
+        (status, json)
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let resp = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+}
+
+/// Converts a file with GDAL's own ogr2ogr, as a user would to test another format.
+pub fn ogr2ogr(out: &Path, src: &Path, extra: &[&str]) {
+    let o = Command::new("ogr2ogr").arg(out).arg(src).args(extra).output().expect("ogr2ogr is installed (gdal-bin)");
+    assert!(o.status.success(), "ogr2ogr failed: {}", text(&o));
+}

@@ -1,0 +1,307 @@
+//! `diachinh import parcels` as a land officer runs it, against a real PostGIS.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{Content, TestDb, ogr2ogr, samples_dir, text};
+
+const TN: &str = "data-samples/thai-nguyen-05443.gpkg";
+const HP: &str = "data-samples/hai-phong-11311.gpkg";
+const DGN: &str = "data-samples/hai-phong-11311-sheet-90.dgn";
+const MESSY: &str = "data-samples/messy-20248.geojson";
+
+async fn ids_by_key(db: &TestDb) -> BTreeMap<String, String> {
+    sqlx::query_as::<_, (String, String)>(
+        "SELECT commune_code_recorded || '-' || sheet || '-' || parcel_no, parcel_id FROM parcels WHERE valid_to IS NULL",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect()
+}
+
+#[tokio::test]
+async fn geopackage_loads_with_summary_and_personal_data_apart() {
+    let db = TestDb::new(Content::Empty).await;
+    let out = db.cli(&["import", "parcels", TN]);
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(t.contains("imported 1661 parcels from 1661 features"), "{t}");
+    assert!(t.contains("CRS EPSG:9213 → EPSG:4326"), "{t}");
+    assert!(t.contains("extent 105.8"), "{t}");
+    assert_eq!(
+        db.count("SELECT count(*) FROM parcels WHERE commune_code = '05443' AND source_crs = 'EPSG:9213'").await,
+        1661
+    );
+    // Holder names went to the personal schema, and the parcels table has nowhere to put one.
+    assert!(db.count("SELECT count(*) FROM personal.recorded_holders").await > 1400);
+    assert_eq!(
+        db.count("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'parcels' AND column_name ~* 'holder|chu|name'").await,
+        0
+    );
+    // Mixed uses were split into codes, and every parcel ID is unique and 12 characters.
+    assert!(db.count("SELECT count(*) FROM parcels WHERE land_use = ARRAY['ODT','CLN']").await > 0);
+    assert_eq!(db.count("SELECT count(DISTINCT parcel_id) FROM parcels WHERE length(parcel_id) = 12").await, 1661);
+}
+
+#[tokio::test]
+async fn every_ogr_format_gives_the_same_parcels() {
+    let reference = TestDb::new(Content::Empty).await;
+    assert!(reference.cli(&["import", "parcels", TN]).status.success());
+    let expected = ids_by_key(&reference).await;
+    let dir = tempfile::tempdir().unwrap();
+    let src = samples_dir().join("thai-nguyen-05443.gpkg");
+    let shp = dir.path().join("to.shp");
+    let gml = dir.path().join("to.gml");
+    let csv = dir.path().join("to.csv");
+    let json = dir.path().join("to.geojson");
+    ogr2ogr(&shp, &src, &["-lco", "ENCODING=UTF-8"]);
+    ogr2ogr(&gml, &src, &["-f", "GML", "-dsco", "FORMAT=GML3"]);
+    ogr2ogr(&csv, &src, &["-f", "CSV", "-lco", "GEOMETRY=AS_WKT"]);
+    ogr2ogr(&json, &src, &["-f", "GeoJSON", "-lco", "RFC7946=NO"]);
+    for (file, extra) in [(&shp, vec![]), (&gml, vec![]), (&csv, vec!["--crs", "EPSG:9213"]), (&json, vec![])] {
+        let db = TestDb::new(Content::Empty).await;
+        let mut args = vec!["import", "parcels", file.to_str().unwrap()];
+        args.extend(extra);
+        let out = db.cli(&args);
+        assert!(out.status.success(), "{}: {}", file.display(), text(&out));
+        assert_eq!(ids_by_key(&db).await, expected, "{}", file.display());
+    }
+}
+
+#[tokio::test]
+async fn wgs84_input_takes_its_zone_from_the_province() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("tn-wgs84.geojson");
+    ogr2ogr(&json, &samples_dir().join("thai-nguyen-05443.gpkg"), &["-f", "GeoJSON", "-t_srs", "EPSG:4326"]);
+    let db = TestDb::new(Content::Empty).await;
+    let out = db.cli(&["import", "parcels", json.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("CRS EPSG:4326"), "{}", text(&out));
+    // The parcel ID of each parcel is that of its TM-3 twin, to within the GeoHash of a pole that
+    // may sit anywhere on the ridge of a rectangular lot: compare the cells' position instead.
+    let reference = TestDb::new(Content::Empty).await;
+    assert!(reference.cli(&["import", "parcels", TN]).status.success());
+    let (a, b) = (ids_by_key(&db).await, ids_by_key(&reference).await);
+    assert_eq!(a.len(), 1661);
+    for (key, id) in &a {
+        let (pa, pb) = (geohash::decode(id).unwrap().0, geohash::decode(&b[key]).unwrap().0);
+        let metres = ((pa.x - pb.x) * 103_500.0).hypot((pa.y - pb.y) * 110_700.0);
+        assert!(metres < 15.0, "{key}: {id} vs {} are {metres:.2} m apart", b[key]);
+    }
+    // Without a 2025 commune and no --zone, the import says what to do.
+    let messy_wgs = dir.path().join("messy-wgs84.geojson");
+    ogr2ogr(&messy_wgs, &samples_dir().join("messy-20248.geojson"), &["-f", "GeoJSON", "-t_srs", "EPSG:4326"]);
+    let out = TestDb::new(Content::Empty).await.cli(&[
+        "import",
+        "parcels",
+        messy_wgs.to_str().unwrap(),
+        "--on-invalid",
+        "skip",
+        "--on-duplicate",
+        "skip",
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("give one with --zone EPSG:nnnn"), "{}", text(&out));
+    let db = TestDb::new(Content::Empty).await;
+    let out = db.cli(&[
+        "import",
+        "parcels",
+        messy_wgs.to_str().unwrap(),
+        "--on-invalid",
+        "skip",
+        "--on-duplicate",
+        "skip",
+        "--zone",
+        "EPSG:9210",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[tokio::test]
+async fn dgn_sheet_needs_crs_and_takes_labels_inside_shapes() {
+    let db = TestDb::new(Content::Empty).await;
+    let before = db.fingerprint().await;
+    let out = db.cli(&["import", "parcels", DGN]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("has no CRS in its metadata; give one with --crs"), "{}", text(&out));
+    assert_eq!(db.fingerprint().await, before);
+
+    let out =
+        db.cli(&["import", "parcels", DGN, "--crs", "EPSG:9210", "--set", "MaXa=11311", "--set", "SoHieuToBanDo=90"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(db.count("SELECT count(*) FROM parcels WHERE sheet = '90' AND commune_code = '11311'").await, 210);
+    // Labels gave each shape a number, a land use and a legal area within 1.5% of its own area
+    // (plus the TM-3 scale error; PostGIS's own spatial_ref_sys has no VN-2000 TM-3 zones).
+    assert_eq!(db.count("SELECT count(DISTINCT parcel_no) FROM parcels").await, 210);
+    assert_eq!(
+        db.count("SELECT count(*) FROM parcels WHERE abs(legal_area_m2 / ST_Area(geom::geography) - 1) < 0.017").await,
+        210
+    );
+    // --meridian builds the same zone.
+    let db2 = TestDb::new(Content::Empty).await;
+    let out = db2.cli(&[
+        "import",
+        "parcels",
+        DGN,
+        "--meridian",
+        "105°45'",
+        "--set",
+        "MaXa=11311",
+        "--set",
+        "SoHieuToBanDo=90",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(ids_by_key(&db2).await, ids_by_key(&db).await);
+}
+
+#[tokio::test]
+async fn messy_export_is_refused_by_default_and_nothing_is_written() {
+    let db = TestDb::new(Content::Empty).await;
+    let before = db.fingerprint().await;
+    let out = db.cli(&["import", "parcels", MESSY]);
+    let t = text(&out);
+    assert!(!out.status.success());
+    assert!(t.contains("import refused, nothing was written"), "{t}");
+    for expected in [
+        "20248-1-150 (messy-20248.geojson feature 38): rejected — invalid polygon",
+        "20248-1-151 (messy-20248.geojson feature 39): rejected — no geometry",
+        "20248-1-152 (messy-20248.geojson feature 40): rejected — geometry is a LINESTRING",
+        "messy-20248.geojson feature 41: rejected — missing key field SoThuTuThua",
+        "20248-1-149 (messy-20248.geojson feature 37): rejected — shares its legacy key with messy-20248.geojson feature 36",
+    ] {
+        assert!(t.contains(expected), "missing `{expected}` in:\n{t}");
+    }
+    assert_eq!(db.fingerprint().await, before);
+}
+
+#[tokio::test]
+async fn messy_export_loads_in_one_go_with_policies() {
+    let db = TestDb::new(Content::Empty).await;
+    let out = db.cli(&["import", "parcels", MESSY, "--on-invalid", "repair", "--on-duplicate", "merge"]);
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(t.contains("20248-1-150 (messy-20248.geojson feature 38): repaired — invalid polygon"), "{t}");
+    assert!(t.contains("20248-1-151 (messy-20248.geojson feature 39): skipped — no geometry"), "{t}");
+    assert!(t.contains("messy-20248.geojson feature 41: skipped — missing key field SoThuTuThua"), "{t}");
+    assert!(t.contains("20248-1-149: merged — 2 features"), "{t}");
+    assert!(
+        t.contains("commune 20248: warning — 38 parcel(s) carry commune code 20248, which is not in the 2025 list"),
+        "{t}"
+    );
+    assert!(t.contains("imported 38 parcels from 42 features"), "{t}");
+    let (uses, area, polys): (Vec<String>, f64, i32) = sqlx::query_as(
+        "SELECT land_use, legal_area_m2, ST_NumGeometries(geom) FROM parcels WHERE sheet = '1' AND parcel_no = 149",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!((uses, area, polys), (vec!["ONT".to_owned(), "LNK".to_owned()], 300.0, 1));
+    // The pre-reform code is kept as recorded; the current commune is unknown.
+    assert_eq!(
+        db.count("SELECT count(*) FROM parcels WHERE commune_code_recorded = '20248' AND commune_code IS NULL").await,
+        38
+    );
+    // The import's report is kept with it.
+    assert_eq!(db.count("SELECT jsonb_array_length(report)::bigint FROM imports").await, 6);
+
+    // skip drops the later duplicate and the unloadable features alike.
+    let db = TestDb::new(Content::Empty).await;
+    let out = db.cli(&["import", "parcels", MESSY, "--on-invalid", "skip", "--on-duplicate", "skip"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("imported 37 parcels"), "{}", text(&out));
+}
+
+#[tokio::test]
+async fn parcels_already_in_the_database_are_refused_or_skipped() {
+    let db = TestDb::new(Content::Empty).await;
+    assert!(db.cli(&["import", "parcels", HP]).status.success());
+    let before = db.fingerprint().await;
+    let out = db.cli(&["import", "parcels", HP]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("11311-1-1: rejected — its legacy key is already held by current parcel"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(db.fingerprint().await, before);
+    let out = db.cli(&["import", "parcels", HP, "--on-duplicate", "skip"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("imported 0 parcels from 1394 features"), "{}", text(&out));
+    assert_eq!(db.fingerprint().await.0, before.0);
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_error_and_changes_nothing() {
+    let db = TestDb::new(Content::Empty).await;
+    let dir = tempfile::tempdir().unwrap();
+    let unknown_code = dir.path().join("bad-code.geojson");
+    std::fs::write(
+        &unknown_code,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"MaXa":"05443","SoHieuToBanDo":"3","SoThuTuThua":7,"KyHieuMucDichSuDung":"XYZ"},
+            "geometry":{"type":"Polygon","coordinates":[[[105.83,21.59],[105.8301,21.59],[105.8301,21.5901],[105.83,21.5901],[105.83,21.59]]]}}]}"#,
+    )
+    .unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["import", "parcels", unknown_code.to_str().unwrap()], "unknown land-use code `XYZ`"),
+        (vec!["import", "parcels", "no-such-file.gpkg"], "GDAL cannot open it"),
+        (vec!["import", "parcels", TN, "--crs", "EPSG:abc"], "`EPSG:abc` is not a CRS"),
+        (vec!["import", "parcels", TN, "--meridian", "12"], "central meridian `12`"),
+        (vec!["import", "parcels", TN, "--zone", "EPSG:4326"], "not a VN-2000 TM-3 zone"),
+        (vec!["import", "parcels", TN, "--field", "nothing=X"], "unknown field `nothing`"),
+        (vec!["import", "parcels", TN, "--on-invalid", "maybe"], "invalid value 'maybe'"),
+        (vec!["import", "parcels", TN, "--layer", "nope"], "has no layer named `nope`"),
+    ];
+    let before = db.fingerprint().await;
+    for (args, message) in cases {
+        let out = db.cli(&args);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(text(&out).contains(message), "{args:?}: expected `{message}` in:\n{}", text(&out));
+        assert_eq!(db.fingerprint().await, before, "{args:?} changed the database");
+    }
+}
+
+#[tokio::test]
+async fn dry_run_reports_and_writes_nothing() {
+    let db = TestDb::new(Content::Empty).await;
+    let before = db.fingerprint().await;
+    let out = db.cli(&["import", "parcels", TN, "--dry-run"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("dry run, nothing written: would import 1661 parcels"), "{}", text(&out));
+    assert_eq!(db.fingerprint().await, before);
+}
+
+#[tokio::test]
+async fn help_speaks_to_a_land_officer() {
+    let help = |args: &[&str]| text(&common::cli("postgres://unused", args));
+    let parcels = help(&["import", "parcels", "--help"]);
+    for phrase in ["SoThuTuThua", "TenChu", "--on-invalid", "--on-duplicate", "--meridian", "--set", "DGN v7"] {
+        assert!(parcels.contains(phrase), "`{phrase}` not in:\n{parcels}");
+    }
+    assert!(help(&["import", "--help"]).contains("all-or-nothing"));
+}
+
+#[tokio::test]
+async fn samples_load_is_idempotent() {
+    let db = TestDb::new(Content::Samples).await;
+    let before = db.fingerprint().await;
+    assert_eq!(before.0, 1661 + 1394 + 210 + 38);
+    let out = db.cli(&["samples", "--load"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("thai-nguyen-05443.gpkg: already loaded"), "{}", text(&out));
+    assert_eq!(db.fingerprint().await, before);
+}
+
+#[tokio::test]
+async fn samples_regenerate_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::cli("postgres://unused", &["samples", "--dir", dir.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    for s in diachinh::samples::SAMPLES {
+        let committed = std::fs::read(samples_dir().join(s.file)).unwrap();
+        let fresh = std::fs::read(dir.path().join(s.file)).unwrap();
+        assert!(committed == fresh, "{} differs from a fresh generation", s.file);
+    }
+}

@@ -1,0 +1,93 @@
+//! The in-memory index follows committed changes in PostGIS without a restart.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Content, TestApp};
+
+/// Polls until `check` holds; the issue asks for changes to show within a second.
+async fn within(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> Duration {
+    let start = Instant::now();
+    loop {
+        if check().await {
+            return start.elapsed();
+        }
+        assert!(start.elapsed() < limit, "not seen within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn key_at(app: &TestApp, lon: f64, lat: f64) -> Vec<String> {
+    let (_, fc) = app.get(&format!("/api/parcels?at={lon},{lat}")).await;
+    fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["legacy_key"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_sql_edit_reaches_point_queries_within_a_second() {
+    let app = TestApp::spawn(Content::Samples).await;
+    // Move parcel 05443-1-1 to an empty spot and query there.
+    let (lon, lat) = (105.9, 21.7);
+    assert!(key_at(&app, lon, lat).await.is_empty());
+    sqlx::query(
+        "UPDATE parcels SET geom = ST_Multi(ST_Translate(geom, $1 - ST_X(ST_PointOnSurface(geom)), $2 - ST_Y(ST_PointOnSurface(geom))))
+         WHERE commune_code_recorded = '05443' AND sheet = '1' AND parcel_no = 1",
+    )
+    .bind(lon)
+    .bind(lat)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let took = within(Duration::from_secs(1), async || key_at(&app, lon, lat).await == ["05443-1-1"]).await;
+    println!("update visible after {took:?}");
+}
+
+#[tokio::test]
+async fn inserts_and_deletes_follow() {
+    let app = TestApp::spawn(Content::Samples).await;
+    sqlx::query(
+        "INSERT INTO parcels (parcel_id, commune_code_recorded, sheet, parcel_no, commune_code, land_use, source_crs, geom)
+         VALUES ('w7g6bzzzzzzz', '05443', '77', 1, '05443', ARRAY['ODT'], 'EPSG:4326',
+                 ST_Multi(ST_MakeEnvelope(105.95, 21.75, 105.9502, 21.7502, 4326)))",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    within(Duration::from_secs(1), async || app.get("/api/parcels/05443-77-1").await.0 == 200).await;
+    assert_eq!(app.get("/api/parcels/w7g6bzzzzzzz").await.0, 200);
+    sqlx::query("DELETE FROM parcels WHERE parcel_id = 'w7g6bzzzzzzz'").execute(&app.db.pool).await.unwrap();
+    within(Duration::from_secs(1), async || app.get("/api/parcels/05443-77-1").await.0 == 404).await;
+    // Retiring a version (history) removes it from the current index too.
+    sqlx::query("UPDATE parcels SET valid_to = now() + interval '1 second' WHERE commune_code_recorded = '11311' AND sheet = '1' AND parcel_no = 3")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    within(Duration::from_secs(1), async || app.get("/api/parcels/11311-1-3").await.0 == 404).await;
+}
+
+#[tokio::test]
+async fn a_dropped_listener_reconnects_and_resynchronises() {
+    let app = TestApp::spawn(Content::Samples).await;
+    let killed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND query ILIKE 'LISTEN%') t",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(killed, 1, "one listener connection");
+    // Changed while nobody listens: only the resynchronisation can bring this in.
+    sqlx::query("DELETE FROM parcels WHERE commune_code_recorded = '11311' AND sheet = '2' AND parcel_no = 5")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    within(Duration::from_secs(15), async || app.get("/api/parcels/11311-2-5").await.0 == 404).await;
+    let (_, h) = app.get("/health").await;
+    assert!(h["index"]["full_loads"].as_u64().unwrap() >= 2, "{h}");
+    within(Duration::from_secs(5), async || app.get("/health").await.1["index"]["listening_for_changes"] == true).await;
+}
