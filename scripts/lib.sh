@@ -5,7 +5,7 @@ PG_VERSION=15
 PG_BIN=/usr/lib/postgresql/$PG_VERSION/bin
 DEB_PACKAGES=(
   "postgresql-$PG_VERSION" "postgresql-$PG_VERSION-postgis-3" postgresql-client
-  libgdal-dev gdal-bin libproj-dev proj-bin pkg-config build-essential
+  libgdal-dev gdal-bin libproj-dev proj-bin pkg-config build-essential bc
 )
 
 as_root() {
@@ -63,4 +63,26 @@ ensure_database() {
     fi
     export DATABASE_URL="$PG_SERVER_URL/$1"
   fi
+}
+
+# fresh_database NAME: drops and recreates it on the server; prints its URL.
+fresh_database() {
+  psql -X -q "$PG_SERVER_URL/postgres" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" -c "CREATE DATABASE \"$1\"" >/dev/null
+  echo "$PG_SERVER_URL/$1"
+}
+
+# seconds_since START: wall time elapsed since START (from `date +%s.%N`).
+seconds_since() {
+  echo "$(date +%s.%N) - $1" | bc -l | xargs printf '%.2f'
+}
+
+# conninfo URL: the libpq key=value form of postgres://user[:password]@host[:port]/db, which
+# GDAL's PG: driver needs (it appends options of its own to the string).
+conninfo() {
+  local rest=${1#*://} auth hostport db
+  auth=${rest%%@*}; rest=${rest#*@}; hostport=${rest%%/*}; db=${rest#*/}
+  local out="host=${hostport%%:*} dbname=$db user=${auth%%:*}"
+  [[ $hostport == *:* ]] && out+=" port=${hostport##*:}"
+  [[ $auth == *:* ]] && out+=" password=${auth#*:}"
+  echo "$out"
 }

@@ -49,6 +49,9 @@ enum Command {
         /// already loaded).
         #[arg(long)]
         load: bool,
+        /// Write only a GeoPackage of about N synthetic parcels (for benchmarks) into --dir.
+        #[arg(long, value_name = "N", conflicts_with = "load", hide = true)]
+        synthetic: Option<usize>,
     },
 }
 
@@ -130,8 +133,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("diachinh serving on http://{}", app.local_addr());
             app.run_until_stopped().await?;
         }
-        Command::Samples { dir, load: false } => samples::generate(&dir)?,
-        Command::Samples { dir, load: true } => {
+        Command::Samples { dir, synthetic: Some(n), .. } => {
+            std::fs::create_dir_all(&dir)?;
+            let path = dir.join(format!("synthetic-{n}.gpkg"));
+            let written = samples::generate_synthetic(&path, n)?;
+            println!("wrote {written} parcels to {}", path.display());
+        }
+        Command::Samples { dir, load: false, .. } => samples::generate(&dir)?,
+        Command::Samples { dir, load: true, .. } => {
             let pool = storage::connect(&url()?).await?;
             for sample in samples::SAMPLES {
                 let files = vec![dir.join(sample.file)];
@@ -198,7 +207,7 @@ async fn import_parcels(pool: &sqlx::PgPool, args: ParcelArgs) -> anyhow::Result
         on_duplicate: args.on_duplicate,
         tolerance_m: args.polylabel_tolerance,
     };
-    let zones = storage::commune_zones(pool).await?;
+    let communes = storage::communes(pool).await?;
     let progress = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} features ({per_sec})")
             .expect("a valid template")
@@ -208,7 +217,7 @@ async fn import_parcels(pool: &sqlx::PgPool, args: ParcelArgs) -> anyhow::Result
     progress.enable_steady_tick(Duration::from_millis(120));
     let files = args.files.clone();
     let pb = progress.clone();
-    let prepared = tokio::task::spawn_blocking(move || import::prepare(&files, &opts, &zones, &pb)).await?;
+    let prepared = tokio::task::spawn_blocking(move || import::prepare(&files, &opts, &communes, &pb)).await?;
     let prepared = match prepared {
         Ok(p) => p,
         Err(e) => {

@@ -158,6 +158,18 @@ pub fn generate(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A GeoPackage of about `parcels` parcels on a grid of Thái Nguyên streets, for benchmarks.
+pub fn generate_synthetic(path: &Path, parcels: usize) -> anyhow::Result<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    // About 21 lots a block.
+    let side = ((parcels as f64 / 21.0).sqrt().ceil() as usize).max(1);
+    let commune = Commune { blocks: (side, side), ..THAI_NGUYEN };
+    let mut out = subdivide(&commune, &mut rng, |i| format!("{}", 1 + i / 4), (0.0, 0.0))?;
+    out.truncate(parcels);
+    write_gpkg(path, &out, commune.zone)?;
+    Ok(out.len())
+}
+
 /// Lays out a rotated street grid and cuts each block into two rows of lots facing the streets.
 fn subdivide(
     c: &Commune,

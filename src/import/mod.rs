@@ -13,7 +13,7 @@ use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Rect};
 use serde::Serialize;
 
 use crate::crs::{Crs, Transforms, WGS84};
-use crate::domain::{DigitalAddress, IdError, LandUse, LegacyKey, ParcelId};
+use crate::domain::{CommuneCode, DigitalAddress, IdError, LandUse, LegacyKey, ParcelId};
 use crate::parcel_id;
 use source::{FieldMapping, SourceFeature, Target};
 
@@ -57,6 +57,8 @@ pub struct ParcelImportOptions {
 pub struct NewParcel {
     pub parcel_id: ParcelId,
     pub key: LegacyKey,
+    /// The recorded commune when it is a 2025 commune.
+    pub commune: Option<CommuneCode>,
     pub land_use: LandUse,
     pub legal_area_m2: Option<f64>,
     pub address: Option<String>,
@@ -168,13 +170,14 @@ struct Candidate {
 }
 
 /// Reads, checks and transforms every feature. Blocking (GDAL, PROJ): run it off the async runtime.
-/// `zones` gives the TM-3 zone of each 2025 commune code, for sources not in a TM-3 zone.
+/// `zones` holds the 2025 communes with the TM-3 zone of each, for sources not in a TM-3 zone.
 pub fn prepare(
     files: &[PathBuf],
     opts: &ParcelImportOptions,
     zones: &HashMap<String, Crs>,
     progress: &indicatif::ProgressBar,
 ) -> Result<Prepared, ImportError> {
+    let started = std::time::Instant::now();
     let mut report = Report::default();
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut crs_labels: Vec<String> = Vec::new();
@@ -197,14 +200,15 @@ pub fn prepare(
     if feature_count == 0 {
         return Err(ImportError::Empty);
     }
+    tracing::debug!("import: read and checked {feature_count} features in {:.2?}", started.elapsed());
     let candidates = resolve_duplicates(candidates, opts.on_duplicate, &mut report);
-    let mut transforms = Transforms::default();
+    progress.set_message("computing parcel IDs");
+    let started = std::time::Instant::now();
     let mut parcels = Vec::with_capacity(candidates.len());
     let mut by_id: HashMap<ParcelId, LegacyKey> = HashMap::new();
     let mut extent: Option<Rect> = None;
-    for c in candidates {
-        let subject = c.key.to_string();
-        match finish(c, opts, zones, &mut transforms) {
+    for (subject, result) in finish_all(candidates, opts, zones) {
+        match result {
             Ok(p) => {
                 if let Some(other) = by_id.insert(p.parcel_id.clone(), p.key.clone()) {
                     report.push(
@@ -222,6 +226,7 @@ pub fn prepare(
             Err(reason) => report.push(&subject, Action::Rejected, reason),
         }
     }
+    tracing::debug!("import: parcel IDs and reprojection in {:.2?}", started.elapsed());
     if report.rejected() {
         return Err(ImportError::Refused(report.lines.into_iter().filter(|l| l.action == Action::Rejected).collect()));
     }
@@ -435,6 +440,37 @@ fn resolve_duplicates(candidates: Vec<Candidate>, policy: OnDuplicate, report: &
     order
 }
 
+/// `finish` for every candidate, spread over the machine's cores (the pole search dominates an
+/// import); each thread has its own PROJ transforms, which cannot be shared. Keeps the order.
+fn finish_all(
+    candidates: Vec<Candidate>,
+    opts: &ParcelImportOptions,
+    zones: &HashMap<String, Crs>,
+) -> Vec<(String, Result<NewParcel, String>)> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = candidates.len().div_ceil(threads).max(1);
+    let mut chunks: Vec<Vec<Candidate>> = Vec::new();
+    let mut rest = candidates.into_iter().peekable();
+    while rest.peek().is_some() {
+        chunks.push(rest.by_ref().take(chunk).collect());
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    let mut transforms = Transforms::default();
+                    chunk
+                        .into_iter()
+                        .map(|c| (c.key.to_string(), finish(c, opts, zones, &mut transforms)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a parcel ID thread panicked")).collect()
+    })
+}
+
 /// Computes the parcel ID and reprojects to WGS84.
 fn finish(
     c: Candidate,
@@ -460,6 +496,7 @@ fn finish(
     transforms.get(&c.crs, &WGS84).and_then(|t| t.geometry(&mut geom)).map_err(|e| e.to_string())?;
     Ok(NewParcel {
         parcel_id: pid,
+        commune: zones.contains_key(c.key.commune.as_str()).then(|| c.key.commune.clone()),
         key: c.key,
         land_use: c.land_use,
         legal_area_m2: c.area,

@@ -3,6 +3,30 @@
 use std::fmt::Write;
 
 use geozero::{CoordDimensions, ToWkb};
+use sqlx::PgConnection;
+
+/// Streams `items` through `COPY ... FROM STDIN`, `row` writing each one's fields.
+pub async fn copy_in<T>(
+    conn: &mut PgConnection,
+    statement: &str,
+    items: impl IntoIterator<Item = T>,
+    mut row: impl FnMut(&mut CopyRows, T),
+) -> Result<u64, sqlx::Error> {
+    const CHUNK: usize = 1 << 20;
+    let mut copy = conn.copy_in_raw(statement).await?;
+    let mut rows = CopyRows::default();
+    for item in items {
+        row(&mut rows, item);
+        rows.end_row();
+        if rows.len() >= CHUNK {
+            copy.send(rows.take().into_bytes()).await?;
+        }
+    }
+    if !rows.is_empty() {
+        copy.send(rows.take().into_bytes()).await?;
+    }
+    copy.finish().await
+}
 
 #[derive(Default)]
 pub struct CopyRows {

@@ -21,8 +21,8 @@ pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     MIGRATOR.run(pool).await
 }
 
-/// The TM-3 zone for parcel IDs, by 2025 commune code (from its province).
-pub async fn commune_zones(pool: &PgPool) -> Result<HashMap<String, Crs>, sqlx::Error> {
-    let rows: Vec<(String, i32)> = sqlx::query_as(include_str!("sql/commune_zones.sql")).fetch_all(pool).await?;
+/// The 2025 communes, each with the TM-3 zone for parcel IDs (from its province).
+pub async fn communes(pool: &PgPool) -> Result<HashMap<String, Crs>, sqlx::Error> {
+    let rows: Vec<(String, i32)> = sqlx::query_as(include_str!("sql/communes.sql")).fetch_all(pool).await?;
     Ok(rows.into_iter().map(|(c, z)| (c, Crs::Epsg(z as u32))).collect())
 }

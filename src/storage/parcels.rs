@@ -3,7 +3,7 @@
 use geozero::wkb;
 use sqlx::{PgPool, Postgres, Transaction};
 
-use super::copy::CopyRows;
+use super::copy::copy_in;
 use crate::import::{Action, ImportError, OnDuplicate, Prepared, ReportLine};
 
 /// What a committed import stored.
@@ -14,8 +14,8 @@ pub struct Stored {
     pub lines: Vec<ReportLine>,
 }
 
-/// Loads prepared parcels in one transaction: COPY into a staging table, check against current
-/// parcels, insert. Any refusal rolls everything back. With `dry_run`, rolls back at the end.
+/// Loads prepared parcels in one transaction: check them against current parcels, reserve their
+/// uids, COPY them and their holders. Any refusal rolls everything back; so does `dry_run`, at the end.
 pub async fn store_import(
     pool: &PgPool,
     mut prepared: Prepared,
@@ -30,28 +30,46 @@ pub async fn store_import(
         .bind(prepared.feature_count as i32)
         .fetch_one(&mut *tx)
         .await?;
-    sqlx::query(include_str!("sql/parcel_stage.sql")).execute(&mut *tx).await?;
-    copy_stage(&mut tx, &prepared).await?;
-
-    let conflicts: Vec<(i32, String)> =
-        sqlx::query_as(include_str!("sql/parcel_conflicts.sql")).fetch_all(&mut *tx).await?;
-    if !conflicts.is_empty() {
-        let action = if on_duplicate == OnDuplicate::Skip { Action::Skipped } else { Action::Rejected };
-        for (ord, what) in &conflicts {
-            prepared.report.push(prepared.parcels[*ord as usize].key.to_string(), action, what);
-        }
-        if action == Action::Rejected {
-            return Err(ImportError::Refused(
-                prepared.report.lines.into_iter().filter(|l| l.action == Action::Rejected).collect(),
-            ));
-        }
-        let ords: Vec<i32> = conflicts.iter().map(|c| c.0).collect();
-        sqlx::query("DELETE FROM parcel_stage WHERE ord = ANY ($1)").bind(&ords).execute(&mut *tx).await?;
-    }
-
-    let inserted =
-        sqlx::query(include_str!("sql/parcel_insert.sql")).bind(import_id).execute(&mut *tx).await?.rows_affected();
-    sqlx::query(include_str!("sql/recorded_holders_insert.sql")).bind(import_id).execute(&mut *tx).await?;
+    let started = std::time::Instant::now();
+    refuse_or_skip_existing(&mut tx, &mut prepared, on_duplicate).await?;
+    tracing::debug!("import: conflict check in {:.2?}", started.elapsed());
+    let uids: Vec<i64> = sqlx::query_scalar(include_str!("sql/parcel_uids.sql"))
+        .bind(prepared.parcels.len() as i64)
+        .fetch_all(&mut *tx)
+        .await?;
+    let inserted = copy_in(
+        &mut tx,
+        "COPY parcels (uid, parcel_id, commune_code_recorded, sheet, parcel_no, commune_code, land_use, legal_area_m2, address, digital_address, source_crs, geom, import_id) FROM STDIN",
+        uids.iter().zip(&prepared.parcels),
+        |row, (uid, p)| {
+            row.num(Some(uid))
+                .text(Some(p.parcel_id.as_str()))
+                .text(Some(p.key.commune.as_str()))
+                .text(Some(p.key.sheet.as_str()))
+                .num(Some(p.key.parcel_no))
+                .text(p.commune.as_ref().map(|c| c.as_str()))
+                .array(p.land_use.codes().iter().map(|c| c.as_str()))
+                .num(p.legal_area_m2)
+                .text(p.address.as_deref())
+                .text(p.digital_address.as_ref().map(|d| d.as_str()))
+                .text(Some(&p.source_crs))
+                .geometry(&geo::Geometry::MultiPolygon(p.geom.clone()), 4326)
+                .num(Some(import_id));
+        },
+    )
+    .await?;
+    tracing::debug!("import: COPY parcels in {:.2?}", started.elapsed());
+    copy_in(
+        &mut tx,
+        "COPY personal.recorded_holders (parcel_uid, name, import_id) FROM STDIN",
+        uids.iter().zip(&prepared.parcels).flat_map(|(uid, p)| p.holders.iter().map(move |h| (uid, h))),
+        |row, (uid, name)| {
+            row.num(Some(uid)).text(Some(name)).num(Some(import_id));
+        },
+    )
+    .await?;
+    tracing::debug!("import: COPY holders in {:.2?}", started.elapsed());
+    sqlx::query(include_str!("sql/parcel_communes_by_location.sql")).bind(import_id).execute(&mut *tx).await?;
     let unlinked: Vec<(String, i64)> =
         sqlx::query_as(include_str!("sql/parcel_unlinked_communes.sql")).bind(import_id).fetch_all(&mut *tx).await?;
     for (code, n) in unlinked {
@@ -71,37 +89,42 @@ pub async fn store_import(
     } else {
         tx.commit().await?;
     }
+    tracing::debug!("import: stored and committed in {:.2?}", started.elapsed());
     Ok(Stored { import_id, parcels: inserted as usize, lines: prepared.report.lines })
 }
 
-async fn copy_stage(tx: &mut Transaction<'_, Postgres>, prepared: &Prepared) -> Result<(), sqlx::Error> {
-    const CHUNK: usize = 1 << 20;
-    let mut copy = tx
-        .copy_in_raw("COPY parcel_stage (ord, parcel_id, commune_code_recorded, sheet, parcel_no, land_use, legal_area_m2, address, digital_address, source_crs, geom, holders) FROM STDIN")
+/// Parcels whose legacy key or parcel ID a current parcel holds: refused, or skipped by policy.
+async fn refuse_or_skip_existing(
+    tx: &mut Transaction<'_, Postgres>,
+    prepared: &mut Prepared,
+    on_duplicate: OnDuplicate,
+) -> Result<(), ImportError> {
+    let column = |f: fn(&crate::import::NewParcel) -> String| prepared.parcels.iter().map(f).collect::<Vec<_>>();
+    let conflicts: Vec<(i32, String)> = sqlx::query_as(include_str!("sql/parcel_conflicts.sql"))
+        .bind(column(|p| p.key.commune.to_string()))
+        .bind(column(|p| p.key.sheet.to_string()))
+        .bind(prepared.parcels.iter().map(|p| p.key.parcel_no.get() as i32).collect::<Vec<_>>())
+        .bind(column(|p| p.parcel_id.to_string()))
+        .fetch_all(&mut **tx)
         .await?;
-    let mut rows = CopyRows::default();
-    for (ord, p) in prepared.parcels.iter().enumerate() {
-        rows.num(Some(ord))
-            .text(Some(p.parcel_id.as_str()))
-            .text(Some(p.key.commune.as_str()))
-            .text(Some(p.key.sheet.as_str()))
-            .num(Some(p.key.parcel_no))
-            .array(p.land_use.codes().iter().map(|c| c.as_str()))
-            .num(p.legal_area_m2)
-            .text(p.address.as_deref())
-            .text(p.digital_address.as_ref().map(|d| d.as_str()))
-            .text(Some(&p.source_crs))
-            .geometry(&geo::Geometry::MultiPolygon(p.geom.clone()), 4326)
-            .array(p.holders.iter().map(String::as_str));
-        rows.end_row();
-        if rows.len() >= CHUNK {
-            copy.send(rows.take().into_bytes()).await?;
-        }
+    if conflicts.is_empty() {
+        return Ok(());
     }
-    if !rows.is_empty() {
-        copy.send(rows.take().into_bytes()).await?;
+    let action = if on_duplicate == OnDuplicate::Skip { Action::Skipped } else { Action::Rejected };
+    for (ord, what) in &conflicts {
+        prepared.report.push(prepared.parcels[*ord as usize].key.to_string(), action, what);
     }
-    copy.finish().await?;
+    if action == Action::Rejected {
+        return Err(ImportError::Refused(
+            std::mem::take(&mut prepared.report.lines).into_iter().filter(|l| l.action == Action::Rejected).collect(),
+        ));
+    }
+    let skipped: std::collections::HashSet<usize> = conflicts.iter().map(|(ord, _)| *ord as usize).collect();
+    let mut ord = 0;
+    prepared.parcels.retain(|_| {
+        ord += 1;
+        !skipped.contains(&(ord - 1))
+    });
     Ok(())
 }
 
