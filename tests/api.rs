@@ -8,12 +8,7 @@ use common::{Content, TestApp};
 use serde_json::Value;
 
 fn keys(fc: &Value) -> BTreeSet<String> {
-    fc["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["properties"]["legacy_key"].as_str().unwrap().to_owned())
-        .collect()
+    common::legacy_keys(fc).into_iter().collect()
 }
 
 #[tokio::test]
@@ -178,6 +173,9 @@ async fn neighbours_share_a_boundary_by_postgis_too() {
 #[tokio::test]
 async fn health_and_metrics() {
     let app = TestApp::spawn(Content::Samples).await;
+    let (status, landing) = app.get("/").await;
+    assert_eq!(status, 200);
+    assert!(landing["links"].as_array().unwrap().iter().any(|l| l["href"] == "/api/parcels/{code}"));
     let (status, h) = app.get("/health").await;
     assert_eq!(status, 200, "{h}");
     assert_eq!(h["status"], "ok");

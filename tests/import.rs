@@ -94,29 +94,11 @@ async fn wgs84_input_takes_its_zone_from_the_province() {
     // Without a 2025 commune and no --zone, the import says what to do.
     let messy_wgs = dir.path().join("messy-wgs84.geojson");
     ogr2ogr(&messy_wgs, &samples_dir().join("messy-20248.geojson"), &["-f", "GeoJSON", "-t_srs", "EPSG:4326"]);
-    let out = TestDb::new(Content::Empty).await.cli(&[
-        "import",
-        "parcels",
-        messy_wgs.to_str().unwrap(),
-        "--on-invalid",
-        "skip",
-        "--on-duplicate",
-        "skip",
-    ]);
+    let skip_all = ["import", "parcels", messy_wgs.to_str().unwrap(), "--on-invalid", "skip", "--on-duplicate", "skip"];
+    let out = TestDb::new(Content::Empty).await.cli(&skip_all);
     assert!(!out.status.success());
     assert!(text(&out).contains("give one with --zone EPSG:nnnn"), "{}", text(&out));
-    let db = TestDb::new(Content::Empty).await;
-    let out = db.cli(&[
-        "import",
-        "parcels",
-        messy_wgs.to_str().unwrap(),
-        "--on-invalid",
-        "skip",
-        "--on-duplicate",
-        "skip",
-        "--zone",
-        "EPSG:9210",
-    ]);
+    let out = TestDb::new(Content::Empty).await.cli(&[&skip_all[..], &["--zone", "EPSG:9210"]].concat());
     assert!(out.status.success(), "{}", text(&out));
 }
 

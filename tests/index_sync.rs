@@ -19,13 +19,7 @@ async fn within(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> Durati
 }
 
 async fn key_at(app: &TestApp, lon: f64, lat: f64) -> Vec<String> {
-    let (_, fc) = app.get(&format!("/api/parcels?at={lon},{lat}")).await;
-    fc["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["properties"]["legacy_key"].as_str().unwrap().to_owned())
-        .collect()
+    common::legacy_keys(&app.get(&format!("/api/parcels?at={lon},{lat}")).await.1)
 }
 
 #[tokio::test]

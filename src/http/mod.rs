@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/parcels", get(parcels::search))
         .route("/api/parcels/{code}", get(parcels::get_one))
         .route("/api/parcels/{code}/neighbours", get(parcels::neighbours))
+        .route("/", get(ops::landing))
         .route("/health", get(ops::health))
         .route("/metrics", get(ops::metrics))
         .fallback(|| async { error::ApiError::not_found("no such endpoint; see README.md for the API") })

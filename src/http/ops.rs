@@ -21,6 +21,22 @@ pub fn prometheus() -> &'static PrometheusHandle {
     })
 }
 
+/// What this server offers, until the map page takes `/`.
+pub async fn landing() -> Json<serde_json::Value> {
+    Json(json!({
+        "title": "diachinh",
+        "description": "Land parcels of Vietnam's land database: parcel lookup by ID or legacy key, point and bbox queries",
+        "links": [
+            { "rel": "parcel", "href": "/api/parcels/{code}", "title": "a parcel by 12-character parcel ID or COMMUNE-SHEET-PARCEL" },
+            { "rel": "parcels-at", "href": "/api/parcels?at={lon},{lat}", "title": "parcels at a point" },
+            { "rel": "parcels-bbox", "href": "/api/parcels?bbox={w},{s},{e},{n}&limit={n}", "title": "parcels in a bbox, paged" },
+            { "rel": "neighbours", "href": "/api/parcels/{code}/neighbours", "title": "parcels sharing a boundary" },
+            { "rel": "health", "href": "/health" },
+            { "rel": "metrics", "href": "/metrics" }
+        ]
+    }))
+}
+
 pub async fn health(State(state): State<AppState>) -> Response {
     let db = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool).await;
     let index = state.index.status();

@@ -163,3 +163,13 @@ pub fn ogr2ogr(out: &Path, src: &Path, extra: &[&str]) {
     let o = Command::new("ogr2ogr").arg(out).arg(src).args(extra).output().expect("ogr2ogr is installed (gdal-bin)");
     assert!(o.status.success(), "ogr2ogr failed: {}", text(&o));
 }
+
+/// The legacy keys of a FeatureCollection's features, in order.
+pub fn legacy_keys(fc: &serde_json::Value) -> Vec<String> {
+    fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["legacy_key"].as_str().unwrap().to_owned())
+        .collect()
+}
