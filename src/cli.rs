@@ -9,8 +9,9 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::crs::Crs;
+use crate::import::parcels::{self, ParcelImportOptions};
 use crate::import::source::{Assignment, FieldMapping};
-use crate::import::{self, Action, OnDuplicate, OnInvalid, ParcelImportOptions};
+use crate::import::{Action, OnDuplicate, OnInvalid};
 use crate::{parcel_id, samples, startup, storage};
 
 #[derive(Parser)]
@@ -202,7 +203,7 @@ async fn import_parcels(pool: &sqlx::PgPool, args: ParcelArgs) -> anyhow::Result
         crs,
         zone,
         layer: args.layer,
-        mapping: FieldMapping { renames: args.fields, defaults: args.defaults },
+        mapping: FieldMapping::new(parcels::FIELDS, &args.fields, &args.defaults).map_err(anyhow::Error::msg)?,
         on_invalid: args.on_invalid,
         on_duplicate: args.on_duplicate,
         tolerance_m: args.polylabel_tolerance,
@@ -217,7 +218,7 @@ async fn import_parcels(pool: &sqlx::PgPool, args: ParcelArgs) -> anyhow::Result
     progress.enable_steady_tick(Duration::from_millis(120));
     let files = args.files.clone();
     let pb = progress.clone();
-    let prepared = tokio::task::spawn_blocking(move || import::prepare(&files, &opts, &communes, &pb)).await?;
+    let prepared = tokio::task::spawn_blocking(move || parcels::prepare(&files, &opts, &communes, &pb)).await?;
     let prepared = match prepared {
         Ok(p) => p,
         Err(e) => {

@@ -3,7 +3,6 @@
 //! elements placed inside each parcel shape, which are read back into fields here.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -12,75 +11,28 @@ use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use geo::{BoundingRect, Contains};
 use rstar::{RTree, primitives::GeomWithData};
 
+use super::parcels;
 use crate::crs::{Crs, WGS84};
 use crate::domain::{LandUse, ParcelNo};
 
-/// The attributes a parcel import understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Target {
-    Commune,
-    Sheet,
-    Parcel,
-    Area,
-    LandUse,
-    Address,
-    DigitalAddress,
-    Holder,
+/// One attribute an import understands: its canonical name, then the other names that
+/// cadastral and market software exports use for it.
+#[derive(Debug)]
+pub struct Field {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
 }
 
-impl Target {
-    const ALL: [Target; 8] = [
-        Target::Commune,
-        Target::Sheet,
-        Target::Parcel,
-        Target::Area,
-        Target::LandUse,
-        Target::Address,
-        Target::DigitalAddress,
-        Target::Holder,
-    ];
-
-    /// Field names that cadastral software exports for this attribute, first one canonical.
-    fn aliases(self) -> &'static [&'static str] {
-        match self {
-            Target::Commune => &["MaXa", "commune", "MaDVHC", "Ma_Xa", "MaDonViHanhChinh"],
-            Target::Sheet => &["SoHieuToBanDo", "sheet", "SoTo", "SHBanDo", "So_To", "ToBanDo"],
-            Target::Parcel => &["SoThuTuThua", "parcel", "SoThua", "STT_Thua", "So_Thua"],
-            Target::Area => &["DienTich", "area", "Dien_Tich", "DTPhapLy"],
-            Target::LandUse => &["KyHieuMucDichSuDung", "land_use", "MucDichSuDung", "MDSD", "LoaiDat", "KyHieuMDSD"],
-            Target::Address => &["DiaChi", "address", "Dia_Chi"],
-            Target::DigitalAddress => &["MaDiaChiSo", "digital_address", "DiaChiSo"],
-            Target::Holder => &["TenChu", "holder", "ChuSuDung", "Ten_Chu"],
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        self.aliases()[0]
+impl Field {
+    fn matches(&self, source_field: &str) -> bool {
+        std::iter::once(&self.name).chain(self.aliases).any(|a| same_field(a, source_field))
     }
 }
 
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Target {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Target::ALL.into_iter().find(|t| t.aliases().iter().any(|a| a.eq_ignore_ascii_case(s.trim()))).ok_or_else(
-            || {
-                let names: Vec<_> = Target::ALL.iter().map(|t| t.name()).collect();
-                format!("unknown field `{s}`: expected one of {}", names.join(", "))
-            },
-        )
-    }
-}
-
-/// `TARGET=VALUE`, as `--field` and `--set` take it.
+/// `TARGET=VALUE`, as `--field` and `--set` take it; TARGET is checked against the import's fields.
 #[derive(Debug, Clone)]
 pub struct Assignment {
-    pub target: Target,
+    pub target: String,
     pub value: String,
 }
 
@@ -91,31 +43,47 @@ impl FromStr for Assignment {
         if v.trim().is_empty() {
             return Err(format!("`{s}` has no value after `=`"));
         }
-        Ok(Self { target: t.parse()?, value: v.trim().to_owned() })
+        Ok(Self { target: t.trim().to_owned(), value: v.trim().to_owned() })
     }
 }
 
 /// How source fields become attributes: `--field` renames, `--set` fills in what a file lacks.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct FieldMapping {
-    pub renames: Vec<Assignment>,
-    pub defaults: Vec<Assignment>,
+    schema: &'static [Field],
+    renames: Vec<(&'static str, String)>,
+    defaults: Vec<(&'static str, String)>,
 }
 
 impl FieldMapping {
-    fn target_of(&self, source_field: &str) -> Option<Target> {
-        if let Some(a) = self.renames.iter().find(|a| a.value.eq_ignore_ascii_case(source_field)) {
-            return Some(a.target);
-        }
-        Target::ALL.into_iter().find(|t| {
-            // A renamed target no longer listens to its default names.
-            !self.renames.iter().any(|a| a.target == *t) && t.aliases().iter().any(|a| same_field(a, source_field))
-        })
+    pub fn new(schema: &'static [Field], renames: &[Assignment], defaults: &[Assignment]) -> Result<Self, String> {
+        let resolve = |list: &[Assignment]| -> Result<Vec<(&'static str, String)>, String> {
+            list.iter()
+                .map(|a| {
+                    schema.iter().find(|f| f.matches(&a.target)).map(|f| (f.name, a.value.clone())).ok_or_else(|| {
+                        let names: Vec<_> = schema.iter().map(|f| f.name).collect();
+                        format!("unknown field `{}`: expected one of {}", a.target, names.join(", "))
+                    })
+                })
+                .collect()
+        };
+        Ok(FieldMapping { schema, renames: resolve(renames)?, defaults: resolve(defaults)? })
     }
 
-    fn fill_defaults(&self, fields: &mut HashMap<Target, String>) {
-        for d in &self.defaults {
-            fields.entry(d.target).or_insert_with(|| d.value.clone());
+    fn target_of(&self, source_field: &str) -> Option<&'static str> {
+        if let Some((target, _)) = self.renames.iter().find(|(_, src)| src.eq_ignore_ascii_case(source_field)) {
+            return Some(target);
+        }
+        // A renamed target no longer listens to its default names.
+        self.schema
+            .iter()
+            .find(|f| !self.renames.iter().any(|(t, _)| *t == f.name) && f.matches(source_field))
+            .map(|f| f.name)
+    }
+
+    fn fill_defaults(&self, fields: &mut HashMap<&'static str, String>) {
+        for (target, value) in &self.defaults {
+            fields.entry(target).or_insert_with(|| value.clone());
         }
     }
 }
@@ -123,7 +91,7 @@ impl FieldMapping {
 /// One feature as read: where it came from, its recognised attributes as text, its geometry.
 pub struct SourceFeature {
     pub origin: String,
-    pub fields: HashMap<Target, String>,
+    pub fields: HashMap<&'static str, String>,
     pub geometry: Option<Geometry>,
     /// The text of a DGN text element, which labels the shape it lies in rather than being a parcel.
     label: Option<String>,
@@ -280,11 +248,11 @@ fn attach_dgn_labels(features: Vec<SourceFeature>) -> Vec<SourceFeature> {
                 }
                 for token in label.data.split(|c: char| c.is_whitespace() || c == '/') {
                     let target = if token.bytes().all(|b| b.is_ascii_digit()) && token.parse::<ParcelNo>().is_ok() {
-                        Target::Parcel
+                        parcels::NUMBER.name
                     } else if token.replace(',', ".").parse::<f64>().is_ok() {
-                        Target::Area
+                        parcels::AREA.name
                     } else if token.parse::<LandUse>().is_ok() {
-                        Target::LandUse
+                        parcels::LAND_USE.name
                     } else {
                         continue;
                     };
@@ -301,23 +269,26 @@ fn attach_dgn_labels(features: Vec<SourceFeature>) -> Vec<SourceFeature> {
 mod tests {
     use super::*;
 
+    fn mapping(renames: &[&str]) -> Result<FieldMapping, String> {
+        let renames: Vec<Assignment> = renames.iter().map(|r| r.parse().unwrap()).collect();
+        FieldMapping::new(parcels::FIELDS, &renames, &[])
+    }
+
     #[test]
-    fn recognises_export_field_names_in_any_case() {
-        let m = FieldMapping::default();
-        assert_eq!(m.target_of("MAXA"), Some(Target::Commune));
-        assert_eq!(m.target_of("kyhieumucdichsudung"), Some(Target::LandUse));
+    fn recognises_export_field_names_in_any_case_and_cut_to_ten() {
+        let m = mapping(&[]).unwrap();
+        assert_eq!(m.target_of("MAXA"), Some("MaXa"));
+        assert_eq!(m.target_of("kyhieumucdichsudung"), Some("KyHieuMucDichSuDung"));
         assert_eq!(m.target_of("OBJECTID"), None);
-        assert_eq!(m.target_of("SoThuTuThu"), Some(Target::Parcel));
-        assert_eq!(m.target_of("KyHieuMucD"), Some(Target::LandUse));
-        assert_eq!(m.target_of("SoThuTuThu"), Some(Target::Parcel));
-        assert_eq!(m.target_of("KyHieuMucD"), Some(Target::LandUse));
+        assert_eq!(m.target_of("SoThuTuThu"), Some("SoThuTuThua"));
+        assert_eq!(m.target_of("KyHieuMucD"), Some("KyHieuMucDichSuDung"));
     }
 
     #[test]
     fn renames_take_over_a_target() {
-        let m = FieldMapping { renames: vec!["parcel=SHTHUA".parse().unwrap()], defaults: vec![] };
-        assert_eq!(m.target_of("shthua"), Some(Target::Parcel));
+        let m = mapping(&["parcel=SHTHUA"]).unwrap();
+        assert_eq!(m.target_of("shthua"), Some("SoThuTuThua"));
         assert_eq!(m.target_of("SoThuTuThua"), None);
-        assert!("nope=X".parse::<Assignment>().unwrap_err().contains("unknown field"));
+        assert!(mapping(&["nope=X"]).unwrap_err().contains("unknown field `nope`"));
     }
 }

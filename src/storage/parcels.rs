@@ -4,7 +4,8 @@ use geozero::wkb;
 use sqlx::{PgPool, Postgres, Transaction};
 
 use super::copy::copy_in;
-use crate::import::{Action, ImportError, OnDuplicate, Prepared, ReportLine};
+use crate::import::parcels::{NewParcel, Prepared};
+use crate::import::{Action, ImportError, OnDuplicate, ReportLine};
 
 /// What a committed import stored.
 #[derive(Debug)]
@@ -99,7 +100,7 @@ async fn refuse_or_skip_existing(
     prepared: &mut Prepared,
     on_duplicate: OnDuplicate,
 ) -> Result<(), ImportError> {
-    let column = |f: fn(&crate::import::NewParcel) -> String| prepared.parcels.iter().map(f).collect::<Vec<_>>();
+    let column = |f: fn(&NewParcel) -> String| prepared.parcels.iter().map(f).collect::<Vec<_>>();
     let conflicts: Vec<(i32, String)> = sqlx::query_as(include_str!("sql/parcel_conflicts.sql"))
         .bind(column(|p| p.key.commune.to_string()))
         .bind(column(|p| p.key.sheet.to_string()))
