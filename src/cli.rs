@@ -6,12 +6,18 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use geo::Rect;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::crs::Crs;
+use crate::import::holders::Holders;
+use crate::import::layer;
 use crate::import::parcels::{self, ParcelImportOptions};
-use crate::import::source::{Assignment, FieldMapping};
-use crate::import::{Action, OnDuplicate, OnInvalid};
+use crate::import::planning::Planning;
+use crate::import::prices::Prices;
+use crate::import::source::{Assignment, Field, FieldMapping, SourceOptions};
+use crate::import::{Action, OnDuplicate, OnInvalid, ReportLine};
+use crate::storage::overlays::Store;
 use crate::{parcel_id, samples, startup, storage};
 
 #[derive(Parser)]
@@ -70,10 +76,26 @@ enum ImportKind {
     /// Example: diachinh import parcels to-12.gpkg --on-invalid repair --on-duplicate merge
     #[command(verbatim_doc_comment)]
     Parcels(ParcelArgs),
+    /// Land-use planning zones: polygons with MaVung (zone code), TenQuyHoach (plan), CapQuyHoach
+    /// (tỉnh/xã), KyQuyHoach (e.g. 2021-2030), SoQuyetDinh and NgayQuyetDinh (approving decision),
+    /// TrangThai (approved, adjusted, expired, draft), KyHieuMucDichSuDung (planned land use).
+    #[command(verbatim_doc_comment)]
+    Planning(SourceArgs),
+    /// A land-price table: road segments as lines with MaDoan (segment code), TenDuong, TuDiem,
+    /// DenDiem, LoaiDat (land use), VT1..VT4 (VND/m² by position), SoQuyetDinh, NgayHieuLuc and
+    /// NgayHetHieuLuc. One feature per segment and land use.
+    #[command(verbatim_doc_comment)]
+    Prices(SourceArgs),
+    /// Holders and their rights (personal data, kept apart): one row per right with MaChu, LoaiChu
+    /// (cá nhân, hộ gia đình, tổ chức, nhà nước), HoTen, SoDinhDanh (12 digits), NamSinh, MaSoThue,
+    /// MaThua (parcel ID or COMMUNE-SHEET-PARCEL), LoaiQuyen, TaiSan, TyLe, SoGCN, NgayCap.
+    #[command(verbatim_doc_comment)]
+    Holders(SourceArgs),
 }
 
+/// What every import reads and how: files, CRS, field names, policy for bad features.
 #[derive(Args)]
-struct ParcelArgs {
+struct SourceArgs {
     /// Files to import, all in one transaction.
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -84,10 +106,6 @@ struct ParcelArgs {
     /// The files are in VN-2000 TM-3 with this central meridian, e.g. 105.75 or 105°45'.
     #[arg(long)]
     meridian: Option<String>,
-    /// TM-3 zone for parcel IDs when the files are not in VN-2000 TM-3 (e.g. WGS84).
-    /// By default the zone of each parcel's province.
-    #[arg(long)]
-    zone: Option<String>,
     /// Read only this layer of a multi-layer file.
     #[arg(long)]
     layer: Option<String>,
@@ -98,10 +116,56 @@ struct ParcelArgs {
     /// (needed for DGN sheets, which carry no commune code or sheet number).
     #[arg(long = "set", value_name = "TARGET=VALUE")]
     defaults: Vec<Assignment>,
-    /// Features with missing, invalid or non-polygon geometry, or missing/bad keys or codes:
-    /// reject the import, repair invalid polygons (skipping what cannot be repaired), or skip.
+    /// Features that cannot be loaded as they stand (missing, invalid or wrong geometry, missing
+    /// or bad keys or codes): reject the import, repair invalid polygons (skipping what cannot be
+    /// repaired), or skip them.
     #[arg(long, value_enum, default_value = "reject")]
     on_invalid: OnInvalid,
+    /// Check and report everything, then roll back instead of committing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+impl SourceArgs {
+    fn crs(&self) -> anyhow::Result<Option<Crs>> {
+        Ok(match (&self.crs, &self.meridian) {
+            (Some(c), _) => Some(c.parse::<Crs>()?),
+            (None, Some(m)) => Some(Crs::parse_meridian(m)?),
+            (None, None) => None,
+        })
+    }
+
+    fn options(&self, schema: &'static [Field]) -> anyhow::Result<SourceOptions> {
+        Ok(SourceOptions {
+            crs: self.crs()?,
+            layer: self.layer.clone(),
+            mapping: FieldMapping::new(schema, &self.fields, &self.defaults).map_err(anyhow::Error::msg)?,
+            on_invalid: self.on_invalid,
+        })
+    }
+
+    fn for_sample(files: Vec<PathBuf>) -> SourceArgs {
+        SourceArgs {
+            files,
+            crs: None,
+            meridian: None,
+            layer: None,
+            fields: vec![],
+            defaults: vec![],
+            on_invalid: OnInvalid::Reject,
+            dry_run: false,
+        }
+    }
+}
+
+#[derive(Args)]
+struct ParcelArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    /// TM-3 zone for parcel IDs when the files are not in VN-2000 TM-3 (e.g. WGS84).
+    /// By default the zone of each parcel's province.
+    #[arg(long)]
+    zone: Option<String>,
     /// Features sharing a legacy key (commune-sheet-parcel): reject the import, merge them into
     /// one parcel, or keep the first and skip the others (and keys already in the database).
     #[arg(long, value_enum, default_value = "reject")]
@@ -109,9 +173,6 @@ struct ParcelArgs {
     /// Tolerance in metres of the pole-of-inaccessibility search for parcel IDs.
     #[arg(long, default_value_t = parcel_id::DEFAULT_TOLERANCE_M)]
     polylabel_tolerance: f64,
-    /// Check and report everything, then roll back instead of committing.
-    #[arg(long)]
-    dry_run: bool,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -125,9 +186,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             storage::migrate(&pool).await.context("migration failed")?;
             println!("database is up to date ({} migrations)", storage::MIGRATOR.migrations.len());
         }
-        Command::Import(ImportKind::Parcels(args)) => {
+        Command::Import(kind) => {
             let pool = storage::connect(&url()?).await?;
-            import_parcels(&pool, args).await?;
+            match kind {
+                ImportKind::Parcels(args) => import_parcels(&pool, args).await?,
+                ImportKind::Planning(args) => import_layer::<Planning>(&pool, args).await?,
+                ImportKind::Prices(args) => import_layer::<Prices>(&pool, args).await?,
+                ImportKind::Holders(args) => import_layer::<Holders>(&pool, args).await?,
+            }
         }
         Command::Serve { listen } => {
             let app = startup::Application::build(&url()?, listen).await?;
@@ -151,13 +217,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     continue;
                 }
                 let mut args = ParcelArgs::for_sample(files);
-                args.defaults = sample
+                args.source.defaults = sample
                     .defaults
                     .iter()
                     .map(|d| d.parse().map_err(anyhow::Error::msg))
                     .collect::<anyhow::Result<_>>()?;
-                args.crs = sample.crs.map(str::to_owned);
-                args.on_invalid = sample.on_invalid;
+                args.source.crs = sample.crs.map(str::to_owned);
+                args.source.on_invalid = sample.on_invalid;
                 args.on_duplicate = sample.on_duplicate;
                 import_parcels(&pool, args).await?;
             }
@@ -169,28 +235,64 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 impl ParcelArgs {
     fn for_sample(files: Vec<PathBuf>) -> ParcelArgs {
         ParcelArgs {
-            files,
-            crs: None,
-            meridian: None,
+            source: SourceArgs::for_sample(files),
             zone: None,
-            layer: None,
-            fields: vec![],
-            defaults: vec![],
-            on_invalid: OnInvalid::Reject,
             on_duplicate: OnDuplicate::Reject,
             polylabel_tolerance: parcel_id::DEFAULT_TOLERANCE_M,
-            dry_run: false,
         }
+    }
+}
+
+fn progress_bar() -> ProgressBar {
+    let progress = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} features ({per_sec})")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    progress.set_message("reading");
+    progress.enable_steady_tick(Duration::from_millis(120));
+    progress
+}
+
+/// The report lines, then one summary line.
+/// What an import did, printed as its report lines and one summary line.
+struct Summary<'a> {
+    what: String,
+    written: u64,
+    features: usize,
+    started: Instant,
+    crs: String,
+    extent: Option<Rect>,
+    lines: &'a [ReportLine],
+}
+
+impl Summary<'_> {
+    fn print(&self, dry_run: bool) {
+        for line in self.lines {
+            println!("{line}");
+        }
+        let count = |a| self.lines.iter().filter(|l| l.action == a).count();
+        let extent = self.extent.map_or(String::new(), |e| {
+            format!("; extent {:.6},{:.6},{:.6},{:.6}", e.min().x, e.min().y, e.max().x, e.max().y)
+        });
+        println!(
+            "{} {} {} from {} features in {:.2} s; CRS {} → EPSG:4326{extent}; {} repaired, {} merged, {} skipped, {} warnings",
+            if dry_run { "dry run, nothing written: would import" } else { "imported" },
+            self.written,
+            self.what,
+            self.features,
+            self.started.elapsed().as_secs_f64(),
+            self.crs,
+            count(Action::Repaired),
+            count(Action::Merged),
+            count(Action::Skipped),
+            count(Action::Warning),
+        );
     }
 }
 
 async fn import_parcels(pool: &sqlx::PgPool, args: ParcelArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let crs = match (&args.crs, &args.meridian) {
-        (Some(c), _) => Some(c.parse::<Crs>()?),
-        (None, Some(m)) => Some(Crs::parse_meridian(m)?),
-        (None, None) => None,
-    };
     let zone = args.zone.as_deref().map(str::parse::<Crs>).transpose()?;
     if let Some(z) = zone.as_ref().filter(|z| !z.is_vn2000_tm3()) {
         anyhow::bail!("--zone {z} is not a VN-2000 TM-3 zone (EPSG:9205-9218, 5896-5899)");
@@ -200,55 +302,54 @@ async fn import_parcels(pool: &sqlx::PgPool, args: ParcelArgs) -> anyhow::Result
         "--polylabel-tolerance must be a positive number of metres"
     );
     let opts = ParcelImportOptions {
-        crs,
+        source: args.source.options(parcels::FIELDS)?,
         zone,
-        layer: args.layer,
-        mapping: FieldMapping::new(parcels::FIELDS, &args.fields, &args.defaults).map_err(anyhow::Error::msg)?,
-        on_invalid: args.on_invalid,
         on_duplicate: args.on_duplicate,
         tolerance_m: args.polylabel_tolerance,
     };
     let communes = storage::communes(pool).await?;
-    let progress = ProgressBar::new(0).with_style(
-        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} features ({per_sec})")
-            .expect("a valid template")
-            .progress_chars("=> "),
-    );
-    progress.set_message("reading");
-    progress.enable_steady_tick(Duration::from_millis(120));
-    let files = args.files.clone();
+    let progress = progress_bar();
+    let files = args.source.files.clone();
     let pb = progress.clone();
     let prepared = tokio::task::spawn_blocking(move || parcels::prepare(&files, &opts, &communes, &pb)).await?;
-    let prepared = match prepared {
-        Ok(p) => p,
-        Err(e) => {
-            progress.finish_and_clear();
-            return Err(e.into());
-        }
-    };
+    let prepared = prepared.inspect_err(|_| progress.finish_and_clear())?;
     progress.set_message("writing");
-    let (crs_label, extent, feature_count) = (prepared.crs_label.clone(), prepared.extent, prepared.feature_count);
-    let stored = storage::parcels::store_import(pool, prepared, args.on_duplicate, args.dry_run).await;
+    let (crs, extent, features) = (prepared.crs_label.clone(), prepared.extent, prepared.feature_count);
+    let stored = storage::parcels::store_import(pool, prepared, args.on_duplicate, args.source.dry_run).await;
     progress.finish_and_clear();
     let stored = stored?;
-    for line in &stored.lines {
-        println!("{line}");
-    }
-    let extent = extent
-        .map_or("none".into(), |e| format!("{:.6},{:.6},{:.6},{:.6}", e.min().x, e.min().y, e.max().x, e.max().y));
-    let count = |a| stored.lines.iter().filter(|l| l.action == a).count();
-    println!(
-        "{} {} parcels from {} features in {:.2} s; CRS {} → EPSG:4326; extent {}; {} repaired, {} merged, {} skipped, {} warnings",
-        if args.dry_run { "dry run, nothing written: would import" } else { "imported" },
-        stored.parcels,
-        feature_count,
-        started.elapsed().as_secs_f64(),
-        crs_label,
+    let summary = Summary {
+        what: "parcels".into(),
+        written: stored.parcels as u64,
+        features,
+        started,
+        crs,
         extent,
-        count(Action::Repaired),
-        count(Action::Merged),
-        count(Action::Skipped),
-        count(Action::Warning),
-    );
+        lines: &stored.lines,
+    };
+    summary.print(args.source.dry_run);
+    Ok(())
+}
+
+async fn import_layer<L: Store + 'static>(pool: &sqlx::PgPool, args: SourceArgs) -> anyhow::Result<()>
+where
+    L::Row: Send + Sync + 'static,
+{
+    let started = Instant::now();
+    let opts = args.options(L::FIELDS)?;
+    let progress = progress_bar();
+    let files = args.files.clone();
+    let pb = progress.clone();
+    let prepared = tokio::task::spawn_blocking(move || layer::prepare::<L>(&files, &opts, &pb)).await?;
+    let prepared = prepared.inspect_err(|_| progress.finish_and_clear())?;
+    progress.set_message("writing");
+    let (crs, features) = (prepared.crs_label.clone(), prepared.feature_count);
+    let written = storage::overlays::store::<L>(pool, prepared, args.dry_run).await;
+    progress.finish_and_clear();
+    let written = written?;
+    let what = format!("{} rows", L::KIND);
+    let summary =
+        Summary { what, written: written.rows, features, started, crs, extent: None, lines: &written.report.lines };
+    summary.print(args.dry_run);
     Ok(())
 }

@@ -1,7 +1,11 @@
 //! Cadastral imports: read with GDAL, check and repair by policy, reproject with PROJ, compute
 //! parcel IDs, then load all-or-nothing in one transaction (see `storage::parcels`).
 
+pub mod holders;
+pub mod layer;
 pub mod parcels;
+pub mod planning;
+pub mod prices;
 pub mod source;
 
 use std::fmt;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use geo::{BooleanOps, BoundingRect, MultiPolygon, Rect};
 
-use super::source::{self, Field, FieldMapping, SourceFeature};
+use super::source::{self, Field, SourceFeature, SourceOptions};
 use super::{Action, ImportError, OnDuplicate, OnInvalid, Report, polygonal, refuse, union_rect};
 use crate::crs::{Crs, Transforms, WGS84};
 use crate::domain::{CommuneCode, DigitalAddress, IdError, LandUse, LegacyKey, ParcelId};
@@ -26,13 +26,9 @@ pub const FIELDS: &[Field] = &[COMMUNE, SHEET, NUMBER, AREA, LAND_USE, ADDRESS, 
 
 #[derive(Debug, Clone)]
 pub struct ParcelImportOptions {
-    /// Overrides the sources' own CRS.
-    pub crs: Option<Crs>,
+    pub source: SourceOptions,
     /// The TM-3 zone for parcel IDs of data not in a TM-3 zone; by default the province's.
     pub zone: Option<Crs>,
-    pub layer: Option<String>,
-    pub mapping: FieldMapping,
-    pub on_invalid: OnInvalid,
     pub on_duplicate: OnDuplicate,
     pub tolerance_m: f64,
 }
@@ -90,8 +86,8 @@ pub fn prepare(
     let mut crs_labels: Vec<String> = Vec::new();
     let mut feature_count = 0;
     for path in files {
-        let file = source::read(path, opts.layer.as_deref(), &opts.mapping)?;
-        let crs = opts.crs.clone().or(file.crs).ok_or_else(|| ImportError::NoCrs(path.display().to_string()))?;
+        let file = source::read(path, opts.source.layer.as_deref(), &opts.source.mapping)?;
+        let crs = opts.source.crs.clone().or(file.crs).ok_or_else(|| ImportError::NoCrs(path.display().to_string()))?;
         if !crs_labels.contains(&crs.to_string()) {
             crs_labels.push(crs.to_string());
         }
@@ -99,7 +95,7 @@ pub fn prepare(
         progress.inc_length(file.features.len() as u64);
         for f in file.features {
             progress.inc(1);
-            if let Some(c) = check_feature(f, &crs, opts.on_invalid, &mut report) {
+            if let Some(c) = check_feature(f, &crs, opts.source.on_invalid, &mut report) {
                 candidates.push(c);
             }
         }

@@ -11,13 +11,13 @@ use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use geo::{BoundingRect, Contains};
 use rstar::{RTree, primitives::GeomWithData};
 
-use super::parcels;
+use super::{OnInvalid, parcels};
 use crate::crs::{Crs, WGS84};
 use crate::domain::{LandUse, ParcelNo};
 
 /// One attribute an import understands: its canonical name, then the other names that
 /// cadastral and market software exports use for it.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Field {
     pub name: &'static str,
     pub aliases: &'static [&'static str],
@@ -86,6 +86,16 @@ impl FieldMapping {
             fields.entry(target).or_insert_with(|| value.clone());
         }
     }
+}
+
+/// What every import reads and how.
+#[derive(Debug, Clone)]
+pub struct SourceOptions {
+    /// Overrides the sources' own CRS.
+    pub crs: Option<Crs>,
+    pub layer: Option<String>,
+    pub mapping: FieldMapping,
+    pub on_invalid: OnInvalid,
 }
 
 /// One feature as read: where it came from, its recognised attributes as text, its geometry.
@@ -191,6 +201,7 @@ fn field_text(v: FieldValue) -> Option<String> {
         FieldValue::RealValue(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
         FieldValue::RealValue(x) => x.to_string(),
         FieldValue::StringListValue(v) => v.join("+"),
+        FieldValue::DateValue(d) => d.format("%Y-%m-%d").to_string(),
         _ => return None,
     };
     (!s.is_empty()).then_some(s)

@@ -1,6 +1,7 @@
 //! PostgreSQL/PostGIS storage. SQL lives in `sql/` beside this module and in `migrations/`.
 
 pub mod copy;
+pub mod overlays;
 pub mod parcels;
 
 use std::collections::HashMap;

@@ -1,0 +1,177 @@
+//! The shared import path of the overlay kinds (planning, prices, holders, ...): GDAL reading,
+//! CRS, geometry checks, reprojection to WGS84 and per-feature reporting. Each kind says which
+//! fields it reads, what geometry it needs and how a row is built.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use gdal::vector::{OGRwkbGeometryType, geometry_type_flatten};
+use geo::MultiLineString;
+
+use super::source::{self, Field, SourceOptions};
+use super::{Action, ImportError, OnInvalid, Report, polygonal, refuse};
+use crate::crs::{Crs, Transforms, WGS84};
+
+/// The geometry a kind's features must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GeometryRule {
+    Polygon,
+    Line,
+    /// Attribute tables (CSV, spreadsheets): any geometry is ignored.
+    None,
+}
+
+/// A feature's geometry, checked and in WGS84.
+pub enum Shape {
+    Polygon(geo::MultiPolygon),
+    Line(MultiLineString),
+    None,
+}
+
+pub type Attributes = HashMap<&'static str, String>;
+
+pub trait Layer {
+    /// The word after `diachinh import`.
+    const KIND: &'static str;
+    const FIELDS: &'static [Field];
+    const GEOMETRY: GeometryRule;
+    type Row;
+    /// Builds a row, or says what is wrong with the feature.
+    fn row(attributes: &Attributes, shape: Shape) -> Result<Self::Row, String>;
+    /// What names a row in the report and must be unique within an import.
+    fn key(row: &Self::Row) -> String;
+}
+
+pub struct LayerPrepared<R> {
+    pub sources: Vec<String>,
+    pub crs_label: String,
+    pub feature_count: usize,
+    pub rows: Vec<R>,
+    pub report: Report,
+}
+
+/// Reads and checks every feature of `files` as kind `L`. Blocking (GDAL, PROJ).
+pub fn prepare<L: Layer>(
+    files: &[PathBuf],
+    opts: &SourceOptions,
+    progress: &indicatif::ProgressBar,
+) -> Result<LayerPrepared<L::Row>, ImportError> {
+    let mut report = Report::default();
+    let mut rows = Vec::new();
+    let mut keys = HashSet::new();
+    let mut crs_labels: Vec<String> = Vec::new();
+    let mut transforms = Transforms::default();
+    let mut feature_count = 0;
+    for path in files {
+        let file = source::read(path, opts.layer.as_deref(), &opts.mapping)?;
+        let crs = match (&opts.crs, file.crs) {
+            (Some(c), _) => c.clone(),
+            (None, Some(c)) => c,
+            (None, None) if L::GEOMETRY == GeometryRule::None => WGS84,
+            (None, None) => return Err(ImportError::NoCrs(path.display().to_string())),
+        };
+        if !crs_labels.contains(&crs.to_string()) {
+            crs_labels.push(crs.to_string());
+        }
+        feature_count += file.features.len();
+        progress.inc_length(file.features.len() as u64);
+        for f in file.features {
+            progress.inc(1);
+            let shape = shape(L::GEOMETRY, f.geometry.as_ref(), &crs, opts.on_invalid, &mut transforms);
+            let row = shape.and_then(|(shape, repaired)| {
+                if let Some(detail) = repaired {
+                    report.push(&f.origin, Action::Repaired, detail);
+                }
+                L::row(&f.fields, shape)
+            });
+            match row {
+                Ok(row) if !keys.insert(L::key(&row)) => report.push(
+                    format!("{} ({})", L::key(&row), f.origin),
+                    Action::Rejected,
+                    "appears twice in the import",
+                ),
+                Ok(row) => rows.push(row),
+                Err(reason) => refuse(&mut report, &f.origin, opts.on_invalid, reason),
+            }
+        }
+    }
+    if feature_count == 0 {
+        return Err(ImportError::Empty);
+    }
+    if report.rejected() {
+        return Err(ImportError::Refused(report.lines.into_iter().filter(|l| l.action == Action::Rejected).collect()));
+    }
+    Ok(LayerPrepared {
+        sources: files.iter().map(|p| p.file_name().unwrap_or_default().to_string_lossy().into_owned()).collect(),
+        crs_label: crs_labels.join(", "),
+        feature_count,
+        rows,
+        report,
+    })
+}
+
+type Checked = (Shape, Option<String>);
+
+fn shape(
+    rule: GeometryRule,
+    g: Option<&gdal::vector::Geometry>,
+    crs: &Crs,
+    on_invalid: OnInvalid,
+    transforms: &mut Transforms,
+) -> Result<Checked, String> {
+    match rule {
+        GeometryRule::None => Ok((Shape::None, None)),
+        GeometryRule::Polygon => {
+            let (mut mp, repaired) = polygonal(g, on_invalid, crs)?;
+            transforms.get(crs, &WGS84).and_then(|t| t.geometry(&mut mp)).map_err(|e| e.to_string())?;
+            Ok((Shape::Polygon(mp), repaired))
+        }
+        GeometryRule::Line => {
+            let g = g.filter(|g| !g.is_empty()).ok_or("no geometry: a line is needed")?;
+            let kind = geometry_type_flatten(g.geometry_type());
+            if kind != OGRwkbGeometryType::wkbLineString && kind != OGRwkbGeometryType::wkbMultiLineString {
+                return Err(format!("geometry is a {}, a line is needed", g.geometry_name()));
+            }
+            let mut lines = match g.to_geo().map_err(|e| format!("geometry cannot be read: {e}"))? {
+                geo::Geometry::LineString(l) => MultiLineString(vec![l]),
+                geo::Geometry::MultiLineString(m) => m,
+                _ => return Err("geometry is not a line".into()),
+            };
+            if lines.0.iter().any(|l| l.0.len() < 2) {
+                return Err("a line needs at least two points".into());
+            }
+            transforms.get(crs, &WGS84).and_then(|t| t.geometry(&mut lines)).map_err(|e| e.to_string())?;
+            Ok((Shape::Line(lines), None))
+        }
+    }
+}
+
+/// A required attribute, or a message naming it.
+pub fn required<'a>(a: &'a Attributes, f: &Field) -> Result<&'a str, String> {
+    a.get(f.name).map(String::as_str).ok_or_else(|| format!("missing field {}", f.name))
+}
+
+/// A date written 2026-07-01 or 01/07/2026.
+pub fn date(a: &Attributes, f: &Field) -> Result<Option<chrono::NaiveDate>, String> {
+    a.get(f.name)
+        .map(|s| {
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .or_else(|_| chrono::NaiveDate::parse_from_str(s, "%d/%m/%Y"))
+                .or_else(|_| chrono::NaiveDate::parse_from_str(s, "%Y/%m/%d"))
+                .map_err(|_| format!("{} `{s}` is not a date (2026-07-01 or 01/07/2026)", f.name))
+        })
+        .transpose()
+}
+
+/// A positive number, `,` accepted as the decimal mark.
+pub fn positive(a: &Attributes, f: &Field) -> Result<Option<f64>, String> {
+    a.get(f.name)
+        .map(|s| {
+            s.replace(',', ".")
+                .parse::<f64>()
+                .ok()
+                .filter(|x| *x > 0.0 && x.is_finite())
+                .ok_or_else(|| format!("{} `{s}` is not a positive number", f.name))
+        })
+        .transpose()
+}
