@@ -11,12 +11,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::crs::Crs;
 use crate::import::holders::Holders;
-use crate::import::layer;
+use crate::import::layer::{self, Layer};
 use crate::import::parcels::{self, ParcelImportOptions};
 use crate::import::planning::Planning;
 use crate::import::prices::Prices;
 use crate::import::source::{Assignment, Field, FieldMapping, SourceOptions};
 use crate::import::{Action, OnDuplicate, OnInvalid, ReportLine};
+use crate::samples::SampleKind;
 use crate::storage::overlays::Store;
 use crate::{parcel_id, samples, startup, storage};
 
@@ -210,22 +211,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Samples { dir, load: true, .. } => {
             let pool = storage::connect(&url()?).await?;
             for sample in samples::SAMPLES {
-                let files = vec![dir.join(sample.file)];
-                let names = vec![sample.file.to_owned()];
-                if storage::parcels::import_exists(&pool, "parcels", &names).await? {
+                let kind = match sample.kind {
+                    SampleKind::Parcels => "parcels",
+                    SampleKind::Planning => Planning::KIND,
+                    SampleKind::Prices => Prices::KIND,
+                    SampleKind::Holders => Holders::KIND,
+                };
+                if storage::parcels::import_exists(&pool, kind, &[sample.file.to_owned()]).await? {
                     println!("{}: already loaded", sample.file);
                     continue;
                 }
-                let mut args = ParcelArgs::for_sample(files);
-                args.source.defaults = sample
+                let mut source = SourceArgs::for_sample(vec![dir.join(sample.file)]);
+                source.defaults = sample
                     .defaults
                     .iter()
                     .map(|d| d.parse().map_err(anyhow::Error::msg))
                     .collect::<anyhow::Result<_>>()?;
-                args.source.crs = sample.crs.map(str::to_owned);
-                args.source.on_invalid = sample.on_invalid;
-                args.on_duplicate = sample.on_duplicate;
-                import_parcels(&pool, args).await?;
+                source.crs = sample.crs.map(str::to_owned);
+                source.on_invalid = sample.on_invalid;
+                match sample.kind {
+                    SampleKind::Parcels => {
+                        let mut args = ParcelArgs::for_sample(source);
+                        args.on_duplicate = sample.on_duplicate;
+                        import_parcels(&pool, args).await?
+                    }
+                    SampleKind::Planning => import_layer::<Planning>(&pool, source).await?,
+                    SampleKind::Prices => import_layer::<Prices>(&pool, source).await?,
+                    SampleKind::Holders => import_layer::<Holders>(&pool, source).await?,
+                }
             }
         }
     }
@@ -233,9 +246,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 impl ParcelArgs {
-    fn for_sample(files: Vec<PathBuf>) -> ParcelArgs {
+    fn for_sample(source: SourceArgs) -> ParcelArgs {
         ParcelArgs {
-            source: SourceArgs::for_sample(files),
+            source,
             zone: None,
             on_duplicate: OnDuplicate::Reject,
             polylabel_tolerance: parcel_id::DEFAULT_TOLERANCE_M,

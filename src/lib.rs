@@ -8,6 +8,7 @@ pub mod http;
 pub mod import;
 pub mod index;
 pub mod parcel_id;
+pub mod pricing;
 pub mod samples;
 pub mod startup;
 pub mod storage;

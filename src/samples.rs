@@ -13,8 +13,18 @@ use rand_chacha::ChaCha8Rng;
 use crate::crs::{Crs, Transform, WGS84};
 use crate::import::{OnDuplicate, OnInvalid};
 
-/// How `samples --load` imports each file.
+/// What kind of data a sample file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SampleKind {
+    Parcels,
+    Planning,
+    Prices,
+    Holders,
+}
+
+/// How `samples --load` imports each file, in order (holders name parcels loaded before them).
 pub struct Sample {
+    pub kind: SampleKind,
     pub file: &'static str,
     pub crs: Option<&'static str>,
     pub defaults: &'static [&'static str],
@@ -22,37 +32,30 @@ pub struct Sample {
     pub on_duplicate: OnDuplicate,
 }
 
-pub const SAMPLES: [Sample; 4] = [
-    Sample {
-        file: "thai-nguyen-05443.gpkg",
-        crs: None,
-        defaults: &[],
-        on_invalid: OnInvalid::Reject,
-        on_duplicate: OnDuplicate::Reject,
-    },
-    Sample {
-        file: "hai-phong-11311.gpkg",
-        crs: None,
-        defaults: &[],
-        on_invalid: OnInvalid::Reject,
-        on_duplicate: OnDuplicate::Reject,
-    },
+const fn sample(kind: SampleKind, file: &'static str) -> Sample {
+    Sample { kind, file, crs: None, defaults: &[], on_invalid: OnInvalid::Reject, on_duplicate: OnDuplicate::Reject }
+}
+
+pub const SAMPLES: &[Sample] = &[
+    sample(SampleKind::Parcels, "thai-nguyen-05443.gpkg"),
+    sample(SampleKind::Parcels, "hai-phong-11311.gpkg"),
     // A DGN sheet has no CRS, commune or sheet number: the officer supplies them.
     Sample {
-        file: "hai-phong-11311-sheet-90.dgn",
         crs: Some("EPSG:9210"),
         defaults: &["MaXa=11311", "SoHieuToBanDo=90"],
-        on_invalid: OnInvalid::Reject,
-        on_duplicate: OnDuplicate::Reject,
+        ..sample(SampleKind::Parcels, "hai-phong-11311-sheet-90.dgn")
     },
     // A messy pre-reform export: invalid rings, missing geometry and keys, split parcels.
     Sample {
-        file: "messy-20248.geojson",
-        crs: None,
-        defaults: &[],
         on_invalid: OnInvalid::Repair,
         on_duplicate: OnDuplicate::Merge,
+        ..sample(SampleKind::Parcels, "messy-20248.geojson")
     },
+    sample(SampleKind::Planning, "thai-nguyen-05443-planning.gpkg"),
+    sample(SampleKind::Planning, "hai-phong-11311-planning.gpkg"),
+    sample(SampleKind::Prices, "thai-nguyen-05443-prices.gpkg"),
+    sample(SampleKind::Prices, "hai-phong-11311-prices.gpkg"),
+    sample(SampleKind::Holders, "holders.csv"),
 ];
 
 const SEED: u64 = 20_260_701;
@@ -60,6 +63,7 @@ const SEED: u64 = 20_260_701;
 struct Commune {
     code: &'static str,
     name: &'static str,
+    province_code: &'static str,
     province: &'static str,
     zone: u32,
     centre: (f64, f64),
@@ -71,6 +75,7 @@ struct Commune {
 const THAI_NGUYEN: Commune = Commune {
     code: "05443",
     name: "Phường Phan Đình Phùng",
+    province_code: "19",
     province: "Thái Nguyên",
     zone: 9213,
     centre: (105.8380, 21.5925),
@@ -94,6 +99,7 @@ const THAI_NGUYEN: Commune = Commune {
 const HAI_PHONG: Commune = Commune {
     code: "11311",
     name: "Phường Hồng Bàng",
+    province_code: "31",
     province: "Thành phố Hải Phòng",
     zone: 9210,
     centre: (106.6780, 20.8625),
@@ -121,8 +127,26 @@ const GIVEN: [&str; 16] = [
 ];
 
 /// One synthetic parcel in TM-3 metres.
+/// Alley widths (m) of the streets that are not priced segments, in turn: they set VT2-VT4.
+const ALLEY_WIDTHS: [f64; 5] = [1.8, 2.5, 3.0, 4.0, 5.0];
+
+/// Street `k` of a grid is a priced main street when even, an alley when odd.
+fn alley_width(k: usize) -> Option<f64> {
+    (k % 2 == 1).then(|| ALLEY_WIDTHS[(k / 2) % ALLEY_WIDTHS.len()])
+}
+
+/// What a commune's layout holds, in TM-3 metres.
+struct Layout {
+    parcels: Vec<SampleParcel>,
+    /// Main streets (priced segments): name and centre line.
+    streets: Vec<(&'static str, [Coord; 2])>,
+    /// Planning zones: planned land use and ring.
+    zones: Vec<(&'static str, Vec<Coord>)>,
+}
+
 struct SampleParcel {
     commune: String,
+    alley_width: Option<f64>,
     pub sheet: String,
     pub parcel_no: u32,
     pub area: f64,
@@ -139,21 +163,38 @@ pub fn generate(dir: &Path) -> anyhow::Result<()> {
     gdal::config::set_config_option("OGR_CURRENT_DATE", "2026-07-01T00:00:00Z")?;
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let tn = subdivide(&THAI_NGUYEN, &mut rng, |i| format!("{}", 1 + i / 4), (0.0, 0.0))?;
-    write_gpkg(&dir.join(SAMPLES[0].file), &tn, THAI_NGUYEN.zone)?;
+    write_gpkg(&dir.join(SAMPLES[0].file), &tn.parcels, THAI_NGUYEN.zone)?;
     let hp = subdivide(&HAI_PHONG, &mut rng, |i| format!("{}", 1 + i / 3), (0.0, 0.0))?;
-    write_gpkg(&dir.join(SAMPLES[1].file), &hp, HAI_PHONG.zone)?;
+    write_gpkg(&dir.join(SAMPLES[1].file), &hp.parcels, HAI_PHONG.zone)?;
     // Sheet 90 lies east of the main grid of Hồng Bàng.
     let sheet90 = Commune { blocks: (3, 3), ..HAI_PHONG };
     let dgn = subdivide(&sheet90, &mut rng, |_| "90".into(), (1250.0, 150.0))?;
-    write_dgn(&dir.join(SAMPLES[2].file), &dgn)?;
+    write_dgn(&dir.join(SAMPLES[2].file), &dgn.parcels)?;
     write_messy(&dir.join(SAMPLES[3].file), &mut rng)?;
+    write_planning(
+        &dir.join(SAMPLES[4].file),
+        &tn,
+        &THAI_NGUYEN,
+        "Quy hoạch sử dụng đất thành phố Thái Nguyên",
+        "15/QĐ-UBND",
+    )?;
+    write_planning(
+        &dir.join(SAMPLES[5].file),
+        &hp,
+        &HAI_PHONG,
+        "Quy hoạch sử dụng đất quận Hồng Bàng",
+        "2210/QĐ-UBND",
+    )?;
+    write_prices(&dir.join(SAMPLES[6].file), &tn, &THAI_NGUYEN, 28_000_000, "45/2024/QĐ-UBND")?;
+    write_prices(&dir.join(SAMPLES[7].file), &hp, &HAI_PHONG, 52_000_000, "54/2024/QĐ-UBND")?;
+    let rights = write_holders(&dir.join(SAMPLES[8].file), &[(&tn, &THAI_NGUYEN), (&hp, &HAI_PHONG)], &mut rng)?;
     println!(
-        "wrote {} parcels to {} ({} Thái Nguyên, {} Hải Phòng, {} on the DGN sheet, and a messy GeoJSON)",
-        tn.len() + hp.len() + dgn.len(),
+        "wrote {} parcels to {} ({} Thái Nguyên, {} Hải Phòng, {} on the DGN sheet, and a messy GeoJSON), planning zones, price tables and {rights} rights",
+        tn.parcels.len() + hp.parcels.len() + dgn.parcels.len(),
         dir.display(),
-        tn.len(),
-        hp.len(),
-        dgn.len()
+        tn.parcels.len(),
+        hp.parcels.len(),
+        dgn.parcels.len()
     );
     Ok(())
 }
@@ -164,7 +205,7 @@ pub fn generate_synthetic(path: &Path, parcels: usize) -> anyhow::Result<usize> 
     // About 21 lots a block.
     let side = ((parcels as f64 / 21.0).sqrt().ceil() as usize).max(1);
     let commune = Commune { blocks: (side, side), ..THAI_NGUYEN };
-    let mut out = subdivide(&commune, &mut rng, |i| format!("{}", 1 + i / 4), (0.0, 0.0))?;
+    let mut out = subdivide(&commune, &mut rng, |i| format!("{}", 1 + i / 4), (0.0, 0.0))?.parcels;
     out.truncate(parcels);
     write_gpkg(path, &out, commune.zone)?;
     Ok(out.len())
@@ -176,7 +217,7 @@ fn subdivide(
     rng: &mut ChaCha8Rng,
     sheet_of_column: impl Fn(usize) -> String,
     offset: (f64, f64),
-) -> anyhow::Result<Vec<SampleParcel>> {
+) -> anyhow::Result<Layout> {
     const BLOCK_W: f64 = 110.0;
     const BLOCK_H: f64 = 58.0;
     const STREET: f64 = 12.0;
@@ -200,7 +241,7 @@ fn subdivide(
         for j in 0..ny {
             let (x0, y0) = (i as f64 * (BLOCK_W + STREET), j as f64 * (BLOCK_H + STREET));
             let special = rng.gen_range(0..9) == 0;
-            let mut lots: Vec<(Vec<Coord>, &'static str, &'static str, u32)> = Vec::new();
+            let mut lots: Vec<(Vec<Coord>, &'static str, usize, u32)> = Vec::new();
             if special {
                 let land_use = ["DGD", "DCH", "DKV", "TSC", "TON", "DYT", "DTT"][rng.gen_range(0..7)];
                 let ring = vec![
@@ -209,11 +250,11 @@ fn subdivide(
                     place(x0 + BLOCK_W, y0 + BLOCK_H),
                     place(x0, y0 + BLOCK_H),
                 ];
-                lots.push((ring, land_use, c.streets_y[j % c.streets_y.len()], 1));
+                lots.push((ring, land_use, j, 1));
             } else {
                 let split = BLOCK_H / 2.0 + rng.gen_range(-4.0..4.0);
                 for (row, (ya, yb)) in [(y0, y0 + split), (y0 + split, y0 + BLOCK_H)].into_iter().enumerate() {
-                    let street = c.streets_y[(j + row) % c.streets_y.len()];
+                    let street = j + row;
                     let mut x = x0;
                     let mut house = 1 + 2 * (i as u32 * 12) + row as u32;
                     while x < x0 + BLOCK_W - 0.01 {
@@ -238,13 +279,15 @@ fn subdivide(
                     }
                 }
             }
-            for (mut ring, land_use, street, house) in lots {
+            for (mut ring, land_use, k, house) in lots {
+                let street = c.streets_y[k % c.streets_y.len()];
                 ring.push(ring[0]);
                 let n = numbers.entry(sheet.clone()).or_insert(0);
                 *n += 1;
                 let geometric = Polygon::new(LineString(ring.clone()), vec![]).unsigned_area();
                 out.push(SampleParcel {
                     commune: c.code.into(),
+                    alley_width: alley_width(k),
                     sheet: sheet.clone(),
                     parcel_no: *n,
                     area: (geometric * rng.gen_range(0.985..1.015) * 10.0).round() / 10.0,
@@ -266,10 +309,34 @@ fn subdivide(
             }
         }
     }
-    Ok(out)
+    let (w, h) = (nx as f64 * (BLOCK_W + STREET), ny as f64 * (BLOCK_H + STREET));
+    let streets = (0..=ny)
+        .filter(|k| alley_width(*k).is_none())
+        .map(|k| {
+            let y = k as f64 * (BLOCK_H + STREET) - STREET / 2.0;
+            (c.streets_y[k % c.streets_y.len()], [place(-STREET, y), place(w, y)])
+        })
+        .collect();
+    // Planning zones cut across blocks, so parcels fall into several with shares.
+    let (xs, ys) = ([-STREET, w * 0.37, w * 0.71, w], [-STREET, h * 0.45, h]);
+    let mut zones = Vec::new();
+    for (iy, yy) in ys.windows(2).enumerate() {
+        for (ix, xx) in xs.windows(2).enumerate() {
+            let land_use = ["ODT", "TMD", "DKV", "ODT", "DGD", "ODT"][iy * 3 + ix];
+            let ring = vec![
+                place(xx[0], yy[0]),
+                place(xx[1], yy[0]),
+                place(xx[1], yy[1]),
+                place(xx[0], yy[1]),
+                place(xx[0], yy[0]),
+            ];
+            zones.push((land_use, ring));
+        }
+    }
+    Ok(Layout { parcels: out, streets, zones })
 }
 
-const FIELDS: [(&str, OGRFieldType::Type); 8] = [
+const FIELDS: [(&str, OGRFieldType::Type); 9] = [
     ("MaXa", OGRFieldType::OFTString),
     ("SoHieuToBanDo", OGRFieldType::OFTString),
     ("SoThuTuThua", OGRFieldType::OFTInteger),
@@ -278,6 +345,7 @@ const FIELDS: [(&str, OGRFieldType::Type); 8] = [
     ("DiaChi", OGRFieldType::OFTString),
     ("MaDiaChiSo", OGRFieldType::OFTString),
     ("TenChu", OGRFieldType::OFTString),
+    ("DoRongHem", OGRFieldType::OFTReal),
 ];
 
 fn fresh(path: &Path) -> anyhow::Result<()> {
@@ -312,6 +380,9 @@ fn write_gpkg(path: &Path, parcels: &[SampleParcel], epsg: u32) -> anyhow::Resul
         }
         if let Some(h) = &p.holder {
             f.set_field_string(7, h)?;
+        }
+        if let Some(w) = p.alley_width {
+            f.set_field_double(8, w)?;
         }
         f.set_geometry(Polygon::new(LineString(p.ring.clone()), vec![]).to_gdal()?)?;
         f.create(&layer)?;
@@ -408,4 +479,178 @@ fn write_messy(path: &Path, rng: &mut ChaCha8Rng) -> anyhow::Result<()> {
     });
     std::fs::write(path, serde_json::to_string_pretty(&doc)? + "\n")?;
     Ok(())
+}
+
+/// A GeoPackage layer in a TM-3 zone with string fields, filled by `fill` one feature at a time.
+fn write_layer(
+    path: &Path,
+    name: &str,
+    epsg: u32,
+    ty: OGRwkbGeometryType::Type,
+    fields: &[&str],
+    mut fill: impl FnMut(&mut dyn FnMut(geo::Geometry, &[String]) -> anyhow::Result<()>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    fresh(path)?;
+    let mut ds = DriverManager::get_driver_by_name("GPKG")?.create_vector_only(path)?;
+    let srs = gdal::spatial_ref::SpatialRef::from_epsg(epsg)?;
+    let mut tx = ds.start_transaction()?;
+    let layer = tx.create_layer(LayerOptions { name, srs: Some(&srs), ty, options: None })?;
+    let defs: Vec<(&str, OGRFieldType::Type)> = fields.iter().map(|f| (*f, OGRFieldType::OFTString)).collect();
+    layer.create_defn_fields(&defs)?;
+    fill(&mut |geom, values| {
+        let mut f = Feature::new(layer.defn())?;
+        for (i, v) in values.iter().enumerate() {
+            f.set_field_string(i, v)?;
+        }
+        f.set_geometry(geom.to_gdal()?)?;
+        f.create(&layer)?;
+        Ok(())
+    })?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn write_planning(path: &Path, area: &Layout, c: &Commune, plan: &str, decision: &str) -> anyhow::Result<()> {
+    let fields = [
+        "MaVung",
+        "TenQuyHoach",
+        "CapQuyHoach",
+        "KyQuyHoach",
+        "SoQuyetDinh",
+        "NgayQuyetDinh",
+        "TrangThai",
+        "KyHieuMucDichSuDung",
+    ];
+    write_layer(path, "quy_hoach", c.zone, OGRwkbGeometryType::wkbPolygon, &fields, |add| {
+        for (i, (land_use, ring)) in area.zones.iter().enumerate() {
+            let values = [
+                format!("{}-QH-{:02}", c.code, i + 1),
+                plan.to_owned(),
+                "xã".to_owned(),
+                "2021-2030".to_owned(),
+                decision.to_owned(),
+                "2022-03-15".to_owned(),
+                "approved".to_owned(),
+                land_use.to_string(),
+            ];
+            add(Polygon::new(LineString(ring.clone()), vec![]).into(), &values)?;
+        }
+        Ok(())
+    })
+}
+
+/// Prices per main street, in two segments each, for ODT and TMD at VT1..VT4.
+fn write_prices(path: &Path, area: &Layout, c: &Commune, base: i64, decision: &str) -> anyhow::Result<()> {
+    let fields = [
+        "MaDoan",
+        "TenDuong",
+        "TuDiem",
+        "DenDiem",
+        "LoaiDat",
+        "VT1",
+        "VT2",
+        "VT3",
+        "VT4",
+        "SoQuyetDinh",
+        "NgayHieuLuc",
+    ];
+    write_layer(path, "bang_gia", c.zone, OGRwkbGeometryType::wkbLineString, &fields, |add| {
+        for (k, (street, [a, b])) in area.streets.iter().enumerate() {
+            let mid = Coord {
+                x: ((a.x + b.x) / 2.0 * 100.0).round() / 100.0,
+                y: ((a.y + b.y) / 2.0 * 100.0).round() / 100.0,
+            };
+            let halves = [("A", *a, mid, "Đầu đường", "Giữa tuyến"), ("B", mid, *b, "Giữa tuyến", "Cuối đường")];
+            for (h, (half, from, to, from_name, to_name)) in halves.into_iter().enumerate() {
+                let vt1 = base + (k as i64 * 2 + h as i64) * 1_500_000;
+                for (land_use, factor) in [("ODT", 1.0), ("TMD", 0.8)] {
+                    let price = |share: f64| ((vt1 as f64 * factor * share / 1000.0).round() as i64 * 1000).to_string();
+                    let values = [
+                        format!("{}-{:02}{half}", c.code, k + 1),
+                        street.to_string(),
+                        from_name.to_owned(),
+                        to_name.to_owned(),
+                        land_use.to_owned(),
+                        price(1.0),
+                        price(0.55),
+                        price(0.4),
+                        price(0.3),
+                        decision.to_owned(),
+                        "2025-01-01".to_owned(),
+                    ];
+                    add(LineString(vec![from, to]).into(), &values)?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// One row per right: individuals, households and shared holdings on residential lots,
+/// organisations on business lots, the State on public ones. Returns the number of rights.
+fn write_holders(path: &Path, areas: &[(&Layout, &Commune)], rng: &mut ChaCha8Rng) -> anyhow::Result<usize> {
+    let mut out =
+        String::from("MaChu,LoaiChu,HoTen,SoDinhDanh,NamSinh,MaSoThue,MaThua,LoaiQuyen,TaiSan,TyLe,SoGCN,NgayCap\n");
+    let mut rights = 0;
+    let name = |rng: &mut ChaCha8Rng| {
+        format!(
+            "{} {} {}",
+            FAMILY[rng.gen_range(0..FAMILY.len())],
+            MIDDLE[rng.gen_range(0..MIDDLE.len())],
+            GIVEN[rng.gen_range(0..GIVEN.len())]
+        )
+    };
+    for (area, c) in areas {
+        let province: u32 = c.province_code.parse()?;
+        let person = |rng: &mut ChaCha8Rng| {
+            let year = rng.gen_range(1950..2000);
+            let id =
+                format!("0{province:02}{}{:02}{:06}", rng.gen_range(0..2), year % 100, rng.gen_range(0..1_000_000));
+            (id, year.to_string())
+        };
+        for (n, p) in area.parcels.iter().enumerate() {
+            let Some(holder) = &p.holder else { continue };
+            let key = format!("{}-{}-{}", p.commune, p.sheet, p.parcel_no);
+            let certificate =
+                format!("{}{:010}", ["CS", "DA", "BH"][rng.gen_range(0..3)], rng.gen_range(0..10_000_000_000u64));
+            let issued =
+                format!("20{:02}-{:02}-{:02}", rng.gen_range(5..25), rng.gen_range(1..13), rng.gen_range(1..29));
+            let code = format!("H{}{n:05}", c.code);
+            let mut row = |code: &str, kind: &str, name: &str, id: &str, year: &str, tax: &str, share: &str| {
+                out += &format!(
+                    "{code},{kind},{name},{id},{year},{tax},{key},su_dung_dat,,{share},{certificate},{issued}\n"
+                );
+                rights += 1;
+            };
+            match p.land_use {
+                "DGD" | "DCH" | "DKV" | "TSC" | "DYT" | "DTT" => {
+                    row(&format!("NN{}", c.code), "nha_nuoc", &format!("UBND {}", c.name), "", "", "", "1")
+                }
+                "TON" | "TMD" | "SKC" => {
+                    let tax = format!("{:010}", rng.gen_range(100_000_000u64..9_999_999_999));
+                    row(&code, "to_chuc", &format!("Công ty TNHH {}", GIVEN[n % GIVEN.len()]), "", "", &tax, "1")
+                }
+                _ => match rng.gen_range(0..10) {
+                    0..=6 => {
+                        let (id, year) = person(rng);
+                        row(&code, "ca_nhan", holder, &id, &year, "", "1")
+                    }
+                    7..=8 => {
+                        let (id, year) = person(rng);
+                        row(&code, "ho_gia_dinh", &format!("Hộ {holder}"), &id, &year, "", "1")
+                    }
+                    _ => {
+                        let (id, year) = person(rng);
+                        row(&code, "ca_nhan", holder, &id, &year, "", "1/2");
+                        let (id, year) = person(rng);
+                        let partner = name(rng);
+                        row(&format!("{code}B"), "ca_nhan", &partner, &id, &year, "", "1/2")
+                    }
+                },
+            }
+        }
+    }
+    fresh(path)?;
+    std::fs::write(path, out)?;
+    Ok(rights)
 }

@@ -36,3 +36,9 @@ impl From<crate::domain::IdError> for ApiError {
         ApiError::bad_request(e.to_string())
     }
 }
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError::internal(format!("database: {e}"))
+    }
+}

@@ -3,6 +3,8 @@
 pub mod error;
 pub mod identity;
 mod ops;
+mod overlays;
+mod params;
 mod parcels;
 
 use axum::Router;
@@ -32,6 +34,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/parcels", get(parcels::search))
         .route("/api/parcels/{code}", get(parcels::get_one))
         .route("/api/parcels/{code}/neighbours", get(parcels::neighbours))
+        .route("/api/planning", get(overlays::planning))
+        .route("/api/prices", get(overlays::prices))
         .route("/", get(ops::landing))
         .route("/health", get(ops::health))
         .route("/metrics", get(ops::metrics))

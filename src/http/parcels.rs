@@ -11,29 +11,38 @@ use serde_json::value::RawValue;
 
 use super::error::ApiError;
 use super::identity::Caller;
-use super::{AppState, geojson};
+use super::{AppState, geojson, params};
 use crate::domain::{ParcelCode, ParcelId};
 use crate::index::{Parcel, ParcelIndex};
+use crate::pricing;
+use crate::storage::overlays;
 
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 1000;
 
 #[derive(Serialize)]
-pub struct Feature<'a> {
+pub struct Feature<'a, P: Serialize = &'a Parcel> {
     #[serde(rename = "type")]
     kind: &'static str,
     id: &'a ParcelId,
     geometry: Box<RawValue>,
-    properties: &'a Parcel,
+    properties: P,
 }
 
 impl<'a> Feature<'a> {
     fn of(p: &'a Parcel) -> Result<Self, ApiError> {
+        Self::with(p, p)
+    }
+}
+
+impl<'a, P: Serialize> Feature<'a, P> {
+    /// The parcel's geometry with other properties.
+    fn with(p: &'a Parcel, properties: P) -> Result<Self, ApiError> {
         let json = geo::Geometry::MultiPolygon(p.geom.clone())
             .to_json()
             .and_then(|s| RawValue::from_string(s).map_err(|e| geozero::error::GeozeroError::Geometry(e.to_string())))
             .map_err(|e| ApiError::internal(format!("geometry of {}: {e}", p.parcel_id)))?;
-        Ok(Feature { kind: "Feature", id: &p.parcel_id, geometry: json, properties: p })
+        Ok(Feature { kind: "Feature", id: &p.parcel_id, geometry: json, properties })
     }
 }
 
@@ -75,13 +84,37 @@ fn find<'a>(idx: &'a ParcelIndex, code: &str) -> Result<&'a Arc<Parcel>, ApiErro
     })
 }
 
+/// The parcel card: the parcel with what the overlays say of it (planning zones and shares, its
+/// price explained, its ownership category). `?on=YYYY-MM-DD` prices it on another day.
 pub async fn get_one(
     State(state): State<AppState>,
     _caller: Caller,
     Path(code): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let idx = state.index.read();
-    geojson(&Feature::of(find(&idx, &code)?)?)
+    params::only(&q, &["on"])?;
+    let on = match q.get("on") {
+        Some(d) => params::date(d, "on")?,
+        None => chrono::Local::now().date_naive(),
+    };
+    let parcel = find(&state.index.read(), &code)?.clone();
+    let pid = parcel.parcel_id.as_str();
+    let card = Card {
+        parcel: &parcel,
+        planning: overlays::parcel_planning(&state.pool, pid).await?,
+        price: pricing::explain(&state.pool, &parcel, on).await?,
+        ownership: overlays::ownership(&state.pool, pid).await?,
+    };
+    geojson(&Feature::with(&parcel, card)?)
+}
+
+#[derive(Serialize)]
+struct Card<'a> {
+    #[serde(flatten)]
+    parcel: &'a Parcel,
+    planning: Vec<overlays::PlanningShare>,
+    price: pricing::Explanation,
+    ownership: String,
 }
 
 pub async fn neighbours(
@@ -108,14 +141,13 @@ pub async fn search(
     let idx = state.index.read();
     match (q.get("at"), q.get("bbox")) {
         (Some(at), None) => {
-            let [lon, lat] = numbers::<2>(at, "at", "LON,LAT")?;
-            check_lon_lat(lon, lat, "at")?;
+            let (lon, lat) = params::lon_lat(at, "at")?;
             collection(&idx.at(lon, lat), vec![])
         }
         (None, Some(bbox)) => {
-            let b = numbers::<4>(bbox, "bbox", "W,S,E,N")?;
-            check_lon_lat(b[0], b[1], "bbox")?;
-            check_lon_lat(b[2], b[3], "bbox")?;
+            let b = params::numbers::<4>(bbox, "bbox", "W,S,E,N")?;
+            params::check_lon_lat(b[0], b[1], "bbox")?;
+            params::check_lon_lat(b[2], b[3], "bbox")?;
             if b[0] > b[2] || b[1] > b[3] {
                 return Err(ApiError::bad_request(format!(
                     "bbox `{bbox}`: west must not exceed east, nor south north"
@@ -143,23 +175,5 @@ pub async fn search(
             collection(page, links)
         }
         _ => Err(ApiError::bad_request("give exactly one of ?at=LON,LAT or ?bbox=W,S,E,N")),
-    }
-}
-
-fn numbers<const N: usize>(s: &str, name: &str, shape: &str) -> Result<[f64; N], ApiError> {
-    let bad = || ApiError::bad_request(format!("{name} `{s}` must be {shape} in WGS84 degrees"));
-    let v: Vec<f64> = s
-        .split(',')
-        .map(|x| x.trim().parse::<f64>().ok().filter(|f| f.is_finite()))
-        .collect::<Option<_>>()
-        .ok_or_else(bad)?;
-    v.try_into().map_err(|_| bad())
-}
-
-fn check_lon_lat(lon: f64, lat: f64, name: &str) -> Result<(), ApiError> {
-    if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request(format!("{name}: ({lon}, {lat}) is outside longitude −180..180 / latitude −90..90")))
     }
 }

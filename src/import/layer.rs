@@ -98,11 +98,9 @@ pub fn prepare<L: Layer>(
     if feature_count == 0 {
         return Err(ImportError::Empty);
     }
-    if report.rejected() {
-        return Err(ImportError::Refused(report.lines.into_iter().filter(|l| l.action == Action::Rejected).collect()));
-    }
+    let report = report.checked()?;
     Ok(LayerPrepared {
-        sources: files.iter().map(|p| p.file_name().unwrap_or_default().to_string_lossy().into_owned()).collect(),
+        sources: super::file_names(files),
         crs_label: crs_labels.join(", "),
         feature_count,
         rows,

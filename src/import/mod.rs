@@ -90,6 +90,19 @@ impl Report {
     pub fn rejected(&self) -> bool {
         self.count(Action::Rejected) > 0
     }
+    /// The report back, or the refusal of the import with every rejected line.
+    pub fn checked(self) -> Result<Report, ImportError> {
+        if self.rejected() {
+            Err(ImportError::Refused(self.lines.into_iter().filter(|l| l.action == Action::Rejected).collect()))
+        } else {
+            Ok(self)
+        }
+    }
+}
+
+/// The files' names, as the import record keeps them.
+pub fn file_names(files: &[std::path::PathBuf]) -> Vec<String> {
+    files.iter().map(|p| p.file_name().unwrap_or_default().to_string_lossy().into_owned()).collect()
 }
 
 #[derive(Debug, thiserror::Error)]

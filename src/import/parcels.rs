@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use geo::{BooleanOps, BoundingRect, MultiPolygon, Rect};
 
+use super::layer::positive;
 use super::source::{self, Field, SourceFeature, SourceOptions};
 use super::{Action, ImportError, OnDuplicate, OnInvalid, Report, polygonal, refuse, union_rect};
 use crate::crs::{Crs, Transforms, WGS84};
@@ -20,9 +21,10 @@ pub const LAND_USE: Field =
 pub const ADDRESS: Field = Field { name: "DiaChi", aliases: &["address", "Dia_Chi"] };
 pub const DIGITAL_ADDRESS: Field = Field { name: "MaDiaChiSo", aliases: &["digital_address", "DiaChiSo"] };
 pub const HOLDER: Field = Field { name: "TenChu", aliases: &["holder", "ChuSuDung", "Ten_Chu"] };
+pub const ALLEY_WIDTH: Field = Field { name: "DoRongHem", aliases: &["alley_width", "DoRongNgo", "BeRongHem"] };
 
 /// The fields of a parcel import.
-pub const FIELDS: &[Field] = &[COMMUNE, SHEET, NUMBER, AREA, LAND_USE, ADDRESS, DIGITAL_ADDRESS, HOLDER];
+pub const FIELDS: &[Field] = &[COMMUNE, SHEET, NUMBER, AREA, LAND_USE, ADDRESS, DIGITAL_ADDRESS, HOLDER, ALLEY_WIDTH];
 
 #[derive(Debug, Clone)]
 pub struct ParcelImportOptions {
@@ -42,6 +44,8 @@ pub struct NewParcel {
     pub commune: Option<CommuneCode>,
     pub land_use: LandUse,
     pub legal_area_m2: Option<f64>,
+    /// Width of the alley the parcel opens on (m), when recorded.
+    pub alley_width_m: Option<f64>,
     pub address: Option<String>,
     pub digital_address: Option<DigitalAddress>,
     pub holders: Vec<String>,
@@ -65,6 +69,7 @@ struct Candidate {
     key: LegacyKey,
     land_use: LandUse,
     area: Option<f64>,
+    alley_width: Option<f64>,
     address: Option<String>,
     digital_address: Option<DigitalAddress>,
     holders: Vec<String>,
@@ -130,11 +135,9 @@ pub fn prepare(
         }
     }
     tracing::debug!("import: parcel IDs and reprojection in {:.2?}", started.elapsed());
-    if report.rejected() {
-        return Err(ImportError::Refused(report.lines.into_iter().filter(|l| l.action == Action::Rejected).collect()));
-    }
+    let report = report.checked()?;
     Ok(Prepared {
-        sources: files.iter().map(|p| p.file_name().unwrap_or_default().to_string_lossy().into_owned()).collect(),
+        sources: super::file_names(files),
         crs_label: crs_labels.join(", "),
         feature_count,
         parcels,
@@ -175,16 +178,10 @@ fn check_feature(f: SourceFeature, crs: &Crs, on_invalid: OnInvalid, report: &mu
             return None;
         }
     };
-    let area = match field(AREA).map(|a| a.replace(',', ".").parse::<f64>()) {
-        None => None,
-        Some(Ok(a)) if a > 0.0 && a.is_finite() => Some(a),
-        Some(_) => {
-            refuse(
-                report,
-                &subject,
-                on_invalid,
-                format!("legal area `{}` is not a positive number of m²", field(AREA).unwrap_or_default()),
-            );
+    let (area, alley_width) = match (positive(&f.fields, &AREA), positive(&f.fields, &ALLEY_WIDTH)) {
+        (Ok(a), Ok(w)) => (a, w),
+        (Err(e), _) | (_, Err(e)) => {
+            refuse(report, &subject, on_invalid, e);
             return None;
         }
     };
@@ -213,6 +210,7 @@ fn check_feature(f: SourceFeature, crs: &Crs, on_invalid: OnInvalid, report: &mu
         key,
         land_use,
         area,
+        alley_width,
         address: field(ADDRESS).map(str::to_owned),
         digital_address,
         holders: field(HOLDER).map(|h| vec![h.to_owned()]).unwrap_or_default(),
@@ -343,6 +341,7 @@ fn finish(
         key: c.key,
         land_use: c.land_use,
         legal_area_m2: c.area,
+        alley_width_m: c.alley_width,
         address: c.address,
         digital_address: c.digital_address,
         holders: c.holders,

@@ -27,3 +27,12 @@ pub async fn communes(pool: &PgPool) -> Result<HashMap<String, Crs>, sqlx::Error
     let rows: Vec<(String, i32)> = sqlx::query_as(include_str!("sql/communes.sql")).fetch_all(pool).await?;
     Ok(rows.into_iter().map(|(c, z)| (c, Crs::Epsg(z as u32))).collect())
 }
+
+/// Refreshes the planner's statistics after a bulk load, so that the first queries after an
+/// import do not run on plans made for empty tables. `tables` are the store's own names.
+pub async fn analyze(pool: &PgPool, tables: &[&str]) -> Result<(), sqlx::Error> {
+    for table in tables {
+        sqlx::query(&format!("ANALYZE {table}")).execute(pool).await?;
+    }
+    Ok(())
+}

@@ -14,6 +14,8 @@ use crate::import::{Action, ImportError, Report};
 
 /// How a kind's rows reach the database, inside the import's transaction.
 pub trait Store: Layer {
+    /// The tables `write` fills, analysed after a committed import.
+    const TABLES: &'static [&'static str];
     /// Writes the rows; refusals go into `report` as rejected lines. Returns the rows written.
     fn write(
         conn: &mut PgConnection,
@@ -47,9 +49,7 @@ pub async fn store<L: Store>(
         ImportError::Database(e) => constraint_message(e),
         e => e,
     })?;
-    if report.rejected() {
-        return Err(ImportError::Refused(report.lines.into_iter().filter(|l| l.action == Action::Rejected).collect()));
-    }
+    let report = report.checked()?;
     sqlx::query(include_str!("sql/import_finish.sql"))
         .bind(import_id)
         .bind(sqlx::types::Json(&report.lines))
@@ -80,6 +80,7 @@ fn wkb(g: geo::Geometry) -> Vec<u8> {
 }
 
 impl Store for Planning {
+    const TABLES: &'static [&'static str] = &["planning_zones"];
     async fn write(conn: &mut PgConnection, import_id: i64, rows: &[Zone], _: &mut Report) -> Result<u64, ImportError> {
         let col = |f: fn(&Zone) -> String| rows.iter().map(f).collect::<Vec<_>>();
         Ok(sqlx::query(include_str!("sql/planning_insert.sql"))
@@ -101,6 +102,7 @@ impl Store for Planning {
 }
 
 impl Store for Prices {
+    const TABLES: &'static [&'static str] = &["price_segments", "land_prices"];
     async fn write(
         conn: &mut PgConnection,
         import_id: i64,
@@ -140,6 +142,7 @@ impl Store for Prices {
 }
 
 impl Store for Holders {
+    const TABLES: &'static [&'static str] = &["personal.holders", "personal.rights"];
     async fn write(
         conn: &mut PgConnection,
         import_id: i64,
@@ -208,4 +211,96 @@ impl Store for Holders {
             .await?
             .rows_affected())
     }
+}
+
+/// A planning zone meeting a parcel, with the share of the parcel's area inside it.
+#[derive(Debug, sqlx::FromRow, serde::Serialize)]
+pub struct PlanningShare {
+    pub zone_code: String,
+    pub plan_name: String,
+    pub plan_level: String,
+    pub land_use: Vec<String>,
+    pub status: String,
+    pub decision_no: String,
+    pub decision_date: chrono::NaiveDate,
+    pub share: f64,
+}
+
+pub async fn parcel_planning(pool: &PgPool, parcel_id: &str) -> Result<Vec<PlanningShare>, sqlx::Error> {
+    sqlx::query_as(include_str!("sql/parcel_planning.sql")).bind(parcel_id).fetch_all(pool).await
+}
+
+#[derive(Debug, sqlx::FromRow, serde::Serialize)]
+pub struct NearestSegment {
+    pub code: String,
+    pub street: String,
+    pub from_point: String,
+    pub to_point: String,
+    #[serde(skip)]
+    pub distance_m: f64,
+}
+
+pub async fn nearest_segment(pool: &PgPool, parcel_id: &str) -> Result<Option<NearestSegment>, sqlx::Error> {
+    sqlx::query_as(include_str!("sql/parcel_nearest_segment.sql")).bind(parcel_id).fetch_optional(pool).await
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct PriceInForce {
+    pub price_vnd_m2: i64,
+    pub decision_no: String,
+    pub effective_from: chrono::NaiveDate,
+    pub effective_to: Option<chrono::NaiveDate>,
+}
+
+pub async fn price_in_force(
+    pool: &PgPool,
+    segment: &str,
+    land_use: &str,
+    position: u8,
+    on: chrono::NaiveDate,
+) -> Result<Option<PriceInForce>, sqlx::Error> {
+    sqlx::query_as(include_str!("sql/land_price_on.sql"))
+        .bind(segment)
+        .bind(land_use)
+        .bind(position as i16)
+        .bind(on)
+        .fetch_optional(pool)
+        .await
+}
+
+/// The open ownership category of a parcel: individual, household, organisation, state, shared or none.
+pub async fn ownership(pool: &PgPool, parcel_id: &str) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar(include_str!("sql/parcel_ownership.sql")).bind(parcel_id).fetch_one(pool).await
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct PlanningZone {
+    pub zone_code: String,
+    pub plan_name: String,
+    pub plan_level: String,
+    pub land_use: Vec<String>,
+    pub status: String,
+    pub decision_no: String,
+    pub decision_date: chrono::NaiveDate,
+    pub period_start: i32,
+    pub period_end: i32,
+    pub geometry: sqlx::types::Json<serde_json::Value>,
+}
+
+pub async fn planning_at(pool: &PgPool, lon: f64, lat: f64) -> Result<Vec<PlanningZone>, sqlx::Error> {
+    sqlx::query_as(include_str!("sql/planning_at.sql")).bind(lon).bind(lat).fetch_all(pool).await
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct Segment {
+    pub code: String,
+    pub street: String,
+    pub from_point: String,
+    pub to_point: String,
+    pub geometry: sqlx::types::Json<serde_json::Value>,
+    pub prices: sqlx::types::Json<serde_json::Value>,
+}
+
+pub async fn segment(pool: &PgPool, code: &str) -> Result<Option<Segment>, sqlx::Error> {
+    sqlx::query_as(include_str!("sql/price_segment.sql")).bind(code).fetch_optional(pool).await
 }

@@ -40,7 +40,7 @@ pub async fn store_import(
         .await?;
     let inserted = copy_in(
         &mut tx,
-        "COPY parcels (uid, parcel_id, commune_code_recorded, sheet, parcel_no, commune_code, land_use, legal_area_m2, address, digital_address, source_crs, geom, import_id) FROM STDIN",
+        "COPY parcels (uid, parcel_id, commune_code_recorded, sheet, parcel_no, commune_code, land_use, legal_area_m2, alley_width_m, address, digital_address, source_crs, geom, import_id) FROM STDIN",
         uids.iter().zip(&prepared.parcels),
         |row, (uid, p)| {
             row.num(Some(uid))
@@ -51,6 +51,7 @@ pub async fn store_import(
                 .text(p.commune.as_ref().map(|c| c.as_str()))
                 .array(p.land_use.codes().iter().map(|c| c.as_str()))
                 .num(p.legal_area_m2)
+                .num(p.alley_width_m)
                 .text(p.address.as_deref())
                 .text(p.digital_address.as_ref().map(|d| d.as_str()))
                 .text(Some(&p.source_crs))
@@ -89,6 +90,7 @@ pub async fn store_import(
         tx.rollback().await?;
     } else {
         tx.commit().await?;
+        super::analyze(pool, &["parcels", "personal.recorded_holders"]).await?;
     }
     tracing::debug!("import: stored and committed in {:.2?}", started.elapsed());
     Ok(Stored { import_id, parcels: inserted as usize, lines: prepared.report.lines })
@@ -115,11 +117,7 @@ async fn refuse_or_skip_existing(
     for (ord, what) in &conflicts {
         prepared.report.push(prepared.parcels[*ord as usize].key.to_string(), action, what);
     }
-    if action == Action::Rejected {
-        return Err(ImportError::Refused(
-            std::mem::take(&mut prepared.report.lines).into_iter().filter(|l| l.action == Action::Rejected).collect(),
-        ));
-    }
+    prepared.report = std::mem::take(&mut prepared.report).checked()?;
     let skipped: std::collections::HashSet<usize> = conflicts.iter().map(|(ord, _)| *ord as usize).collect();
     let mut ord = 0;
     prepared.parcels.retain(|_| {
@@ -147,6 +145,7 @@ pub struct ParcelRow {
     pub province_name: Option<String>,
     pub land_use: Vec<String>,
     pub legal_area_m2: Option<f64>,
+    pub alley_width_m: Option<f64>,
     pub address: Option<String>,
     pub digital_address: Option<String>,
     pub source_crs: String,

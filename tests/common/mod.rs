@@ -152,6 +152,13 @@ impl TestApp {
         (status, json)
     }
 
+    /// The body of a GET that must succeed.
+    pub async fn get_text_owned(&self, path: String) -> String {
+        let (status, body) = self.get_text(&path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        body
+    }
+
     pub async fn get_text(&self, path: &str) -> (u16, String) {
         let resp = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
         (resp.status().as_u16(), resp.text().await.unwrap())
