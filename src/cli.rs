@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::crs::Crs;
 use crate::import::holders::Holders;
 use crate::import::layer::{self, Layer};
+use crate::import::market::{Addresses, Projects, Units};
 use crate::import::parcels::{self, ParcelImportOptions};
 use crate::import::planning::Planning;
 use crate::import::prices::Prices;
@@ -92,6 +93,20 @@ enum ImportKind {
     /// MaThua (parcel ID or COMMUNE-SHEET-PARCEL), LoaiQuyen, TaiSan, TyLe, SoGCN, NgayCap.
     #[command(verbatim_doc_comment)]
     Holders(SourceArgs),
+    /// Real-estate projects: boundary polygons with MaDuAn (code), TenDuAn, ChuDauTu (investor),
+    /// LoaiDuAn (housing, commercial, industrial, mixed), TrangThai, TienDo (%), TongVonDauTu (VND),
+    /// DienTichDat (m²), SoQDChuTruong and NgayQDChuTruong (investment-policy decision), TaiLieu
+    /// (legal documents: `Title=file.pdf; ...`, relative to the imported file; stored with size and SHA-256).
+    #[command(verbatim_doc_comment)]
+    Projects(SourceArgs),
+    /// Housing units: MaDuAn, MaThua (parcel ID or COMMUNE-SHEET-PARCEL), ToaNha, Tang, SoCan, MaViTri
+    /// (location code), STT, DienTichSan (m²), TrangThai, MaSanPham (product ID; generated when absent).
+    #[command(verbatim_doc_comment)]
+    Units(SourceArgs),
+    /// Digital addresses: points (or CSV with X/Y) with MaDiaChi (code), MaThua or MaSanPham, MaXa,
+    /// Duong, SoNha, ToaNha, Tang, Phong, MaBuuChinh.
+    #[command(verbatim_doc_comment)]
+    Addresses(SourceArgs),
 }
 
 /// What every import reads and how: files, CRS, field names, policy for bad features.
@@ -194,6 +209,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 ImportKind::Planning(args) => import_layer::<Planning>(&pool, args).await?,
                 ImportKind::Prices(args) => import_layer::<Prices>(&pool, args).await?,
                 ImportKind::Holders(args) => import_layer::<Holders>(&pool, args).await?,
+                ImportKind::Projects(args) => import_layer::<Projects>(&pool, args).await?,
+                ImportKind::Units(args) => import_layer::<Units>(&pool, args).await?,
+                ImportKind::Addresses(args) => import_layer::<Addresses>(&pool, args).await?,
             }
         }
         Command::Serve { listen } => {
@@ -216,6 +234,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     SampleKind::Planning => Planning::KIND,
                     SampleKind::Prices => Prices::KIND,
                     SampleKind::Holders => Holders::KIND,
+                    SampleKind::Projects => Projects::KIND,
+                    SampleKind::Units => Units::KIND,
+                    SampleKind::Addresses => Addresses::KIND,
                 };
                 if storage::parcels::import_exists(&pool, kind, &[sample.file.to_owned()]).await? {
                     println!("{}: already loaded", sample.file);
@@ -238,6 +259,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     SampleKind::Planning => import_layer::<Planning>(&pool, source).await?,
                     SampleKind::Prices => import_layer::<Prices>(&pool, source).await?,
                     SampleKind::Holders => import_layer::<Holders>(&pool, source).await?,
+                    SampleKind::Projects => import_layer::<Projects>(&pool, source).await?,
+                    SampleKind::Units => import_layer::<Units>(&pool, source).await?,
+                    SampleKind::Addresses => import_layer::<Addresses>(&pool, source).await?,
                 }
             }
         }

@@ -20,6 +20,9 @@ pub enum SampleKind {
     Planning,
     Prices,
     Holders,
+    Projects,
+    Units,
+    Addresses,
 }
 
 /// How `samples --load` imports each file, in order (holders name parcels loaded before them).
@@ -56,6 +59,10 @@ pub const SAMPLES: &[Sample] = &[
     sample(SampleKind::Prices, "thai-nguyen-05443-prices.gpkg"),
     sample(SampleKind::Prices, "hai-phong-11311-prices.gpkg"),
     sample(SampleKind::Holders, "holders.csv"),
+    sample(SampleKind::Projects, "projects.gpkg"),
+    sample(SampleKind::Units, "units.csv"),
+    // CSV has no CRS metadata: its X/Y are WGS84 longitude and latitude.
+    Sample { crs: Some("EPSG:4326"), ..sample(SampleKind::Addresses, "addresses.csv") },
 ];
 
 const SEED: u64 = 20_260_701;
@@ -142,7 +149,12 @@ struct Layout {
     streets: Vec<(&'static str, [Coord; 2])>,
     /// Planning zones: planned land use and ring.
     zones: Vec<(&'static str, Vec<Coord>)>,
+    /// The block a project covers (its ring) and the legacy key of its first parcel.
+    project: (Vec<Coord>, String),
 }
+
+/// The block of each commune's grid that a sample project covers.
+const PROJECT_BLOCK: (usize, usize) = (3, 2);
 
 struct SampleParcel {
     commune: String,
@@ -188,8 +200,11 @@ pub fn generate(dir: &Path) -> anyhow::Result<()> {
     write_prices(&dir.join(SAMPLES[6].file), &tn, &THAI_NGUYEN, 28_000_000, "45/2024/QĐ-UBND")?;
     write_prices(&dir.join(SAMPLES[7].file), &hp, &HAI_PHONG, 52_000_000, "54/2024/QĐ-UBND")?;
     let rights = write_holders(&dir.join(SAMPLES[8].file), &[(&tn, &THAI_NGUYEN), (&hp, &HAI_PHONG)], &mut rng)?;
+    write_projects(dir, &dir.join(SAMPLES[9].file), &[(&tn, &THAI_NGUYEN), (&hp, &HAI_PHONG)])?;
+    let units = write_units(&dir.join(SAMPLES[10].file), &[(&tn, &THAI_NGUYEN), (&hp, &HAI_PHONG)], &mut rng)?;
+    write_addresses(&dir.join(SAMPLES[11].file), &[(&tn, &THAI_NGUYEN), (&hp, &HAI_PHONG)])?;
     println!(
-        "wrote {} parcels to {} ({} Thái Nguyên, {} Hải Phòng, {} on the DGN sheet, and a messy GeoJSON), planning zones, price tables and {rights} rights",
+        "wrote {} parcels to {} ({} Thái Nguyên, {} Hải Phòng, {} on the DGN sheet, and a messy GeoJSON), planning zones, price tables, {rights} rights, 2 projects with {units} units, and addresses",
         tn.parcels.len() + hp.parcels.len() + dgn.parcels.len(),
         dir.display(),
         tn.parcels.len(),
@@ -235,12 +250,19 @@ fn subdivide(
         }
     };
     let mut out = Vec::new();
+    let mut project = (vec![], String::new());
     let mut numbers: std::collections::HashMap<String, u32> = Default::default();
     for i in 0..nx {
         let sheet = sheet_of_column(i);
         for j in 0..ny {
             let (x0, y0) = (i as f64 * (BLOCK_W + STREET), j as f64 * (BLOCK_H + STREET));
             let special = rng.gen_range(0..9) == 0;
+            if (i, j) == PROJECT_BLOCK {
+                let corners =
+                    [(x0, y0), (x0 + BLOCK_W, y0), (x0 + BLOCK_W, y0 + BLOCK_H), (x0, y0 + BLOCK_H), (x0, y0)];
+                let first = numbers.get(&sheet).copied().unwrap_or(0) + 1;
+                project = (corners.iter().map(|(x, y)| place(*x, *y)).collect(), format!("{}-{sheet}-{first}", c.code));
+            }
             let mut lots: Vec<(Vec<Coord>, &'static str, usize, u32)> = Vec::new();
             if special {
                 let land_use = ["DGD", "DCH", "DKV", "TSC", "TON", "DYT", "DTT"][rng.gen_range(0..7)];
@@ -333,7 +355,7 @@ fn subdivide(
             zones.push((land_use, ring));
         }
     }
-    Ok(Layout { parcels: out, streets, zones })
+    Ok(Layout { parcels: out, streets, zones, project })
 }
 
 const FIELDS: [(&str, OGRFieldType::Type); 9] = [
@@ -653,4 +675,140 @@ fn write_holders(path: &Path, areas: &[(&Layout, &Commune)], rng: &mut ChaCha8Rn
     fresh(path)?;
     std::fs::write(path, out)?;
     Ok(rights)
+}
+
+/// The two sample projects, one per commune, in WGS84 (one layer, two zones), each with its
+/// legal documents as PDF files beside it.
+fn write_projects(dir: &Path, path: &Path, areas: &[(&Layout, &Commune)]) -> anyhow::Result<()> {
+    let fields = [
+        "MaDuAn",
+        "TenDuAn",
+        "ChuDauTu",
+        "LoaiDuAn",
+        "TrangThai",
+        "TienDo",
+        "TongVonDauTu",
+        "DienTichDat",
+        "SoQDChuTruong",
+        "NgayQDChuTruong",
+        "TaiLieu",
+    ];
+    let docs = dir.join("project-documents");
+    std::fs::create_dir_all(&docs)?;
+    write_layer(path, "du_an", 4326, OGRwkbGeometryType::wkbPolygon, &fields, |add| {
+        for (k, (area, c)) in areas.iter().enumerate() {
+            let code = format!("DA{}", c.code);
+            let mut ring = area.project.0.clone();
+            let land_area = Polygon::new(LineString(ring.clone()), vec![]).unsigned_area();
+            let to_wgs84 = Transform::new(&Crs::Epsg(c.zone), &WGS84)?;
+            for p in &mut ring {
+                *p = to_wgs84.point(*p)?;
+            }
+            let mut documents = vec![];
+            for (title, slug, text) in [
+                ("Quyết định chủ trương đầu tư", "chu-truong", "Quyet dinh chap thuan chu truong dau tu"),
+                ("Giấy phép xây dựng", "giay-phep", "Giay phep xay dung"),
+            ] {
+                let file = format!("{code}-{slug}.pdf");
+                std::fs::write(docs.join(&file), pdf(&format!("{text} - du an {code}")))?;
+                documents.push(format!("{title}=project-documents/{file}"));
+            }
+            let values = [
+                code.clone(),
+                format!("Khu nhà ở {}", c.name.trim_start_matches("Phường ")),
+                format!("Công ty Cổ phần Đầu tư {}", c.province),
+                ["housing", "mixed"][k % 2].to_owned(),
+                "under_construction".to_owned(),
+                ["65", "30"][k % 2].to_owned(),
+                ["1250000000000", "2400000000000"][k % 2].to_owned(),
+                format!("{land_area:.1}"),
+                format!("{}/QĐ-UBND", 1200 + k),
+                "2024-05-20".to_owned(),
+                documents.join("; "),
+            ];
+            add(Polygon::new(LineString(ring), vec![]).into(), &values)?;
+        }
+        Ok(())
+    })
+}
+
+/// A one-page PDF saying `text` (ASCII), enough to store, hash and serve as a legal document.
+fn pdf(text: &str) -> Vec<u8> {
+    let stream = format!("BT /F1 14 Tf 56 780 Td ({}) Tj ET", text.replace(['(', ')', '\\'], " "));
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R /Resources << /Font << /F1 4 0 R >> >> >>".to_owned(),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()),
+    ];
+    let mut out = String::from("%PDF-1.4\n");
+    let mut offsets = vec![];
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out += &format!("{} 0 obj\n{o}\nendobj\n", i + 1);
+    }
+    let xref = out.len();
+    out += &format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
+    for o in offsets {
+        out += &format!("{o:010} 00000 n \n");
+    }
+    out += &format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1);
+    out.into_bytes()
+}
+
+/// Two buildings of 12 floors with 8 units each per project, on the project's first parcel;
+/// product IDs are left for the import to generate. Returns the number of units.
+fn write_units(path: &Path, areas: &[(&Layout, &Commune)], rng: &mut ChaCha8Rng) -> anyhow::Result<usize> {
+    let mut out = String::from("MaDuAn,MaThua,ToaNha,Tang,SoCan,MaViTri,DienTichSan,TrangThai\n");
+    let mut n = 0;
+    for (area, c) in areas {
+        for building in ["A", "B"] {
+            for floor in 1..=12 {
+                for unit in 1..=8 {
+                    let status = ["available", "reserved", "sold", "sold", "leased"][rng.gen_range(0..5)];
+                    let floor_area = [54.5, 68.2, 75.0, 92.3][unit % 4];
+                    out += &format!(
+                        "DA{},{},{building},{floor},{floor:02}{unit:02},{building},{floor_area},{status}\n",
+                        c.code, area.project.1
+                    );
+                    n += 1;
+                }
+            }
+        }
+    }
+    fresh(path)?;
+    std::fs::write(path, out)?;
+    Ok(n)
+}
+
+/// Digital addresses of the parcels that carry a digital-address code, at their lots' centres.
+fn write_addresses(path: &Path, areas: &[(&Layout, &Commune)]) -> anyhow::Result<()> {
+    let mut out = String::from("MaDiaChi,MaThua,MaXa,Duong,SoNha,MaBuuChinh,X,Y\n");
+    for (area, c) in areas {
+        let to_wgs84 = Transform::new(&Crs::Epsg(c.zone), &WGS84)?;
+        for p in area.parcels.iter().filter(|p| p.digital_address.is_some()).take(150) {
+            let n = (p.ring.len() - 1) as f64;
+            let centre = p.ring[..p.ring.len() - 1]
+                .iter()
+                .fold(Coord { x: 0.0, y: 0.0 }, |a, q| Coord { x: a.x + q.x / n, y: a.y + q.y / n });
+            let at = to_wgs84.point(centre)?;
+            let (house, street) = p.address.trim_start_matches("Số ").split_once(' ').unwrap_or(("", &p.address));
+            let street = street.split(',').next().unwrap_or(street);
+            let postcode = if c.code == "05443" { "24000" } else { "04000" };
+            out += &format!(
+                "{},{}-{}-{},{},{street},{house},{postcode},{:.8},{:.8}\n",
+                p.digital_address.as_deref().unwrap_or_default(),
+                p.commune,
+                p.sheet,
+                p.parcel_no,
+                c.code,
+                at.x,
+                at.y
+            );
+        }
+    }
+    fresh(path)?;
+    std::fs::write(path, out)?;
+    Ok(())
 }

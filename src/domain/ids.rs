@@ -224,6 +224,78 @@ impl FromStr for DigitalAddress {
     }
 }
 
+/// A project's code (mã số thông tin dự án): 2 to 10 capital letters and digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ProjectCode(String);
+string_id!(ProjectCode);
+
+impl FromStr for ProjectCode {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, IdError> {
+        let t = s.trim().to_ascii_uppercase();
+        if (2..=10).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            Ok(Self(t))
+        } else {
+            Err(IdError::new(format!("project code `{s}` must be 2 to 10 letters and digits")))
+        }
+    }
+}
+
+/// The electronic ID of a real-estate product (Decree 357/2025): at most 40 letters and digits,
+/// one per house, apartment or floor area.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ProductId(String);
+string_id!(ProductId);
+
+impl ProductId {
+    pub const MAX_LEN: usize = 40;
+
+    /// The Decree names the parts but not their lengths (unconfirmed), so this is the layout:
+    /// the parcel ID (12, in capitals), the project code (2-10), the location code when there is
+    /// one (1-8), and the sequence number in 6 digits. At most 12 + 10 + 8 + 6 = 36 characters.
+    pub fn generate(
+        parcel: &ParcelId,
+        project: &ProjectCode,
+        location: Option<&str>,
+        seq: u32,
+    ) -> Result<ProductId, IdError> {
+        if let Some(l) = location
+            && (l.is_empty() || l.len() > 8 || !l.bytes().all(|b| b.is_ascii_alphanumeric()))
+        {
+            return Err(IdError::new(format!("location code `{l}` must be 1 to 8 letters and digits")));
+        }
+        if seq == 0 || seq > 999_999 {
+            return Err(IdError::new(format!("sequence number {seq} must be from 1 to 999999")));
+        }
+        let id = format!(
+            "{}{}{}{seq:06}",
+            parcel.as_str().to_ascii_uppercase(),
+            project,
+            location.unwrap_or("").to_ascii_uppercase()
+        );
+        id.parse()
+    }
+}
+
+impl FromStr for ProductId {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, IdError> {
+        let t = s.trim().to_ascii_uppercase();
+        if t.is_empty() || t.len() > Self::MAX_LEN {
+            return Err(IdError::new(format!(
+                "product ID `{s}` must have 1 to 40 characters, it has {}",
+                t.chars().count()
+            )));
+        }
+        if let Some(bad) = t.chars().find(|c| !c.is_ascii_alphanumeric()) {
+            return Err(IdError::new(format!(
+                "product ID `{s}` contains `{bad}`: only letters and digits are allowed"
+            )));
+        }
+        Ok(Self(t))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +333,21 @@ mod tests {
         assert_eq!("01".parse::<SheetNo>().unwrap().as_str(), "1");
         assert!("a/b".parse::<SheetNo>().is_err());
         assert_eq!("5443".parse::<CommuneCode>().unwrap().as_str(), "05443");
+    }
+
+    #[test]
+    fn product_ids_follow_the_documented_layout() {
+        let parcel: ParcelId = "w7g6b61hne87".parse().unwrap();
+        let project: ProjectCode = "kdtpdp".parse().unwrap();
+        let id = ProductId::generate(&parcel, &project, Some("A1"), 42).unwrap();
+        assert_eq!(id.as_str(), "W7G6B61HNE87KDTPDPA1000042");
+        assert_eq!(ProductId::generate(&parcel, &project, None, 7).unwrap().as_str(), "W7G6B61HNE87KDTPDP000007");
+        let longest = ProductId::generate(&parcel, &"ABCDEFGHIJ".parse().unwrap(), Some("ABCDEFGH"), 999_999).unwrap();
+        assert_eq!(longest.as_str().len(), 36);
+        assert!(ProductId::generate(&parcel, &project, Some("TOOLONGLOC"), 1).is_err());
+        assert!(ProductId::generate(&parcel, &project, None, 0).is_err());
+        assert!("A".repeat(41).parse::<ProductId>().unwrap_err().to_string().contains("1 to 40 characters"));
+        assert!("AB-12".parse::<ProductId>().unwrap_err().to_string().contains("`-`"));
     }
 
     #[test]

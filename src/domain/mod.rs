@@ -3,5 +3,7 @@
 pub mod ids;
 pub mod land_use;
 
-pub use ids::{CommuneCode, DigitalAddress, IdError, LegacyKey, ParcelCode, ParcelId, ParcelNo, SheetNo};
+pub use ids::{
+    CommuneCode, DigitalAddress, IdError, LegacyKey, ParcelCode, ParcelId, ParcelNo, ProductId, ProjectCode, SheetNo,
+};
 pub use land_use::{LandUse, LandUseCode, LandUseGroup};

@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod identity;
+mod market;
 mod ops;
 mod overlays;
 mod params;
@@ -36,6 +37,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/parcels/{code}/neighbours", get(parcels::neighbours))
         .route("/api/planning", get(overlays::planning))
         .route("/api/prices", get(overlays::prices))
+        .route("/api/projects", get(market::projects))
+        .route("/api/projects/{code}", get(market::project))
+        .route("/api/projects/{code}/units", get(market::project_units))
+        .route("/api/projects/{code}/documents/{id}", get(market::project_document))
+        .route("/api/units/{product_id}", get(market::unit))
+        .route("/api/addresses/{code}", get(market::address))
         .route("/", get(ops::landing))
         .route("/health", get(ops::health))
         .route("/metrics", get(ops::metrics))

@@ -43,3 +43,26 @@ pub fn date(s: &str, name: &str) -> Result<chrono::NaiveDate, ApiError> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| ApiError::bad_request(format!("{name} `{s}` must be a date written YYYY-MM-DD")))
 }
+
+/// `W,S,E,N` in WGS84 degrees, west not past east nor south past north.
+pub fn bbox(s: &str) -> Result<[f64; 4], ApiError> {
+    let b = numbers::<4>(s, "bbox", "W,S,E,N")?;
+    check_lon_lat(b[0], b[1], "bbox")?;
+    check_lon_lat(b[2], b[3], "bbox")?;
+    if b[0] > b[2] || b[1] > b[3] {
+        return Err(ApiError::bad_request(format!("bbox `{s}`: west must not exceed east, nor south north")));
+    }
+    Ok(b)
+}
+
+/// A page size from 1 to `max`.
+pub fn limit(s: Option<&String>, default: usize, max: usize) -> Result<usize, ApiError> {
+    match s {
+        None => Ok(default),
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| ApiError::bad_request(format!("limit `{l}` must be a whole number from 1 to {max}"))),
+    }
+}

@@ -85,7 +85,8 @@ fn find<'a>(idx: &'a ParcelIndex, code: &str) -> Result<&'a Arc<Parcel>, ApiErro
 }
 
 /// The parcel card: the parcel with what the overlays say of it (planning zones and shares, its
-/// price explained, its ownership category). `?on=YYYY-MM-DD` prices it on another day.
+/// price explained, its ownership category, its project and units count). `?on=YYYY-MM-DD`
+/// prices it on another day.
 pub async fn get_one(
     State(state): State<AppState>,
     _caller: Caller,
@@ -99,11 +100,14 @@ pub async fn get_one(
     };
     let parcel = find(&state.index.read(), &code)?.clone();
     let pid = parcel.parcel_id.as_str();
+    let (project, units) = overlays::parcel_market(&state.pool, pid).await?;
     let card = Card {
         parcel: &parcel,
         planning: overlays::parcel_planning(&state.pool, pid).await?,
         price: pricing::explain(&state.pool, &parcel, on).await?,
         ownership: overlays::ownership(&state.pool, pid).await?,
+        project,
+        units,
     };
     geojson(&Feature::with(&parcel, card)?)
 }
@@ -115,6 +119,9 @@ struct Card<'a> {
     planning: Vec<overlays::PlanningShare>,
     price: pricing::Explanation,
     ownership: String,
+    /// The project whose boundary holds the parcel.
+    project: Option<String>,
+    units: i64,
 }
 
 pub async fn neighbours(
@@ -145,20 +152,8 @@ pub async fn search(
             collection(&idx.at(lon, lat), vec![])
         }
         (None, Some(bbox)) => {
-            let b = params::numbers::<4>(bbox, "bbox", "W,S,E,N")?;
-            params::check_lon_lat(b[0], b[1], "bbox")?;
-            params::check_lon_lat(b[2], b[3], "bbox")?;
-            if b[0] > b[2] || b[1] > b[3] {
-                return Err(ApiError::bad_request(format!(
-                    "bbox `{bbox}`: west must not exceed east, nor south north"
-                )));
-            }
-            let limit = match q.get("limit") {
-                None => DEFAULT_LIMIT,
-                Some(l) => l.parse::<usize>().ok().filter(|n| (1..=MAX_LIMIT).contains(n)).ok_or_else(|| {
-                    ApiError::bad_request(format!("limit `{l}` must be a whole number from 1 to {MAX_LIMIT}"))
-                })?,
-            };
+            let b = params::bbox(bbox)?;
+            let limit = params::limit(q.get("limit"), DEFAULT_LIMIT, MAX_LIMIT)?;
             let after = q.get("after").map(|a| a.parse::<ParcelId>()).transpose()?;
             let all = idx.in_bbox(b);
             let start = after.map_or(0, |a| all.partition_point(|p| p.parcel_id <= a));

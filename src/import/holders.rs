@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::layer::{Attributes, GeometryRule, Layer, Shape, date, required};
+use super::layer::{Attributes, Context, GeometryRule, Layer, Shape, date, required};
 use super::source::Field;
 use crate::domain::ParcelCode;
 
@@ -56,7 +56,7 @@ impl Layer for Holders {
     const GEOMETRY: GeometryRule = GeometryRule::None;
     type Row = HolderRight;
 
-    fn row(a: &Attributes, _: Shape) -> Result<HolderRight, String> {
+    fn row(a: &Attributes, _: Shape, _: &Context) -> Result<HolderRight, String> {
         let kind = holder_kind(required(a, &KIND)?)?;
         let personal_id = a.get(PERSONAL_ID.name).cloned();
         if let Some(id) = &personal_id {

@@ -17,6 +17,7 @@ use crate::crs::{Crs, Transforms, WGS84};
 pub enum GeometryRule {
     Polygon,
     Line,
+    Point,
     /// Attribute tables (CSV, spreadsheets): any geometry is ignored.
     None,
 }
@@ -25,7 +26,13 @@ pub enum GeometryRule {
 pub enum Shape {
     Polygon(geo::MultiPolygon),
     Line(MultiLineString),
+    Point(geo::Point),
     None,
+}
+
+/// Where a feature came from, for attributes that name other files.
+pub struct Context<'a> {
+    pub dir: &'a std::path::Path,
 }
 
 pub type Attributes = HashMap<&'static str, String>;
@@ -37,7 +44,7 @@ pub trait Layer {
     const GEOMETRY: GeometryRule;
     type Row;
     /// Builds a row, or says what is wrong with the feature.
-    fn row(attributes: &Attributes, shape: Shape) -> Result<Self::Row, String>;
+    fn row(attributes: &Attributes, shape: Shape, context: &Context) -> Result<Self::Row, String>;
     /// What names a row in the report and must be unique within an import.
     fn key(row: &Self::Row) -> String;
 }
@@ -82,7 +89,7 @@ pub fn prepare<L: Layer>(
                 if let Some(detail) = repaired {
                     report.push(&f.origin, Action::Repaired, detail);
                 }
-                L::row(&f.fields, shape)
+                L::row(&f.fields, shape, &Context { dir: path.parent().unwrap_or(std::path::Path::new(".")) })
             });
             match row {
                 Ok(row) if !keys.insert(L::key(&row)) => report.push(
@@ -123,6 +130,15 @@ fn shape(
             let (mut mp, repaired) = polygonal(g, on_invalid, crs)?;
             transforms.get(crs, &WGS84).and_then(|t| t.geometry(&mut mp)).map_err(|e| e.to_string())?;
             Ok((Shape::Polygon(mp), repaired))
+        }
+        GeometryRule::Point => {
+            let g = g.filter(|g| !g.is_empty()).ok_or("no geometry: a point is needed")?;
+            let mut p = match g.to_geo().map_err(|e| format!("geometry cannot be read: {e}"))? {
+                geo::Geometry::Point(p) => p,
+                _ => return Err(format!("geometry is a {}, a point is needed", g.geometry_name())),
+            };
+            transforms.get(crs, &WGS84).and_then(|t| t.geometry(&mut p)).map_err(|e| e.to_string())?;
+            Ok((Shape::Point(p), None))
         }
         GeometryRule::Line => {
             let g = g.filter(|g| !g.is_empty()).ok_or("no geometry: a line is needed")?;

@@ -3,6 +3,7 @@
 
 pub mod holders;
 pub mod layer;
+pub mod market;
 pub mod parcels;
 pub mod planning;
 pub mod prices;

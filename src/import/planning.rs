@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use geo::MultiPolygon;
 
-use super::layer::{Attributes, GeometryRule, Layer, Shape, date, required};
+use super::layer::{Attributes, Context, GeometryRule, Layer, Shape, date, required};
 use super::source::Field;
 use crate::domain::LandUse;
 
@@ -36,7 +36,7 @@ impl Layer for Planning {
     const GEOMETRY: GeometryRule = GeometryRule::Polygon;
     type Row = Zone;
 
-    fn row(a: &Attributes, shape: Shape) -> Result<Zone, String> {
+    fn row(a: &Attributes, shape: Shape, _: &Context) -> Result<Zone, String> {
         let Shape::Polygon(geom) = shape else { unreachable!("polygon rule") };
         Ok(Zone {
             zone_code: required(a, &ZONE)?.to_owned(),

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use geo::MultiLineString;
 
-use super::layer::{Attributes, GeometryRule, Layer, Shape, date, positive, required};
+use super::layer::{Attributes, Context, GeometryRule, Layer, Shape, date, positive, required};
 use super::source::Field;
 use crate::domain::LandUseCode;
 
@@ -46,7 +46,7 @@ impl Layer for Prices {
     const GEOMETRY: GeometryRule = GeometryRule::Line;
     type Row = SegmentPrices;
 
-    fn row(a: &Attributes, shape: Shape) -> Result<SegmentPrices, String> {
+    fn row(a: &Attributes, shape: Shape, _: &Context) -> Result<SegmentPrices, String> {
         let Shape::Line(geom) = shape else { unreachable!("line rule") };
         let segment =
             required(a, &SEGMENT).map_err(|_| "a price without a segment: missing field MaDoan".to_owned())?;

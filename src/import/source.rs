@@ -131,8 +131,13 @@ pub fn read(path: &Path, layer: Option<&str>, mapping: &FieldMapping) -> Result<
     };
     let mut dataset = open(None)?;
     if dataset.driver().short_name() == "CSV" {
-        // A WKT column under any of these names is the geometry.
-        dataset = open(Some(&["GEOM_POSSIBLE_NAMES=WKT,geom,geometry,the_geom", "KEEP_GEOM_COLUMNS=NO"]))?;
+        // A WKT column, or X and Y columns, under any of these names are the geometry.
+        dataset = open(Some(&[
+            "GEOM_POSSIBLE_NAMES=WKT,geom,geometry,the_geom",
+            "X_POSSIBLE_NAMES=X,lon,longitude,KinhDo",
+            "Y_POSSIBLE_NAMES=Y,lat,latitude,ViDo",
+            "KEEP_GEOM_COLUMNS=NO",
+        ]))?;
     }
     let is_dgn = dataset.driver().short_name() == "DGN";
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

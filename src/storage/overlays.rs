@@ -5,9 +5,10 @@ use std::collections::HashSet;
 use geozero::{CoordDimensions, ToWkb};
 use sqlx::{PgConnection, PgPool};
 
-use crate::domain::ParcelCode;
+use crate::domain::{ParcelCode, ProductId};
 use crate::import::holders::{HolderRight, Holders};
 use crate::import::layer::{Layer, LayerPrepared};
+use crate::import::market::{Address, Addresses, Project, Projects, Unit, Units};
 use crate::import::planning::{Planning, Zone};
 use crate::import::prices::{Prices, SegmentPrices};
 use crate::import::{Action, ImportError, Report};
@@ -61,6 +62,31 @@ pub async fn store<L: Store>(
         tx.commit().await?
     }
     Ok(Written { rows: written, report })
+}
+
+/// The current parcel ID for each code (a parcel ID or a legacy key), None when no current parcel has it.
+async fn parcel_ids_of<'a>(
+    conn: &mut PgConnection,
+    codes: impl Iterator<Item = &'a ParcelCode>,
+) -> Result<Vec<Option<String>>, sqlx::Error> {
+    let (mut pid, mut commune, mut sheet, mut no) = (vec![], vec![], vec![], vec![]);
+    for code in codes {
+        let (id, key) = match code {
+            ParcelCode::Id(id) => (Some(id.to_string()), None),
+            ParcelCode::Legacy(k) => (None, Some(k)),
+        };
+        pid.push(id);
+        commune.push(key.map(|k| k.commune.to_string()));
+        sheet.push(key.map(|k| k.sheet.to_string()));
+        no.push(key.map(|k| k.parcel_no.get() as i32));
+    }
+    sqlx::query_scalar(include_str!("sql/parcel_ids_of_codes.sql"))
+        .bind(pid)
+        .bind(commune)
+        .bind(sheet)
+        .bind(no)
+        .fetch_all(conn)
+        .await
 }
 
 /// A unique or check violation is the data's fault: say so in words.
@@ -150,30 +176,7 @@ impl Store for Holders {
         report: &mut Report,
     ) -> Result<u64, ImportError> {
         // Every right must name a current parcel.
-        let (pid, commune, sheet, no) = rows.iter().fold((vec![], vec![], vec![], vec![]), |mut acc, r| {
-            match &r.parcel {
-                ParcelCode::Id(id) => {
-                    acc.0.push(Some(id.to_string()));
-                    acc.1.push(None);
-                    acc.2.push(None);
-                    acc.3.push(None);
-                }
-                ParcelCode::Legacy(k) => {
-                    acc.0.push(None);
-                    acc.1.push(Some(k.commune.to_string()));
-                    acc.2.push(Some(k.sheet.to_string()));
-                    acc.3.push(Some(k.parcel_no.get() as i32));
-                }
-            }
-            acc
-        });
-        let parcel_ids: Vec<Option<String>> = sqlx::query_scalar(include_str!("sql/parcel_ids_of_codes.sql"))
-            .bind(pid)
-            .bind(commune)
-            .bind(sheet)
-            .bind(no)
-            .fetch_all(&mut *conn)
-            .await?;
+        let parcel_ids = parcel_ids_of(&mut *conn, rows.iter().map(|r| &r.parcel)).await?;
         for (r, p) in rows.iter().zip(&parcel_ids) {
             if p.is_none() {
                 report.push(
@@ -303,4 +306,283 @@ pub struct Segment {
 
 pub async fn segment(pool: &PgPool, code: &str) -> Result<Option<Segment>, sqlx::Error> {
     sqlx::query_as(include_str!("sql/price_segment.sql")).bind(code).fetch_optional(pool).await
+}
+
+impl Store for Projects {
+    const TABLES: &'static [&'static str] = &["projects", "project_documents"];
+    async fn write(
+        conn: &mut PgConnection,
+        import_id: i64,
+        rows: &[Project],
+        _: &mut Report,
+    ) -> Result<u64, ImportError> {
+        let col = |f: fn(&Project) -> Option<String>| rows.iter().map(f).collect::<Vec<_>>();
+        let written = sqlx::query(include_str!("sql/projects_insert.sql"))
+            .bind(col(|p| Some(p.code.to_string())))
+            .bind(col(|p| Some(p.name.clone())))
+            .bind(col(|p| Some(p.investor.clone())))
+            .bind(col(|p| Some(p.kind.to_owned())))
+            .bind(col(|p| Some(p.status.to_owned())))
+            .bind(rows.iter().map(|p| p.progress_pct).collect::<Vec<_>>())
+            .bind(rows.iter().map(|p| p.total_investment_vnd).collect::<Vec<_>>())
+            .bind(rows.iter().map(|p| p.land_area_m2).collect::<Vec<_>>())
+            .bind(col(|p| p.policy_decision_no.clone()))
+            .bind(rows.iter().map(|p| p.policy_decision_date).collect::<Vec<_>>())
+            .bind(rows.iter().map(|p| wkb(p.geom.clone().into())).collect::<Vec<_>>())
+            .bind(import_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        let docs: Vec<(&Project, &crate::import::market::Document)> =
+            rows.iter().flat_map(|p| p.documents.iter().map(move |d| (p, d))).collect();
+        sqlx::query(include_str!("sql/project_documents_insert.sql"))
+            .bind(docs.iter().map(|(p, _)| p.code.to_string()).collect::<Vec<_>>())
+            .bind(docs.iter().map(|(_, d)| d.title.clone()).collect::<Vec<_>>())
+            .bind(docs.iter().map(|(_, d)| d.file_name.clone()).collect::<Vec<_>>())
+            .bind(docs.iter().map(|(_, d)| d.sha256.clone()).collect::<Vec<_>>())
+            .bind(docs.iter().map(|(_, d)| d.content.clone()).collect::<Vec<_>>())
+            .bind(import_id)
+            .execute(conn)
+            .await?;
+        Ok(written)
+    }
+}
+
+impl Store for Units {
+    const TABLES: &'static [&'static str] = &["units"];
+    /// Checks projects and parcels, generates the product IDs the source did not give, and
+    /// refuses any product ID that appears twice.
+    async fn write(
+        conn: &mut PgConnection,
+        import_id: i64,
+        rows: &[Unit],
+        report: &mut Report,
+    ) -> Result<u64, ImportError> {
+        let codes: Vec<String> = rows.iter().map(|u| u.project.to_string()).collect();
+        let known: HashSet<String> = sqlx::query_scalar(include_str!("sql/projects_known.sql"))
+            .bind(&codes)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+        let parcel_ids = parcel_ids_of(&mut *conn, rows.iter().map(|u| &u.parcel)).await?;
+        let mut counts: std::collections::HashMap<(String, String), i32> =
+            sqlx::query_as::<_, (String, String, i32)>(include_str!("sql/units_per_parcel.sql"))
+                .fetch_all(&mut *conn)
+                .await?
+                .into_iter()
+                .map(|(p, q, n)| ((p, q), n))
+                .collect();
+        let mut ids: Vec<String> = Vec::with_capacity(rows.len());
+        let mut seen = HashSet::new();
+        for (u, pid) in rows.iter().zip(&parcel_ids) {
+            let key = Units::key(u);
+            if !known.contains(u.project.as_str()) {
+                report.push(
+                    &key,
+                    Action::Rejected,
+                    format!("project {} is not in the database: a unit needs its project", u.project),
+                );
+                continue;
+            }
+            let Some(pid) = pid else {
+                report.push(
+                    &key,
+                    Action::Rejected,
+                    "names a parcel that no current parcel has (parcel ID or legacy key)",
+                );
+                continue;
+            };
+            let id = match &u.product_id {
+                Some(id) => Ok(id.clone()),
+                None => {
+                    let n = counts.entry((u.project.to_string(), pid.clone())).or_insert(0);
+                    *n += 1;
+                    let seq = u.seq.unwrap_or(*n as u32);
+                    let parcel = pid.parse().expect("parcel IDs from the database are valid");
+                    ProductId::generate(&parcel, &u.project, u.location.as_deref(), seq)
+                }
+            };
+            match id {
+                Ok(id) if !seen.insert(id.to_string()) => {
+                    report.push(&key, Action::Rejected, format!("product ID {id} appears twice in the import"))
+                }
+                Ok(id) => ids.push(id.to_string()),
+                Err(e) => report.push(&key, Action::Rejected, e.to_string()),
+            }
+        }
+        if report.rejected() {
+            return Ok(0);
+        }
+        Ok(sqlx::query(include_str!("sql/units_insert.sql"))
+            .bind(ids)
+            .bind(codes)
+            .bind(parcel_ids)
+            .bind(rows.iter().map(|u| u.building.clone()).collect::<Vec<_>>())
+            .bind(rows.iter().map(|u| u.floor).collect::<Vec<_>>())
+            .bind(rows.iter().map(|u| u.unit_no.clone()).collect::<Vec<_>>())
+            .bind(rows.iter().map(|u| u.location.clone()).collect::<Vec<_>>())
+            .bind(rows.iter().map(|u| u.floor_area_m2).collect::<Vec<_>>())
+            .bind(rows.iter().map(|u| u.status).collect::<Vec<_>>())
+            .bind(import_id)
+            .execute(conn)
+            .await?
+            .rows_affected())
+    }
+}
+
+impl Store for Addresses {
+    const TABLES: &'static [&'static str] = &["addresses"];
+    async fn write(
+        conn: &mut PgConnection,
+        import_id: i64,
+        rows: &[Address],
+        report: &mut Report,
+    ) -> Result<u64, ImportError> {
+        let with_parcel: Vec<&Address> = rows.iter().filter(|a| a.parcel.is_some()).collect();
+        let resolved = parcel_ids_of(&mut *conn, with_parcel.iter().filter_map(|a| a.parcel.as_ref())).await?;
+        let mut parcel_of: std::collections::HashMap<String, Option<String>> = Default::default();
+        for (a, pid) in with_parcel.iter().zip(resolved) {
+            parcel_of.insert(a.code.to_string(), pid);
+        }
+        let products: Vec<String> = rows.iter().filter_map(|a| a.product.as_ref().map(|p| p.to_string())).collect();
+        let communes: Vec<String> = rows.iter().map(|a| a.commune.to_string()).collect();
+        let known: HashSet<(String, String)> = sqlx::query_as(include_str!("sql/known_units_and_communes.sql"))
+            .bind(&products)
+            .bind(&communes)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+        for a in rows {
+            let key = Addresses::key(a);
+            if a.parcel.is_some() && parcel_of.get(a.code.as_str()).is_some_and(Option::is_none) {
+                report.push(&key, Action::Rejected, "names a parcel that no current parcel has");
+            }
+            if let Some(p) = a.product.as_ref().filter(|p| !known.contains(&("unit".into(), p.to_string()))) {
+                report.push(&key, Action::Rejected, format!("names product {p}, which no unit has"));
+            }
+            if !known.contains(&("commune".into(), a.commune.to_string())) {
+                report.push(&key, Action::Rejected, format!("commune {} is not a 2025 commune", a.commune));
+            }
+        }
+        if report.rejected() {
+            return Ok(0);
+        }
+        let text = |f: fn(&Address) -> Option<String>| rows.iter().map(f).collect::<Vec<_>>();
+        Ok(sqlx::query(include_str!("sql/addresses_insert.sql"))
+            .bind(text(|a| Some(a.code.to_string())))
+            .bind(rows.iter().map(|a| parcel_of.get(a.code.as_str()).cloned().flatten()).collect::<Vec<_>>())
+            .bind(text(|a| a.product.as_ref().map(|p| p.to_string())))
+            .bind(communes)
+            .bind(text(|a| a.street.clone()))
+            .bind(text(|a| a.house_no.clone()))
+            .bind(text(|a| a.building.clone()))
+            .bind(text(|a| a.floor.clone()))
+            .bind(text(|a| a.room.clone()))
+            .bind(text(|a| a.postcode.clone()))
+            .bind(rows.iter().map(|a| a.point.x()).collect::<Vec<_>>())
+            .bind(rows.iter().map(|a| a.point.y()).collect::<Vec<_>>())
+            .bind(import_id)
+            .execute(conn)
+            .await?
+            .rows_affected())
+    }
+}
+
+#[derive(Debug, sqlx::FromRow, serde::Serialize)]
+pub struct ProjectRow {
+    pub code: String,
+    pub name: String,
+    pub investor: String,
+    pub kind: String,
+    pub status: String,
+    pub progress_pct: Option<f64>,
+    pub total_investment_vnd: Option<i64>,
+    pub land_area_m2: Option<f64>,
+    pub policy_decision_no: Option<String>,
+    pub policy_decision_date: Option<chrono::NaiveDate>,
+    #[serde(skip)]
+    pub geometry: sqlx::types::Json<serde_json::Value>,
+    pub documents: sqlx::types::Json<serde_json::Value>,
+    pub parcels: sqlx::types::Json<serde_json::Value>,
+    pub units: i64,
+}
+
+/// A project by code, or a page of those meeting `bbox` after code `after`.
+pub async fn projects(
+    pool: &PgPool,
+    code: Option<&str>,
+    bbox: Option<[f64; 4]>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ProjectRow>, sqlx::Error> {
+    sqlx::query_as(include_str!("sql/projects.sql"))
+        .bind(code)
+        .bind(bbox.map(|b| b.to_vec()))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+}
+
+#[derive(Debug, sqlx::FromRow, serde::Serialize)]
+pub struct UnitRow {
+    pub product_id: String,
+    pub project_code: String,
+    pub parcel_id: String,
+    pub building: String,
+    pub floor: i32,
+    pub unit_no: String,
+    pub location_code: Option<String>,
+    pub floor_area_m2: f64,
+    pub status: String,
+}
+
+/// The units of a project, or the unit with a product ID.
+pub async fn units(
+    pool: &PgPool,
+    project: Option<&str>,
+    product_id: Option<&str>,
+) -> Result<Vec<UnitRow>, sqlx::Error> {
+    sqlx::query_as(include_str!("sql/units.sql")).bind(project).bind(product_id).fetch_all(pool).await
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct DocumentFile {
+    pub file_name: String,
+    pub media_type: String,
+    pub sha256: String,
+    pub content: Vec<u8>,
+}
+
+pub async fn project_document(pool: &PgPool, project: &str, id: i64) -> Result<Option<DocumentFile>, sqlx::Error> {
+    sqlx::query_as(include_str!("sql/project_document.sql")).bind(project).bind(id).fetch_optional(pool).await
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct AddressRow {
+    pub code: String,
+    pub parcel_id: Option<String>,
+    pub product_id: Option<String>,
+    pub commune_code: String,
+    pub commune_name: String,
+    pub province_name: String,
+    pub street: Option<String>,
+    pub house_no: Option<String>,
+    pub building: Option<String>,
+    pub floor: Option<String>,
+    pub room: Option<String>,
+    pub postcode: Option<String>,
+    pub lon: f64,
+    pub lat: f64,
+}
+
+pub async fn address(pool: &PgPool, code: &str) -> Result<Option<AddressRow>, sqlx::Error> {
+    sqlx::query_as(include_str!("sql/address.sql")).bind(code).fetch_optional(pool).await
+}
+
+/// The project holding a parcel, and the number of units recorded on it.
+pub async fn parcel_market(pool: &PgPool, parcel_id: &str) -> Result<(Option<String>, i64), sqlx::Error> {
+    sqlx::query_as(include_str!("sql/parcel_market.sql")).bind(parcel_id).fetch_one(pool).await
 }
