@@ -60,8 +60,8 @@ pub const SAMPLES: &[Sample] = &[
     sample(SampleKind::Prices, "hai-phong-11311-prices.gpkg"),
     sample(SampleKind::Holders, "holders.csv"),
     sample(SampleKind::Projects, "projects.gpkg"),
-    sample(SampleKind::Units, "units.csv"),
-    // CSV has no CRS metadata: its X/Y are WGS84 longitude and latitude.
+    Sample { crs: Some("EPSG:4326"), ..sample(SampleKind::Units, "units.csv") },
+    // CSV has no CRS metadata: its coordinates are WGS84 longitude and latitude.
     Sample { crs: Some("EPSG:4326"), ..sample(SampleKind::Addresses, "addresses.csv") },
 ];
 
@@ -758,18 +758,35 @@ fn pdf(text: &str) -> Vec<u8> {
 }
 
 /// Two buildings of 12 floors with 8 units each per project, on the project's first parcel;
-/// product IDs are left for the import to generate. Returns the number of units.
+/// the ground-floor units of building A carry their footprint. Product IDs are left for the
+/// import to generate. Returns the number of units.
 fn write_units(path: &Path, areas: &[(&Layout, &Commune)], rng: &mut ChaCha8Rng) -> anyhow::Result<usize> {
-    let mut out = String::from("MaDuAn,MaThua,ToaNha,Tang,SoCan,MaViTri,DienTichSan,TrangThai\n");
+    let mut out = String::from("MaDuAn,MaThua,ToaNha,Tang,SoCan,MaViTri,DienTichSan,TrangThai,WKT\n");
     let mut n = 0;
     for (area, c) in areas {
+        let to_wgs84 = Transform::new(&Crs::Epsg(c.zone), &WGS84)?;
+        // The block's own axes, from its corners, in metres.
+        let ring = &area.project.0;
+        let axis = |to: Coord| {
+            let d = to - ring[0];
+            d / d.x.hypot(d.y)
+        };
+        let (u, v) = (axis(ring[1]), axis(ring[3]));
+        let footprint = |k: usize| -> anyhow::Result<String> {
+            let at = |a: f64, b: f64| to_wgs84.point(ring[0] + u * a + v * b);
+            let (a0, b0) = (5.0 + 10.0 * k as f64, 5.0);
+            let corners = [at(a0, b0)?, at(a0 + 10.0, b0)?, at(a0 + 10.0, b0 + 8.0)?, at(a0, b0 + 8.0)?, at(a0, b0)?];
+            let text: Vec<String> = corners.iter().map(|p| format!("{:.9} {:.9}", p.x, p.y)).collect();
+            Ok(format!("\"POLYGON(({}))\"", text.join(",")))
+        };
         for building in ["A", "B"] {
             for floor in 1..=12 {
                 for unit in 1..=8 {
                     let status = ["available", "reserved", "sold", "sold", "leased"][rng.gen_range(0..5)];
                     let floor_area = [54.5, 68.2, 75.0, 92.3][unit % 4];
+                    let wkt = if building == "A" && floor == 1 { footprint(unit - 1)? } else { String::new() };
                     out += &format!(
-                        "DA{},{},{building},{floor},{floor:02}{unit:02},{building},{floor_area},{status}\n",
+                        "DA{},{},{building},{floor},{floor:02}{unit:02},{building},{floor_area},{status},{wkt}\n",
                         c.code, area.project.1
                     );
                     n += 1;

@@ -69,6 +69,21 @@ async fn units_carry_generated_product_ids() {
         );
         assert!(id.starts_with(&prefix) && id.len() == prefix.len() + 6 && id.len() <= 40, "{id}");
     }
+    // Ground-floor units of building A carry their footprint, inside the project's boundary.
+    let with_footprint: Vec<_> = units.iter().filter(|u| !u["footprint"].is_null()).collect();
+    assert_eq!(with_footprint.len(), 8);
+    assert!(
+        with_footprint
+            .iter()
+            .all(|u| u["building"] == "A" && u["floor"] == 1 && u["footprint"]["type"] == "MultiPolygon")
+    );
+    let inside: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM units u JOIN projects p ON p.code = u.project_code WHERE ST_Within(u.footprint, p.geom)",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(inside, 16);
     let one = units[5]["product_id"].as_str().unwrap();
     let (status, unit) = app.get(&format!("/api/units/{one}")).await;
     assert_eq!(status, 200);
@@ -180,6 +195,16 @@ async fn bad_market_input_is_refused_and_changes_nothing() {
             "addresses",
             write(&dir, "a2.csv", "MaDiaChi,MaThua,MaXa,X,Y\n1234567,05443-1-1,20248,105.83,21.59\n"),
             "commune 20248 is not a 2025 commune",
+        ),
+        (
+            "units",
+            write(
+                &dir,
+                "u6.csv",
+                &format!("{units}DA05443,05443-1-1,C,1,101,50,,\"POLYGON((590000 2390000,590010 2390000,590010 2390010,590000 2390000))\"\n")
+                    .replace("MaSanPham\n", "MaSanPham,WKT\n"),
+            ),
+            "coordinates fall outside longitude/latitude when read as EPSG:4326",
         ),
         ("projects", write(&dir, "p1.geojson", &project("QĐ=missing.pdf")), "missing.pdf"),
         ("projects", write(&dir, "p2.geojson", &project("QĐ=not.pdf")), "is not a PDF"),

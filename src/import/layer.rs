@@ -9,13 +9,15 @@ use gdal::vector::{OGRwkbGeometryType, geometry_type_flatten};
 use geo::MultiLineString;
 
 use super::source::{self, Field, SourceOptions};
-use super::{Action, ImportError, OnInvalid, Report, polygonal, refuse};
+use super::{Action, ImportError, OnInvalid, Report, check_wgs84, polygonal, refuse};
 use crate::crs::{Crs, Transforms, WGS84};
 
 /// The geometry a kind's features must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GeometryRule {
     Polygon,
+    /// A polygon when the feature has geometry (footprints); none is fine.
+    OptionalPolygon,
     Line,
     Point,
     /// Attribute tables (CSV, spreadsheets): any geometry is ignored.
@@ -66,50 +68,30 @@ pub fn prepare<L: Layer>(
     let mut report = Report::default();
     let mut rows = Vec::new();
     let mut keys = HashSet::new();
-    let mut crs_labels: Vec<String> = Vec::new();
     let mut transforms = Transforms::default();
-    let mut feature_count = 0;
-    for path in files {
-        let file = source::read(path, opts.layer.as_deref(), &opts.mapping)?;
-        let crs = match (&opts.crs, file.crs) {
-            (Some(c), _) => c.clone(),
-            (None, Some(c)) => c,
-            (None, None) if L::GEOMETRY == GeometryRule::None => WGS84,
-            (None, None) => return Err(ImportError::NoCrs(path.display().to_string())),
-        };
-        if !crs_labels.contains(&crs.to_string()) {
-            crs_labels.push(crs.to_string());
-        }
-        feature_count += file.features.len();
-        progress.inc_length(file.features.len() as u64);
-        for f in file.features {
-            progress.inc(1);
-            let shape = shape(L::GEOMETRY, f.geometry.as_ref(), &crs, opts.on_invalid, &mut transforms);
-            let row = shape.and_then(|(shape, repaired)| {
-                if let Some(detail) = repaired {
-                    report.push(&f.origin, Action::Repaired, detail);
-                }
-                L::row(&f.fields, shape, &Context { dir: path.parent().unwrap_or(std::path::Path::new(".")) })
-            });
-            match row {
-                Ok(row) if !keys.insert(L::key(&row)) => report.push(
-                    format!("{} ({})", L::key(&row), f.origin),
-                    Action::Rejected,
-                    "appears twice in the import",
-                ),
-                Ok(row) => rows.push(row),
-                Err(reason) => refuse(&mut report, &f.origin, opts.on_invalid, reason),
+    // Attribute tables may have no CRS; footprints in them are then WGS84.
+    let fallback = matches!(L::GEOMETRY, GeometryRule::None | GeometryRule::OptionalPolygon).then_some(&WGS84);
+    let read = source::each_feature(files, opts, fallback, progress, |f, crs, dir| {
+        let shape = shape(L::GEOMETRY, f.geometry.as_ref(), crs, opts.on_invalid, &mut transforms);
+        let row = shape.and_then(|(shape, repaired)| {
+            if let Some(detail) = repaired {
+                report.push(&f.origin, Action::Repaired, detail);
             }
+            L::row(&f.fields, shape, &Context { dir })
+        });
+        match row {
+            Ok(row) if !keys.insert(L::key(&row)) => {
+                report.push(format!("{} ({})", L::key(&row), f.origin), Action::Rejected, "appears twice in the import")
+            }
+            Ok(row) => rows.push(row),
+            Err(reason) => refuse(&mut report, &f.origin, opts.on_invalid, reason),
         }
-    }
-    if feature_count == 0 {
-        return Err(ImportError::Empty);
-    }
+    })?;
     let report = report.checked()?;
     Ok(LayerPrepared {
         sources: super::file_names(files),
-        crs_label: crs_labels.join(", "),
-        feature_count,
+        crs_label: read.crs_label,
+        feature_count: read.feature_count,
         rows,
         report,
     })
@@ -126,9 +108,12 @@ fn shape(
 ) -> Result<Checked, String> {
     match rule {
         GeometryRule::None => Ok((Shape::None, None)),
+        GeometryRule::OptionalPolygon if g.is_none_or(|g| g.is_empty()) => Ok((Shape::None, None)),
+        GeometryRule::OptionalPolygon => shape(GeometryRule::Polygon, g, crs, on_invalid, transforms),
         GeometryRule::Polygon => {
             let (mut mp, repaired) = polygonal(g, on_invalid, crs)?;
             transforms.get(crs, &WGS84).and_then(|t| t.geometry(&mut mp)).map_err(|e| e.to_string())?;
+            check_wgs84(&mp, crs)?;
             Ok((Shape::Polygon(mp), repaired))
         }
         GeometryRule::Point => {
@@ -138,6 +123,7 @@ fn shape(
                 _ => return Err(format!("geometry is a {}, a point is needed", g.geometry_name())),
             };
             transforms.get(crs, &WGS84).and_then(|t| t.geometry(&mut p)).map_err(|e| e.to_string())?;
+            check_wgs84(&p, crs)?;
             Ok((Shape::Point(p), None))
         }
         GeometryRule::Line => {
@@ -155,6 +141,7 @@ fn shape(
                 return Err("a line needs at least two points".into());
             }
             transforms.get(crs, &WGS84).and_then(|t| t.geometry(&mut lines)).map_err(|e| e.to_string())?;
+            check_wgs84(&lines, crs)?;
             Ok((Shape::Line(lines), None))
         }
     }

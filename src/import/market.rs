@@ -165,6 +165,7 @@ pub struct Unit {
     pub status: &'static str,
     /// Given by the source; generated at storage otherwise.
     pub product_id: Option<ProductId>,
+    pub footprint: Option<MultiPolygon>,
 }
 
 pub struct Units;
@@ -173,10 +174,10 @@ impl Layer for Units {
     const KIND: &'static str = "units";
     const FIELDS: &'static [Field] =
         &[PROJECT, PARCEL, BUILDING, FLOOR, UNIT_NO, LOCATION, SEQ, FLOOR_AREA, STATUS, PRODUCT];
-    const GEOMETRY: GeometryRule = GeometryRule::None;
+    const GEOMETRY: GeometryRule = GeometryRule::OptionalPolygon;
     type Row = Unit;
 
-    fn row(a: &Attributes, _: Shape, _: &Context) -> Result<Unit, String> {
+    fn row(a: &Attributes, shape: Shape, _: &Context) -> Result<Unit, String> {
         let floor = required(a, &FLOOR)?;
         let seq = optional(a, &SEQ)
             .map(|s| s.parse::<u32>().map_err(|_| format!("STT `{s}` must be a whole number")))
@@ -201,6 +202,10 @@ impl Layer for Units {
                 ],
             )?,
             product_id: optional(a, &PRODUCT).map(parse).transpose()?,
+            footprint: match shape {
+                Shape::Polygon(p) => Some(p),
+                _ => None,
+            },
         })
     }
 

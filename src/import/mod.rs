@@ -138,6 +138,22 @@ pub fn union_rect(a: Rect, b: Rect) -> Rect {
     )
 }
 
+/// Coordinates that land outside longitude/latitude after reprojection mean the CRS was wrong
+/// (TM-3 metres read as degrees, say).
+pub fn check_wgs84<G: geo::BoundingRect<f64>>(g: &G, crs: &Crs) -> Result<(), String> {
+    let outside = g
+        .bounding_rect()
+        .into()
+        .is_some_and(|r: Rect| r.min().x < -180.0 || r.max().x > 180.0 || r.min().y < -90.0 || r.max().y > 90.0);
+    if outside {
+        Err(format!(
+            "coordinates fall outside longitude/latitude when read as {crs}: is the CRS right? give it with --crs"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 pub fn refuse(report: &mut Report, subject: &str, on_invalid: OnInvalid, reason: String) {
     let action = if on_invalid == OnInvalid::Reject { Action::Rejected } else { Action::Skipped };
     report.push(subject, action, reason);

@@ -7,7 +7,7 @@ use geo::{BooleanOps, BoundingRect, MultiPolygon, Rect};
 
 use super::layer::positive;
 use super::source::{self, Field, SourceFeature, SourceOptions};
-use super::{Action, ImportError, OnDuplicate, OnInvalid, Report, polygonal, refuse, union_rect};
+use super::{Action, ImportError, OnDuplicate, OnInvalid, Report, check_wgs84, polygonal, refuse, union_rect};
 use crate::crs::{Crs, Transforms, WGS84};
 use crate::domain::{CommuneCode, DigitalAddress, IdError, LandUse, LegacyKey, ParcelId};
 use crate::parcel_id;
@@ -88,26 +88,12 @@ pub fn prepare(
     let started = std::time::Instant::now();
     let mut report = Report::default();
     let mut candidates: Vec<Candidate> = Vec::new();
-    let mut crs_labels: Vec<String> = Vec::new();
-    let mut feature_count = 0;
-    for path in files {
-        let file = source::read(path, opts.source.layer.as_deref(), &opts.source.mapping)?;
-        let crs = opts.source.crs.clone().or(file.crs).ok_or_else(|| ImportError::NoCrs(path.display().to_string()))?;
-        if !crs_labels.contains(&crs.to_string()) {
-            crs_labels.push(crs.to_string());
+    let read = source::each_feature(files, &opts.source, None, progress, |f, crs, _| {
+        if let Some(c) = check_feature(f, crs, opts.source.on_invalid, &mut report) {
+            candidates.push(c);
         }
-        feature_count += file.features.len();
-        progress.inc_length(file.features.len() as u64);
-        for f in file.features {
-            progress.inc(1);
-            if let Some(c) = check_feature(f, &crs, opts.source.on_invalid, &mut report) {
-                candidates.push(c);
-            }
-        }
-    }
-    if feature_count == 0 {
-        return Err(ImportError::Empty);
-    }
+    })?;
+    let feature_count = read.feature_count;
     tracing::debug!("import: read and checked {feature_count} features in {:.2?}", started.elapsed());
     let candidates = resolve_duplicates(candidates, opts.on_duplicate, &mut report);
     progress.set_message("computing parcel IDs");
@@ -138,7 +124,7 @@ pub fn prepare(
     let report = report.checked()?;
     Ok(Prepared {
         sources: super::file_names(files),
-        crs_label: crs_labels.join(", "),
+        crs_label: read.crs_label,
         feature_count,
         parcels,
         report,
@@ -335,6 +321,7 @@ fn finish(
     .map_err(|e| e.to_string())?;
     let mut geom = c.geom;
     transforms.get(&c.crs, &WGS84).and_then(|t| t.geometry(&mut geom)).map_err(|e| e.to_string())?;
+    check_wgs84(&geom, &c.crs)?;
     Ok(NewParcel {
         parcel_id: pid,
         commune: zones.contains_key(c.key.commune.as_str()).then(|| c.key.commune.clone()),

@@ -98,6 +98,48 @@ pub struct SourceOptions {
     pub on_invalid: OnInvalid,
 }
 
+/// What reading a set of files found besides the features: the CRSs, and how many features.
+pub struct ReadSummary {
+    pub crs_label: String,
+    pub feature_count: usize,
+}
+
+/// Reads every file and hands each feature to `each`, with the file's CRS: the option's, else the
+/// file's own, else `fallback` (None: a file without a CRS is refused) — and with the file's folder.
+pub fn each_feature(
+    files: &[PathBuf],
+    opts: &SourceOptions,
+    fallback: Option<&Crs>,
+    progress: &indicatif::ProgressBar,
+    mut each: impl FnMut(SourceFeature, &Crs, &Path),
+) -> Result<ReadSummary, super::ImportError> {
+    let mut labels: Vec<String> = Vec::new();
+    let mut feature_count = 0;
+    for path in files {
+        let file = read(path, opts.layer.as_deref(), &opts.mapping)?;
+        let crs = opts
+            .crs
+            .clone()
+            .or(file.crs)
+            .or(fallback.cloned())
+            .ok_or_else(|| super::ImportError::NoCrs(path.display().to_string()))?;
+        if !labels.contains(&crs.to_string()) {
+            labels.push(crs.to_string());
+        }
+        feature_count += file.features.len();
+        progress.inc_length(file.features.len() as u64);
+        let dir = path.parent().unwrap_or(Path::new("."));
+        for f in file.features {
+            progress.inc(1);
+            each(f, &crs, dir);
+        }
+    }
+    if feature_count == 0 {
+        return Err(super::ImportError::Empty);
+    }
+    Ok(ReadSummary { crs_label: labels.join(", "), feature_count })
+}
+
 /// One feature as read: where it came from, its recognised attributes as text, its geometry.
 pub struct SourceFeature {
     pub origin: String,

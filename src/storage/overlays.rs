@@ -424,6 +424,7 @@ impl Store for Units {
             .bind(rows.iter().map(|u| u.location.clone()).collect::<Vec<_>>())
             .bind(rows.iter().map(|u| u.floor_area_m2).collect::<Vec<_>>())
             .bind(rows.iter().map(|u| u.status).collect::<Vec<_>>())
+            .bind(rows.iter().map(|u| u.footprint.clone().map(|f| wkb(f.into()))).collect::<Vec<_>>())
             .bind(import_id)
             .execute(conn)
             .await?
@@ -529,6 +530,7 @@ pub async fn projects(
 #[derive(Debug, sqlx::FromRow, serde::Serialize)]
 pub struct UnitRow {
     pub product_id: String,
+    pub footprint: Option<sqlx::types::Json<serde_json::Value>>,
     pub project_code: String,
     pub parcel_id: String,
     pub building: String,
