@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{Content, TestApp, TestDb, samples_dir, text};
+use common::{Content, TestApp, TestDb, samples_dir, text, write_file};
 use sha2::{Digest, Sha256};
 
 #[tokio::test]
@@ -115,7 +115,7 @@ async fn a_digital_address_reads_as_an_administrative_address() {
 #[tokio::test]
 async fn market_endpoints_say_what_is_wrong() {
     let app = TestApp::spawn(Content::Samples).await;
-    for (path, status, message) in [
+    app.expect_errors(&[
         ("/api/projects/X", 400, "project code `X` must be 2 to 10 letters and digits"),
         ("/api/projects/NOPE", 404, "no project has code NOPE"),
         ("/api/projects/NOPE/units", 404, "no project has code NOPE"),
@@ -128,11 +128,8 @@ async fn market_endpoints_say_what_is_wrong() {
         ("/api/units/ABC123", 404, "no unit has product ID ABC123"),
         ("/api/addresses/12", 400, "6 to 32 letters and digits"),
         ("/api/addresses/999999999999", 404, "no digital address has code 999999999999"),
-    ] {
-        let (got, body) = app.get(path).await;
-        assert_eq!(got, status, "{path}: {body}");
-        assert!(body["message"].as_str().unwrap().contains(message), "{path}: {body}");
-    }
+    ])
+    .await;
     // Paging through projects by bbox.
     let (_, first) = app.get("/api/projects?bbox=105,20,107,22&limit=1").await;
     let next = first["links"][0]["href"].as_str().unwrap().to_owned();
@@ -140,12 +137,6 @@ async fn market_endpoints_say_what_is_wrong() {
     assert_eq!(first["features"][0]["id"], "DA05443");
     assert_eq!(second["features"][0]["id"], "DA11311");
     assert_eq!(second["links"].as_array().unwrap().len(), 0);
-}
-
-fn write(dir: &tempfile::TempDir, name: &str, body: &str) -> String {
-    let path = dir.path().join(name);
-    std::fs::write(&path, body).unwrap();
-    path.to_str().unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -164,12 +155,12 @@ async fn bad_market_input_is_refused_and_changes_nothing() {
     let cases: Vec<(&str, String, &str)> = vec![
         (
             "units",
-            write(&dir, "u1.csv", &format!("{units}NOPE,05443-1-1,A,1,101,50,\n")),
+            write_file(&dir, "u1.csv", &format!("{units}NOPE,05443-1-1,A,1,101,50,\n")),
             "project NOPE is not in the database",
         ),
         (
             "units",
-            write(
+            write_file(
                 &dir,
                 "u2.csv",
                 &format!("{units}DA05443,05443-1-1,C,1,101,50,DUP1\nDA05443,05443-1-1,C,1,102,50,DUP1\n"),
@@ -178,27 +169,27 @@ async fn bad_market_input_is_refused_and_changes_nothing() {
         ),
         (
             "units",
-            write(&dir, "u3.csv", &format!("{units}DA05443,05443-1-1,C,1,101,50,{long}\n")),
+            write_file(&dir, "u3.csv", &format!("{units}DA05443,05443-1-1,C,1,101,50,{long}\n")),
             "must have 1 to 40 characters",
         ),
         (
             "units",
-            write(&dir, "u4.csv", &format!("{units}DA05443,05443-1-99999,C,1,101,50,\n")),
+            write_file(&dir, "u4.csv", &format!("{units}DA05443,05443-1-99999,C,1,101,50,\n")),
             "names a parcel that no current parcel has",
         ),
         (
             "addresses",
-            write(&dir, "a1.csv", "MaDiaChi,MaXa,X,Y\n1234567,05443,105.83,21.59\n"),
+            write_file(&dir, "a1.csv", "MaDiaChi,MaXa,X,Y\n1234567,05443,105.83,21.59\n"),
             "an address belongs to a parcel (MaThua) or a unit (MaSanPham)",
         ),
         (
             "addresses",
-            write(&dir, "a2.csv", "MaDiaChi,MaThua,MaXa,X,Y\n1234567,05443-1-1,20248,105.83,21.59\n"),
+            write_file(&dir, "a2.csv", "MaDiaChi,MaThua,MaXa,X,Y\n1234567,05443-1-1,20248,105.83,21.59\n"),
             "commune 20248 is not a 2025 commune",
         ),
         (
             "units",
-            write(
+            write_file(
                 &dir,
                 "u6.csv",
                 &format!("{units}DA05443,05443-1-1,C,1,101,50,,\"POLYGON((590000 2390000,590010 2390000,590010 2390010,590000 2390000))\"\n")
@@ -206,8 +197,8 @@ async fn bad_market_input_is_refused_and_changes_nothing() {
             ),
             "coordinates fall outside longitude/latitude when read as EPSG:4326",
         ),
-        ("projects", write(&dir, "p1.geojson", &project("QĐ=missing.pdf")), "missing.pdf"),
-        ("projects", write(&dir, "p2.geojson", &project("QĐ=not.pdf")), "is not a PDF"),
+        ("projects", write_file(&dir, "p1.geojson", &project("QĐ=missing.pdf")), "missing.pdf"),
+        ("projects", write_file(&dir, "p2.geojson", &project("QĐ=not.pdf")), "is not a PDF"),
     ];
     let state = || async {
         db.count("SELECT (SELECT count(*) FROM units) + (SELECT count(*) FROM addresses) * 1000 + (SELECT count(*) FROM projects) * 1000000 + (SELECT count(*) FROM imports) * 100000000").await
@@ -224,7 +215,7 @@ async fn bad_market_input_is_refused_and_changes_nothing() {
         assert_eq!(state().await, before, "{args:?} changed the database");
     }
     // A unit already in the database is refused by its key.
-    let again = write(&dir, "u5.csv", &format!("{units}DA05443,05443-1-1,A,1,0101,50,\n"));
+    let again = write_file(&dir, "u5.csv", &format!("{units}DA05443,05443-1-1,A,1,0101,50,\n"));
     let out = db.cli(&["import", "units", &again]);
     assert!(!out.status.success());
     assert!(text(&out).contains("already in the database"), "{}", text(&out));

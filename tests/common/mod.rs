@@ -152,6 +152,15 @@ impl TestApp {
         (status, json)
     }
 
+    /// Each GET answers with its status and a JSON message that contains the given words.
+    pub async fn expect_errors(&self, cases: &[(&str, u16, &str)]) {
+        for (path, status, message) in cases {
+            let (got, body) = self.get(path).await;
+            assert_eq!(got, *status, "{path}: {body}");
+            assert!(body["message"].as_str().unwrap().contains(message), "{path}: {body}");
+        }
+    }
+
     /// The body of a GET that must succeed.
     pub async fn get_text_owned(&self, path: String) -> String {
         let (status, body) = self.get_text(&path).await;
@@ -179,4 +188,11 @@ pub fn legacy_keys(fc: &serde_json::Value) -> Vec<String> {
         .iter()
         .map(|f| f["properties"]["legacy_key"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// Writes `body` to `name` in `dir`; returns the path as the CLI takes it.
+pub fn write_file(dir: &tempfile::TempDir, name: &str, body: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, body).unwrap();
+    path.to_str().unwrap().to_owned()
 }
