@@ -48,6 +48,15 @@ enum Command {
         /// Address and port to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Memory for cached vector tiles, in MiB; 0 turns the cache off.
+        #[arg(long, value_name = "N", default_value_t = 256)]
+        tile_cache_mb: u64,
+        /// The tile-layer catalog: one TOML file per layer.
+        #[arg(long, default_value = "tiles")]
+        tiles_dir: PathBuf,
+        /// MapLibre styles served at /styles/{name}.json.
+        #[arg(long, default_value = "styles")]
+        styles_dir: PathBuf,
     },
     /// Regenerate the synthetic sample data in data-samples/ (deterministic), or load it.
     Samples {
@@ -214,8 +223,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 ImportKind::Addresses(args) => import_layer::<Addresses>(&pool, args).await?,
             }
         }
-        Command::Serve { listen } => {
-            let app = startup::Application::build(&url()?, listen).await?;
+        Command::Serve { listen, tile_cache_mb, tiles_dir, styles_dir } => {
+            let settings =
+                startup::Settings { tiles_dir, styles_dir, tile_cache_mb, ..startup::Settings::new(&url()?, listen) };
+            let app = startup::Application::build(&settings).await?;
             println!("diachinh serving on http://{}", app.local_addr());
             app.run_until_stopped().await?;
         }

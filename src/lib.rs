@@ -12,3 +12,4 @@ pub mod pricing;
 pub mod samples;
 pub mod startup;
 pub mod storage;
+pub mod tiles;

@@ -1,14 +1,46 @@
 //! Building and running the service: database pool, index and its change feed, HTTP listener.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 
+use crate::http::tiles::load_styles;
 use crate::http::{AppState, router};
+use crate::index::layers::Layers;
 use crate::index::{SharedIndex, sync};
 use crate::storage;
+use crate::tiles::Tiles;
+use crate::tiles::catalog::Catalog;
+
+/// How to run the service.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    /// The tile-layer catalog, one TOML file per layer.
+    pub tiles_dir: PathBuf,
+    /// MapLibre styles served at /styles/{name}.json.
+    pub styles_dir: PathBuf,
+    /// Memory for cached tiles; 0 turns the cache off.
+    pub tile_cache_mb: u64,
+}
+
+impl Settings {
+    /// Defaults for a checkout: `tiles/` and `styles/` under the current directory, 256 MiB of tiles.
+    pub fn new(database_url: &str, listen: SocketAddr) -> Settings {
+        Settings {
+            database_url: database_url.to_owned(),
+            listen,
+            tiles_dir: "tiles".into(),
+            styles_dir: "styles".into(),
+            tile_cache_mb: 256,
+        }
+    }
+}
 
 pub struct Application {
     listener: TcpListener,
@@ -16,8 +48,11 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(database_url: &str, listen: SocketAddr) -> anyhow::Result<Application> {
-        let pool = storage::connect(database_url).await.context("cannot connect to the database (DATABASE_URL)")?;
+    pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
+        let catalog = Catalog::load(&settings.tiles_dir).map_err(anyhow::Error::msg)?;
+        let styles = load_styles(&settings.styles_dir).map_err(anyhow::Error::msg)?;
+        let pool =
+            storage::connect(&settings.database_url).await.context("cannot connect to the database (DATABASE_URL)")?;
         let pending = storage::MIGRATOR.migrations.len() as i64
             - sqlx::query_scalar::<_, i64>("SELECT count(*) FROM _sqlx_migrations WHERE success")
                 .fetch_one(&pool)
@@ -25,11 +60,18 @@ impl Application {
                 .unwrap_or(0);
         anyhow::ensure!(pending == 0, "the database lacks {pending} migration(s): run `diachinh migrate` first");
         let index = SharedIndex::default();
+        let tiles = Arc::new(Tiles::new(Arc::new(Layers::new(Arc::new(catalog))), settings.tile_cache_mb));
         let started = Instant::now();
-        sync::start(pool.clone(), index.clone()).await.context("cannot load the parcel index")?;
-        tracing::info!("index: {} parcels loaded in {:.2?}", index.status().parcels, started.elapsed());
+        let live = sync::Live { index: index.clone(), tiles: tiles.clone() };
+        sync::start(pool.clone(), live).await.context("cannot load the parcel index and tile layers")?;
+        tracing::info!(
+            "index: {} parcels and the tile layers loaded in {:.2?}",
+            index.status().parcels,
+            started.elapsed()
+        );
+        let listen = settings.listen;
         let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-        Ok(Application { listener, state: AppState { pool, index } })
+        Ok(Application { listener, state: AppState { pool, index, tiles, styles: Arc::new(styles) } })
     }
 
     pub fn local_addr(&self) -> SocketAddr {

@@ -7,14 +7,20 @@ mod ops;
 mod overlays;
 mod params;
 mod parcels;
+pub mod tiles;
 
 use axum::Router;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use sqlx::PgPool;
+use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::index::SharedIndex;
+use crate::tiles::Tiles;
 
 /// A GeoJSON response, serialised at once (so locks held by the caller end with the handler).
 fn geojson<T: serde::Serialize>(body: &T) -> Result<axum::response::Response, error::ApiError> {
@@ -27,6 +33,8 @@ fn geojson<T: serde::Serialize>(body: &T) -> Result<axum::response::Response, er
 pub struct AppState {
     pub pool: PgPool,
     pub index: SharedIndex,
+    pub tiles: Arc<Tiles>,
+    pub styles: Arc<BTreeMap<String, serde_json::Value>>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -43,11 +51,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/projects/{code}/documents/{id}", get(market::project_document))
         .route("/api/units/{product_id}", get(market::unit))
         .route("/api/addresses/{code}", get(market::address))
+        .route("/tiles", get(tiles::catalog))
+        .route("/tiles/{spec}", get(tiles::tilejson))
+        .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))
+        .route("/styles/{name}", get(tiles::style))
         .route("/", get(ops::landing))
         .route("/health", get(ops::health))
         .route("/metrics", get(ops::metrics))
         .fallback(|| async { error::ApiError::not_found("no such endpoint; see README.md for the API") })
         .layer(axum::middleware::from_fn(ops::track))
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

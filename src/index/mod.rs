@@ -1,6 +1,7 @@
 //! The in-memory spatial index of current parcels: an R-tree for point and bbox queries and maps
 //! by parcel ID and legacy key. PostGIS stays the source of truth; `sync` keeps this current.
 
+pub mod layers;
 pub mod sync;
 
 use std::collections::HashMap;

@@ -1,6 +1,9 @@
-//! Keeps the index current: LISTEN on `parcel_changes` (sent by a statement trigger after each
-//! commit), reload the touched parcels, and after a dropped connection reconnect and reload all.
+//! Keeps the in-memory data current: LISTEN on `parcel_changes` (parcel uids) and
+//! `layer_changes` (table names), both sent by statement triggers after each commit; reload what
+//! changed, evict the tiles it touches; after a dropped connection reconnect and reload all.
 
+use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::PgPool;
@@ -8,45 +11,52 @@ use sqlx::postgres::PgListener;
 
 use super::SharedIndex;
 use crate::storage::parcels;
+use crate::tiles::Tiles;
 
-const CHANNEL: &str = "parcel_changes";
+const PARCELS: &str = "parcel_changes";
+const LAYERS: &str = "layer_changes";
 
-/// Loads the whole index once.
-pub async fn load(pool: &PgPool, index: &SharedIndex) -> Result<(), sqlx::Error> {
-    let rows = parcels::current(pool, None).await?;
-    index.replace(rows);
-    Ok(())
+/// What the change feed keeps current.
+#[derive(Clone)]
+pub struct Live {
+    pub index: SharedIndex,
+    pub tiles: Arc<Tiles>,
 }
 
-/// Starts listening, loads the index, and leaves a task that follows changes from then on.
+/// Starts listening, loads everything, and leaves a task that follows changes from then on.
 /// Listening starts before each full load, so no change falls between the load and the first
 /// notification.
-pub async fn start(pool: PgPool, index: SharedIndex) -> Result<tokio::task::JoinHandle<()>, sqlx::Error> {
-    let listener = listen_and_load(&pool, &index).await?;
-    Ok(tokio::spawn(follow_forever(pool, index, listener)))
+pub async fn start(pool: PgPool, live: Live) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let listener = listen_and_load(&pool, &live).await?;
+    Ok(tokio::spawn(follow_forever(pool, live, listener)))
 }
 
-async fn listen_and_load(pool: &PgPool, index: &SharedIndex) -> Result<PgListener, sqlx::Error> {
+async fn listen_and_load(pool: &PgPool, live: &Live) -> anyhow::Result<PgListener> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(CHANNEL).await?;
-    load(pool, index).await?;
-    index.set_listening(true);
+    listener.listen_all([PARCELS, LAYERS]).await?;
+    live.index.replace(parcels::current(pool, None).await?);
+    let layers = live.tiles.layers();
+    for l in 0..layers.catalog().layers.len() {
+        layers.reload(pool, l, None).await?;
+    }
+    live.tiles.clear();
+    live.index.set_listening(true);
     Ok(listener)
 }
 
-async fn follow_forever(pool: PgPool, index: SharedIndex, mut listener: PgListener) {
+async fn follow_forever(pool: PgPool, live: Live, mut listener: PgListener) {
     loop {
-        match follow(&pool, &index, &mut listener).await {
+        match follow(&pool, &live, &mut listener).await {
             Ok(()) => tracing::warn!("index: change listener lost its connection; reconnecting"),
-            Err(e) => tracing::warn!("index: change listener failed: {e}; reconnecting"),
+            Err(e) => tracing::warn!("index: change listener failed: {e:#}; reconnecting"),
         }
-        index.set_listening(false);
+        live.index.set_listening(false);
         let mut backoff = Duration::from_millis(100);
         listener = loop {
             tokio::time::sleep(backoff).await;
-            match listen_and_load(&pool, &index).await {
+            match listen_and_load(&pool, &live).await {
                 Ok(l) => break l,
-                Err(e) => tracing::warn!("index: cannot reconnect yet: {e}"),
+                Err(e) => tracing::warn!("index: cannot reconnect yet: {e:#}"),
             }
             backoff = (backoff * 2).min(Duration::from_secs(10));
         };
@@ -55,21 +65,37 @@ async fn follow_forever(pool: PgPool, index: SharedIndex, mut listener: PgListen
 }
 
 /// Applies changes until the connection drops (Ok) or the database fails (Err).
-async fn follow(pool: &PgPool, index: &SharedIndex, listener: &mut PgListener) -> Result<(), sqlx::Error> {
+async fn follow(pool: &PgPool, live: &Live, listener: &mut PgListener) -> anyhow::Result<()> {
     loop {
         // `None` means the connection was lost: notifications may have been missed.
         let Some(first) = listener.try_recv().await? else {
             return Ok(());
         };
-        let mut uids = parse_uids(first.payload());
+        let mut uids = Vec::new();
+        let mut tables = BTreeSet::new();
         // Take whatever else has already arrived, so one large import is one reload.
-        while let Some(n) = listener.next_buffered() {
-            uids.extend(parse_uids(n.payload()));
+        for n in std::iter::once(first).chain(std::iter::from_fn(|| listener.next_buffered())) {
+            match n.channel() {
+                PARCELS => uids.extend(parse_uids(n.payload())),
+                _ => {
+                    tables.insert(n.payload().to_owned());
+                }
+            }
         }
         uids.sort_unstable();
         uids.dedup();
-        let rows = parcels::current(pool, Some(&uids)).await?;
-        index.apply(&uids, rows);
+        if !uids.is_empty() {
+            live.index.apply(&uids, parcels::current(pool, Some(&uids)).await?);
+            tables.insert("parcels".to_owned());
+        }
+        let layers = live.tiles.layers();
+        for (l, spec) in layers.catalog().layers.iter().enumerate() {
+            let full = spec.depends_on.iter().any(|t| t != "parcels" && tables.contains(t));
+            if full || (spec.depends_on.iter().any(|t| t == "parcels") && !uids.is_empty()) {
+                let changed = layers.reload(pool, l, (!full).then_some(uids.as_slice())).await?;
+                live.tiles.changed(l, changed);
+            }
+        }
     }
 }
 

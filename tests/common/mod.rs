@@ -137,7 +137,12 @@ pub struct TestApp {
 impl TestApp {
     pub async fn spawn(content: Content) -> TestApp {
         let db = TestDb::new(content).await;
-        let app = diachinh::startup::Application::build(&db.url, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let app = diachinh::startup::Application::build(&diachinh::startup::Settings::new(
+            &db.url,
+            "127.0.0.1:0".parse().unwrap(),
+        ))
+        .await
+        .unwrap();
         let base = format!("http://{}", app.local_addr());
         tokio::spawn(app.run_until_stopped());
         TestApp { base, db, http: reqwest::Client::new() }

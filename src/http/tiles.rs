@@ -1,0 +1,198 @@
+//! Vector tiles, TileJSON, the tile catalog and the MapLibre styles.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::ApiError;
+use super::identity::Caller;
+use crate::tiles::TileId;
+use crate::tiles::catalog::{Audience, FieldType, LayerSpec};
+
+const MVT: &str = "application/vnd.mapbox-vector-tile";
+
+fn audience(caller: &Caller) -> Audience {
+    match caller {
+        Caller::Anonymous => Audience::Public,
+    }
+}
+
+/// `http://host` as the caller reached this server, for the absolute URLs clients need.
+pub fn base_url(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+fn layer_set(state: &AppState, set: &str) -> Result<Vec<usize>, ApiError> {
+    state.tiles.layers().catalog().parse_set(set).map_err(ApiError::not_found)
+}
+
+/// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`
+pub async fn tile(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((set, z, x, file)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let layers = layer_set(&state, &set)?;
+    let Some(y) = file.strip_suffix(".mvt") else {
+        return Err(ApiError::not_found(format!("tiles are `{{y}}.mvt`, not `{file}`")));
+    };
+    let number = |s: &str, what: &str| {
+        s.parse::<u32>().map_err(|_| ApiError::bad_request(format!("tile {what} `{s}` is not a whole number")))
+    };
+    let tile =
+        TileId::new(number(&z, "zoom")?, number(&x, "column")?, number(y, "row")?).map_err(ApiError::bad_request)?;
+    let catalog = state.tiles.layers().catalog();
+    let specs: Vec<&LayerSpec> = layers.iter().map(|l| &catalog.layers[*l]).collect();
+    let (lo, hi) = zoom_range(&specs);
+    if !(lo..=hi).contains(&tile.z) {
+        return Err(ApiError::bad_request(format!("zoom {} is outside {set}'s range {lo}-{hi}", tile.z)));
+    }
+    let audience = audience(&caller);
+    let max_age = specs.iter().filter(|s| s.has_zoom(tile.z)).map(|s| s.max_age_s).min().unwrap_or(0);
+    let cache_control = match audience {
+        Audience::Public => format!("public, max-age={max_age}"),
+        Audience::Personal => format!("private, max-age={max_age}"),
+    };
+    let tiles = state.tiles.clone();
+    let t = tokio::task::spawn_blocking(move || tiles.get(&layers, tile, audience))
+        .await
+        .map_err(|e| ApiError::internal(format!("cutting tile {set}/{z}/{x}/{y}: {e}")))?;
+    let etag = HeaderValue::from_str(&t.etag).map_err(|e| ApiError::internal(e.to_string()))?;
+    let cache_control = HeaderValue::from_str(&cache_control).map_err(|e| ApiError::internal(e.to_string()))?;
+    let matches = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|v| v.trim() == "*" || v.trim().trim_start_matches("W/") == t.etag.trim_start_matches("W/"));
+    let head = [
+        (header::ETAG, etag),
+        (header::CACHE_CONTROL, cache_control),
+        (header::VARY, HeaderValue::from_static("Accept-Encoding")),
+    ];
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, head).into_response());
+    }
+    Ok((head, [(header::CONTENT_TYPE, MVT)], t.bytes.clone()).into_response())
+}
+
+fn zoom_range(specs: &[&LayerSpec]) -> (u8, u8) {
+    (specs.iter().map(|s| s.minzoom).min().unwrap_or(0), specs.iter().map(|s| s.maxzoom).max().unwrap_or(0))
+}
+
+/// `GET /tiles/{layers}.json`: TileJSON 3.0.
+pub async fn tilejson(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(spec): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Some(set) = spec.strip_suffix(".json") else {
+        return Err(ApiError::not_found(format!(
+            "`/tiles/{spec}`: ask for `/tiles/{{layers}}.json` (TileJSON) or `/tiles/{{layers}}/{{z}}/{{x}}/{{y}}.mvt`"
+        )));
+    };
+    let layers = layer_set(&state, set)?;
+    let all = state.tiles.layers();
+    let specs: Vec<&LayerSpec> = layers.iter().map(|l| &all.catalog().layers[*l]).collect();
+    let (minzoom, maxzoom) = zoom_range(&specs);
+    let bounds = all.bounds(&layers).unwrap_or([-180.0, -85.051_128, 180.0, 85.051_128]);
+    let width = (bounds[2] - bounds[0]).max(bounds[3] - bounds[1]).max(1e-6);
+    // The zoom at which the bounds fill about a 1000-pixel window.
+    let zoom = ((360.0 * 1000.0 / 256.0 / width).log2().floor() as i64).clamp(minzoom as i64, maxzoom as i64);
+    let audience = audience(&caller);
+    let body = json!({
+        "tilejson": "3.0.0",
+        "name": set,
+        "description": specs.iter().map(|s| s.title.as_str()).collect::<Vec<_>>().join("; "),
+        "scheme": "xyz",
+        "tiles": [format!("{}/tiles/{set}/{{z}}/{{x}}/{{y}}.mvt", base_url(&headers))],
+        "minzoom": minzoom,
+        "maxzoom": maxzoom,
+        "bounds": bounds,
+        "center": [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, zoom],
+        "vector_layers": specs.iter().map(|s| vector_layer(s, audience)).collect::<Vec<_>>(),
+    });
+    Ok(axum::Json(body).into_response())
+}
+
+fn vector_layer(spec: &LayerSpec, audience: Audience) -> Value {
+    let fields: serde_json::Map<String, Value> = spec
+        .visible_fields(audience)
+        .map(|(_, f)| {
+            let kind = match f.kind {
+                FieldType::String => "String",
+                FieldType::Number | FieldType::Integer => "Number",
+                FieldType::Boolean => "Boolean",
+            };
+            (f.name.clone(), json!(kind))
+        })
+        .collect();
+    json!({ "id": spec.name, "description": spec.title, "minzoom": spec.minzoom, "maxzoom": spec.maxzoom, "fields": fields })
+}
+
+/// `GET /tiles`: every layer, its zoom range, fields and TileJSON.
+pub async fn catalog(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> axum::Json<Value> {
+    let base = base_url(&headers);
+    let audience = audience(&caller);
+    let layers: Vec<Value> = state
+        .tiles
+        .layers()
+        .catalog()
+        .layers
+        .iter()
+        .map(|s| {
+            let mut v = vector_layer(s, audience);
+            v["tilejson"] = json!(format!("{base}/tiles/{}.json", s.name));
+            v
+        })
+        .collect();
+    axum::Json(
+        json!({ "layers": layers, "styles": state.styles.keys().map(|n| format!("{base}/styles/{n}.json")).collect::<Vec<_>>() }),
+    )
+}
+
+/// `GET /styles/{name}.json`: a style from `styles/`, its sources' URLs made absolute.
+pub async fn style(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let name = file.strip_suffix(".json").unwrap_or(&file);
+    let Some(style) = state.styles.get(name) else {
+        let names: Vec<&str> = state.styles.keys().map(String::as_str).collect();
+        return Err(ApiError::not_found(format!("no style '{name}'; styles: {}", names.join(", "))));
+    };
+    let mut style = style.clone();
+    let base = base_url(&headers);
+    if let Some(sources) = style.get_mut("sources").and_then(Value::as_object_mut) {
+        for source in sources.values_mut() {
+            if let Some(url) = source.get("url").and_then(Value::as_str).filter(|u| u.starts_with('/')) {
+                source["url"] = json!(format!("{base}{url}"));
+            }
+        }
+    }
+    Ok(axum::Json(style).into_response())
+}
+
+/// Reads every `*.json` style in `dir`, by file stem.
+pub fn load_styles(dir: &std::path::Path) -> Result<BTreeMap<String, Value>, String> {
+    let mut out = BTreeMap::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read styles from {}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let style: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            out.insert(path.file_stem().unwrap_or_default().to_string_lossy().into_owned(), style);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,205 @@
+//! The catalog's layers in memory: each layer's features in Web Mercator (what tiles are cut
+//! from) in an R-tree, refreshed from PostGIS by `sync` and diffed so that exactly the changed
+//! areas are reported.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+
+use anyhow::Context;
+use geo::{BoundingRect, Coord, MapCoords};
+use geozero::mvt::TileValue;
+use geozero::wkb;
+use rstar::{AABB, Envelope, RTree, RTreeObject};
+use sqlx::{PgPool, Row};
+
+use crate::tiles::catalog::{Catalog, FieldType, LayerSpec};
+
+/// Web Mercator (EPSG:3857) radius and the latitude where its square world ends.
+const R: f64 = 6_378_137.0;
+const MAX_LAT: f64 = 85.051_128_779_806_59;
+
+pub fn to_mercator(c: Coord) -> Coord {
+    let lat = c.y.clamp(-MAX_LAT, MAX_LAT).to_radians();
+    Coord { x: R * c.x.to_radians(), y: R * (std::f64::consts::FRAC_PI_4 + lat / 2.0).tan().ln() }
+}
+
+pub fn to_lonlat(c: Coord) -> Coord {
+    Coord { x: (c.x / R).to_degrees(), y: (2.0 * (c.y / R).exp().atan() - std::f64::consts::FRAC_PI_2).to_degrees() }
+}
+
+/// One feature of a layer: its stable id, geometry in Web Mercator, and a value per catalog field.
+#[derive(Debug, PartialEq)]
+pub struct Feature {
+    pub id: u64,
+    pub geom: geo::Geometry,
+    pub values: Vec<Option<TileValue>>,
+    pub env: AABB<[f64; 2]>,
+}
+
+struct Entry(Arc<Feature>);
+
+impl RTreeObject for Entry {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        self.0.env
+    }
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.id == other.0.id
+    }
+}
+
+#[derive(Default)]
+pub struct Collection {
+    tree: RTree<Entry>,
+    by_id: HashMap<u64, Arc<Feature>>,
+}
+
+impl Collection {
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    pub fn query(&self, env: &AABB<[f64; 2]>) -> impl Iterator<Item = &Arc<Feature>> {
+        self.tree.locate_in_envelope_intersecting(env).map(|e| &e.0)
+    }
+
+    /// The extent of every feature, in Web Mercator.
+    pub fn bounds(&self) -> Option<AABB<[f64; 2]>> {
+        (!self.is_empty()).then(|| self.tree.root().envelope())
+    }
+
+    fn remove(&mut self, id: u64) -> Option<AABB<[f64; 2]>> {
+        let f = self.by_id.remove(&id)?;
+        self.tree.remove(&Entry(f.clone()));
+        Some(f.env)
+    }
+
+    fn insert(&mut self, f: Feature) -> AABB<[f64; 2]> {
+        let f = Arc::new(f);
+        self.by_id.insert(f.id, f.clone());
+        let env = f.env;
+        self.tree.insert(Entry(f));
+        env
+    }
+
+    /// Replaces everything; returns the envelopes of what was added, removed or changed.
+    fn replace(&mut self, features: Vec<Feature>) -> Vec<AABB<[f64; 2]>> {
+        let mut changed = Vec::new();
+        let mut old = std::mem::take(&mut self.by_id);
+        for f in &features {
+            match old.remove(&f.id) {
+                Some(o) if *o == *f => {}
+                Some(o) => changed.extend([o.env, f.env]),
+                None => changed.push(f.env),
+            }
+        }
+        changed.extend(old.values().map(|o| o.env));
+        let features: Vec<Arc<Feature>> = features.into_iter().map(Arc::new).collect();
+        self.by_id = features.iter().map(|f| (f.id, f.clone())).collect();
+        self.tree = RTree::bulk_load(features.into_iter().map(Entry).collect());
+        changed
+    }
+
+    /// Removes the features `ids` and inserts `features` (those of them that still exist).
+    fn apply(&mut self, ids: &[u64], features: Vec<Feature>) -> Vec<AABB<[f64; 2]>> {
+        let mut changed: Vec<_> = ids.iter().filter_map(|id| self.remove(*id)).collect();
+        for f in features {
+            self.remove(f.id);
+            changed.push(self.insert(f));
+        }
+        changed
+    }
+}
+
+/// Every catalog layer's collection, by the layer's index in the catalog.
+pub struct Layers {
+    catalog: Arc<Catalog>,
+    data: Vec<RwLock<Collection>>,
+}
+
+impl Layers {
+    pub fn new(catalog: Arc<Catalog>) -> Layers {
+        let data = catalog.layers.iter().map(|_| RwLock::default()).collect();
+        Layers { catalog, data }
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn read(&self, layer: usize) -> RwLockReadGuard<'_, Collection> {
+        self.data[layer].read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Reloads a layer from PostGIS: all of it, or (for parcel-keyed layers) the features of the
+    /// parcels `uids`. Returns the envelopes of what changed.
+    pub async fn reload(
+        &self,
+        pool: &PgPool,
+        layer: usize,
+        uids: Option<&[i64]>,
+    ) -> anyhow::Result<Vec<AABB<[f64; 2]>>> {
+        let spec = &self.catalog.layers[layer];
+        let uids = uids.filter(|_| spec.parcel_keyed);
+        let mut query = sqlx::query(&spec.sql);
+        if spec.parcel_keyed {
+            query = query.bind(uids);
+        }
+        let rows = query.fetch_all(pool).await.with_context(|| format!("loading tile layer {}", spec.name))?;
+        let mut features = Vec::with_capacity(rows.len());
+        for row in rows {
+            match feature(spec, &row) {
+                Ok(Some(f)) => features.push(f),
+                Ok(None) => {}
+                Err(e) => tracing::error!("tile layer {}: {e}", spec.name),
+            }
+        }
+        let mut data = self.data[layer].write().unwrap_or_else(|e| e.into_inner());
+        Ok(match uids {
+            Some(uids) => data.apply(&uids.iter().map(|u| *u as u64).collect::<Vec<_>>(), features),
+            None => data.replace(features),
+        })
+    }
+
+    /// The extent of the layers, in longitude and latitude.
+    pub fn bounds(&self, layers: &[usize]) -> Option<[f64; 4]> {
+        let env = layers.iter().filter_map(|l| self.read(*l).bounds()).reduce(|a, b| a.merged(&b))?;
+        let (lo, hi) = (to_lonlat(env.lower().into()), to_lonlat(env.upper().into()));
+        Some([lo.x, lo.y, hi.x, hi.y])
+    }
+}
+
+fn feature(spec: &LayerSpec, row: &sqlx::postgres::PgRow) -> anyhow::Result<Option<Feature>> {
+    let id: i64 = row.try_get("id")?;
+    let geom: wkb::Decode<geo::Geometry> = row.try_get("geom")?;
+    let props: serde_json::Value = row.try_get("props")?;
+    let Some(geom) = geom.geometry else { return Ok(None) };
+    let geom = geom.map_coords(to_mercator);
+    let Some(rect) = geom.bounding_rect() else { return Ok(None) };
+    let values = spec
+        .fields
+        .iter()
+        .map(|f| value(f.kind, props.get(&f.name)).with_context(|| format!("feature {id}, field {}", f.name)))
+        .collect::<anyhow::Result<_>>()?;
+    let env = AABB::from_corners(rect.min().into(), rect.max().into());
+    Ok(Some(Feature { id: id as u64, geom, values, env }))
+}
+
+fn value(kind: FieldType, v: Option<&serde_json::Value>) -> anyhow::Result<Option<TileValue>> {
+    use serde_json::Value as J;
+    Ok(match (kind, v) {
+        (_, None | Some(J::Null)) => None,
+        (FieldType::String, Some(J::String(s))) => Some(TileValue::Str(s.clone())),
+        (FieldType::Number, Some(J::Number(n))) => n.as_f64().map(TileValue::Double),
+        (FieldType::Integer, Some(J::Number(n))) => n.as_i64().map(TileValue::Sint),
+        (FieldType::Boolean, Some(J::Bool(b))) => Some(TileValue::Bool(*b)),
+        (kind, Some(v)) => anyhow::bail!("{v} is not a {kind:?}"),
+    })
+}

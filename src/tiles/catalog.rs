@@ -1,0 +1,170 @@
+//! The tile-layer catalog: one TOML file per layer in `tiles/` (its name is the layer's name)
+//! giving the SQL its features come from, the tables whose changes refresh it, its zoom range,
+//! simplification, feature limit, cache lifetime, and each property with the audience allowed
+//! to see it. Adding a layer means adding a file.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// Highest zoom any layer may declare or any request may ask for.
+pub const MAX_ZOOM: u8 = 24;
+
+/// Who a tile is made for. Every field names the least audience that may see it; the cache keys
+/// tiles by audience, so a tile made for one is never served to another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Audience {
+    /// Anyone, signed in or not: open data only.
+    Public,
+    /// Roles allowed to see personal data (holders' names and IDs).
+    Personal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum FieldType {
+    String,
+    Number,
+    Integer,
+    Boolean,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    pub description: String,
+    pub audience: Audience,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GeometryKind {
+    Polygon,
+    Line,
+    Point,
+    Any,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayerSpec {
+    #[serde(skip)]
+    pub name: String,
+    pub title: String,
+    pub geometry: GeometryKind,
+    pub minzoom: u8,
+    pub maxzoom: u8,
+    /// `Cache-Control` max-age of tiles holding this layer.
+    pub max_age_s: u32,
+    /// Douglas–Peucker tolerance in pixels of a 512-pixel tile, so simplification follows zoom.
+    pub simplify_px: f64,
+    /// At most this many features per tile; the largest are kept.
+    pub max_features: usize,
+    /// The SQL takes the uids of changed parcels as `$1` and returns only theirs (NULL: all).
+    pub parcel_keyed: bool,
+    /// Tables whose committed changes refresh this layer.
+    pub depends_on: Vec<String>,
+    /// Returns `id` (bigint, the stable feature id), `geom` (EPSG:4326) and `props` (jsonb).
+    pub sql: String,
+    pub fields: Vec<Field>,
+}
+
+impl LayerSpec {
+    pub fn has_zoom(&self, z: u8) -> bool {
+        (self.minzoom..=self.maxzoom).contains(&z)
+    }
+
+    /// The fields `audience` may see, with their position in each feature's values.
+    pub fn visible_fields(&self, audience: Audience) -> impl Iterator<Item = (usize, &Field)> {
+        self.fields.iter().enumerate().filter(move |(_, f)| f.audience <= audience)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.minzoom > self.maxzoom || self.maxzoom > MAX_ZOOM {
+            return Err(format!("zoom range {}-{} is not within 0-{MAX_ZOOM}", self.minzoom, self.maxzoom));
+        }
+        if !(0.0..=16.0).contains(&self.simplify_px) || self.max_features == 0 {
+            return Err("simplify_px must be within 0-16 and max_features above 0".into());
+        }
+        let mut names: Vec<&str> = self.fields.iter().map(|f| f.name.as_str()).collect();
+        names.sort_unstable();
+        if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+            return Err(format!("field {} is declared twice", w[0]));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug)]
+pub struct Catalog {
+    /// Sorted by name; a layer's position here is its index everywhere else.
+    pub layers: Vec<LayerSpec>,
+}
+
+impl Catalog {
+    pub fn load(dir: &Path) -> Result<Catalog, String> {
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| format!("cannot read the tile catalog {}: {e}", dir.display()))?;
+        let mut layers = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.extension().is_none_or(|e| e != "toml") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let mut spec: LayerSpec = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            spec.name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+            if !spec.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+                return Err(format!("{}: layer names are lower-case letters and _", path.display()));
+            }
+            spec.check().map_err(|e| format!("{}: {e}", path.display()))?;
+            layers.push(spec);
+        }
+        if layers.is_empty() {
+            return Err(format!("the tile catalog {} has no layer files (*.toml)", dir.display()));
+        }
+        layers.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Catalog { layers })
+    }
+
+    pub fn names(&self) -> String {
+        self.layers.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `parcels,admin` → the layers' indices, in the order asked.
+    pub fn parse_set(&self, set: &str) -> Result<Vec<usize>, String> {
+        let mut out = Vec::new();
+        for name in set.split(',') {
+            let i = self
+                .layers
+                .iter()
+                .position(|l| l.name == name)
+                .ok_or_else(|| format!("unknown tile layer '{name}'; layers: {}", self.names()))?;
+            if out.contains(&i) {
+                return Err(format!("tile layer '{name}' is asked for twice"));
+            }
+            out.push(i);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_catalog_loads_and_opens_only_public_fields_to_the_public() {
+        let catalog = Catalog::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("tiles").as_path()).unwrap();
+        assert_eq!(catalog.names(), "admin, ownership, parcels, planning, pricing, projects, units");
+        assert_eq!(catalog.parse_set("parcels,admin").unwrap().len(), 2);
+        assert!(catalog.parse_set("parcels,nope").unwrap_err().contains("unknown tile layer 'nope'"));
+        assert!(catalog.parse_set("admin,admin").unwrap_err().contains("twice"));
+        for layer in &catalog.layers {
+            assert!(layer.visible_fields(Audience::Public).all(|(_, f)| f.audience == Audience::Public));
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! Vector tiles cut in-process from the in-memory layers, and their cache. A committed change
+//! evicts exactly the cached tiles its old and new envelopes touch, at every zoom.
+
+pub mod catalog;
+pub mod mvt;
+
+use std::sync::{Arc, Mutex};
+
+use geo::Coord;
+use geozero::mvt::tile::{Feature, Layer};
+use geozero::mvt::{Message, TagsBuilder, Tile as MvtTile};
+use moka::sync::Cache;
+use rstar::{AABB, Envelope};
+
+use crate::index::layers::Layers;
+use catalog::{Audience, MAX_ZOOM};
+
+const WORLD: f64 = 2.0 * std::f64::consts::PI * 6_378_137.0;
+
+/// A tile address, checked: z ≤ 24 and x, y < 2^z.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TileId {
+    pub z: u8,
+    pub x: u32,
+    pub y: u32,
+}
+
+impl TileId {
+    pub fn new(z: u32, x: u32, y: u32) -> Result<TileId, String> {
+        if z > MAX_ZOOM as u32 {
+            return Err(format!("zoom {z} is above the highest zoom served, {MAX_ZOOM}"));
+        }
+        let n = 1u64 << z;
+        if x as u64 >= n || y as u64 >= n {
+            return Err(format!("tile {z}/{x}/{y} does not exist: x and y must be below 2^{z} = {n}"));
+        }
+        Ok(TileId { z: z as u8, x, y })
+    }
+
+    /// The tile's square in Web Mercator: [west, south, east, north].
+    pub fn bounds(&self) -> [f64; 4] {
+        let size = WORLD / (1u64 << self.z) as f64;
+        let west = -WORLD / 2.0 + self.x as f64 * size;
+        let north = WORLD / 2.0 - self.y as f64 * size;
+        [west, north - size, west + size, north]
+    }
+
+    /// The tile's square grown by the clipping buffer.
+    fn envelope(&self) -> AABB<[f64; 2]> {
+        let [w, s, e, n] = self.bounds();
+        let pad = (e - w) * mvt::BUFFER / mvt::EXTENT as f64;
+        AABB::from_corners([w - pad, s - pad], [e + pad, n + pad])
+    }
+
+    /// Tiles at `z` covering an envelope in Web Mercator.
+    pub fn covering(env: &AABB<[f64; 2]>, z: u8) -> impl Iterator<Item = TileId> {
+        let n = 1u32 << z;
+        let size = WORLD / n as f64;
+        let col = |x: f64| (((x + WORLD / 2.0) / size).floor().max(0.0) as u32).min(n - 1);
+        let row = |y: f64| (((WORLD / 2.0 - y) / size).floor().max(0.0) as u32).min(n - 1);
+        let (x0, x1) = (col(env.lower()[0]), col(env.upper()[0]));
+        let (y0, y1) = (row(env.upper()[1]), row(env.lower()[1]));
+        (x0..=x1).flat_map(move |x| (y0..=y1).map(move |y| TileId { z, x, y }))
+    }
+}
+
+/// An encoded tile and its validator.
+#[derive(Debug)]
+pub struct Tile {
+    pub bytes: Vec<u8>,
+    pub etag: String,
+}
+
+impl Tile {
+    fn new(bytes: Vec<u8>) -> Tile {
+        use std::hash::{DefaultHasher, Hasher};
+        let mut h = DefaultHasher::new();
+        h.write(&bytes);
+        // Weak: the same tile may go out gzip- or brotli-encoded.
+        Tile { etag: format!("W/\"{:016x}-{:x}\"", h.finish(), bytes.len()), bytes }
+    }
+}
+
+/// Cuts one tile holding `layers` (in that order) for `audience`.
+pub fn render(all: &Layers, layers: &[usize], t: TileId, audience: Audience) -> Vec<u8> {
+    let [west, _, east, north] = t.bounds();
+    let scale = mvt::EXTENT as f64 / (east - west);
+    let to_tile = move |c: Coord| Coord { x: (c.x - west) * scale, y: (north - c.y) * scale };
+    let env = t.envelope();
+    let mut tile = MvtTile::default();
+    for &l in layers {
+        let spec = &all.catalog().layers[l];
+        if !spec.has_zoom(t.z) {
+            continue;
+        }
+        let data = all.read(l);
+        let mut found: Vec<_> = data.query(&env).collect();
+        if found.len() > spec.max_features {
+            found.sort_by(|a, b| b.env.area().total_cmp(&a.env.area()));
+            found.truncate(spec.max_features);
+        }
+        found.sort_unstable_by_key(|f| f.id);
+        let tolerance = spec.simplify_px * mvt::EXTENT as f64 / 512.0;
+        let mut tags = TagsBuilder::new();
+        let mut features = Vec::new();
+        for f in found {
+            let Some((kind, geometry)) = mvt::encode(&f.geom, &to_tile, tolerance) else { continue };
+            let mut feature_tags = Vec::new();
+            for (i, field) in spec.visible_fields(audience) {
+                if let Some(v) = &f.values[i] {
+                    let (k, v) = tags.insert_ref(&field.name, v.clone());
+                    feature_tags.extend([k, v]);
+                }
+            }
+            features.push(Feature { id: Some(f.id), tags: feature_tags, r#type: Some(kind as i32), geometry });
+        }
+        if features.is_empty() {
+            continue;
+        }
+        let (keys, values) = tags.into_tags();
+        tile.layers.push(Layer {
+            version: 2,
+            name: spec.name.clone(),
+            features,
+            keys,
+            values: values.into_iter().map(Into::into).collect(),
+            extent: Some(mvt::EXTENT),
+        });
+    }
+    tile.encode_to_vec()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    layers: Box<[usize]>,
+    tile: TileId,
+    audience: Audience,
+}
+
+/// Tiles, cut on demand and kept in a bounded cache (none when its size is 0).
+pub struct Tiles {
+    layers: Arc<Layers>,
+    cache: Option<Cache<Key, Arc<Tile>>>,
+    /// Counts evictions; a tile cut while one happened is served but not cached, since it may
+    /// hold what the eviction removed. The lock orders caching against eviction.
+    generation: Mutex<u64>,
+}
+
+impl Tiles {
+    pub fn new(layers: Arc<Layers>, cache_mb: u64) -> Tiles {
+        let cache = (cache_mb > 0).then(|| {
+            Cache::builder()
+                .max_capacity(cache_mb * 1024 * 1024)
+                .weigher(|_: &Key, t: &Arc<Tile>| (t.bytes.len() + 128).try_into().unwrap_or(u32::MAX))
+                .support_invalidation_closures()
+                .build()
+        });
+        Tiles { layers, cache, generation: Mutex::new(0) }
+    }
+
+    pub fn layers(&self) -> &Layers {
+        &self.layers
+    }
+
+    pub fn get(&self, layers: &[usize], tile: TileId, audience: Audience) -> Arc<Tile> {
+        let key = Key { layers: layers.into(), tile, audience };
+        if let Some(hit) = self.cache.as_ref().and_then(|c| c.get(&key)) {
+            metrics::counter!("diachinh_tile_cache_hits_total").increment(1);
+            return hit;
+        }
+        let generation = *self.lock();
+        let fresh = Arc::new(Tile::new(render(&self.layers, layers, tile, audience)));
+        if let Some(cache) = &self.cache {
+            metrics::counter!("diachinh_tile_cache_misses_total").increment(1);
+            let now = self.lock();
+            if *now == generation {
+                cache.insert(key, fresh.clone());
+            }
+        }
+        fresh
+    }
+
+    /// Evicts every cached tile holding `layer` whose buffered square meets one of `envs`.
+    pub fn changed(&self, layer: usize, envs: Vec<AABB<[f64; 2]>>) {
+        if envs.is_empty() {
+            return;
+        }
+        let mut generation = self.lock();
+        *generation += 1;
+        if let Some(cache) = &self.cache {
+            let touched = move |k: &Key, _: &Arc<Tile>| {
+                k.layers.contains(&layer) && {
+                    let square = k.tile.envelope();
+                    envs.iter().any(|e| e.intersects(&square))
+                }
+            };
+            if let Err(e) = cache.invalidate_entries_if(touched) {
+                tracing::error!("tile cache: {e}; clearing it");
+                cache.invalidate_all();
+            }
+        }
+    }
+
+    /// Forgets every cached tile (after a resynchronisation).
+    pub fn clear(&self) {
+        let mut generation = self.lock();
+        *generation += 1;
+        if let Some(cache) = &self.cache {
+            cache.invalidate_all();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, u64> {
+        self.generation.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tile_addresses_are_checked_and_cover_envelopes() {
+        assert!(TileId::new(25, 0, 0).unwrap_err().contains("above the highest zoom"));
+        assert!(TileId::new(2, 4, 0).unwrap_err().contains("below 2^2 = 4"));
+        let t = TileId::new(1, 1, 0).unwrap();
+        let [w, s, e, n] = t.bounds();
+        assert_eq!((w, s), (0.0, 0.0));
+        assert!((e - WORLD / 2.0).abs() < 1e-6 && (n - WORLD / 2.0).abs() < 1e-6);
+        let env = AABB::from_corners([1.0, 1.0], [2.0, 2.0]);
+        assert_eq!(TileId::covering(&env, 1).collect::<Vec<_>>(), vec![t]);
+    }
+}

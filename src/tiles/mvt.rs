@@ -1,0 +1,289 @@
+//! Geometry into Mapbox Vector Tile 2.1 commands: clip to the tile and its buffer, simplify in
+//! tile space, quantise to the extent, drop repeated points and rings that collapse, orient
+//! exterior rings clockwise (positive area with y down) and holes counter-clockwise.
+
+use geo::{Coord, Geometry, LineString, Simplify};
+use geozero::mvt::tile::GeomType;
+
+pub const EXTENT: u32 = 4096;
+/// Extent units around the tile kept when clipping, so that strokes do not end at tile edges.
+pub const BUFFER: f64 = 64.0;
+
+type Pt = (i32, i32);
+
+/// Commands for `geom`, mapped into tile space by `to_tile`; None when nothing of it is left.
+pub fn encode(geom: &Geometry, to_tile: &impl Fn(Coord) -> Coord, tolerance: f64) -> Option<(GeomType, Vec<u32>)> {
+    let mut out = Commands::default();
+    let kind = match geom {
+        Geometry::Point(p) => out.points(&[to_tile(p.0)]).then_some(GeomType::Point),
+        Geometry::MultiPoint(mp) => {
+            out.points(&mp.0.iter().map(|p| to_tile(p.0)).collect::<Vec<_>>()).then_some(GeomType::Point)
+        }
+        Geometry::LineString(l) => out.line(l, to_tile, tolerance).then_some(GeomType::Linestring),
+        Geometry::MultiLineString(ml) => {
+            ml.0.iter().fold(false, |any, l| out.line(l, to_tile, tolerance) | any).then_some(GeomType::Linestring)
+        }
+        Geometry::Polygon(p) => out.polygon(p, to_tile, tolerance).then_some(GeomType::Polygon),
+        Geometry::MultiPolygon(mp) => {
+            mp.0.iter().fold(false, |any, p| out.polygon(p, to_tile, tolerance) | any).then_some(GeomType::Polygon)
+        }
+        _ => None,
+    }?;
+    Some((kind, out.buf))
+}
+
+const LO: f64 = -BUFFER;
+const HI: f64 = EXTENT as f64 + BUFFER;
+
+#[derive(Default)]
+struct Commands {
+    buf: Vec<u32>,
+    cursor: Pt,
+}
+
+impl Commands {
+    fn command(&mut self, id: u32, count: usize) {
+        self.buf.push((id & 7) | ((count as u32) << 3));
+    }
+
+    fn deltas(&mut self, pts: &[Pt]) {
+        for &(x, y) in pts {
+            let (dx, dy) = (x - self.cursor.0, y - self.cursor.1);
+            self.buf.push(((dx << 1) ^ (dx >> 31)) as u32);
+            self.buf.push(((dy << 1) ^ (dy >> 31)) as u32);
+            self.cursor = (x, y);
+        }
+    }
+
+    fn points(&mut self, pts: &[Coord]) -> bool {
+        let mut kept: Vec<Pt> = pts.iter().filter(|c| inside(**c)).map(|c| quantise(*c)).collect();
+        kept.dedup();
+        if kept.is_empty() {
+            return false;
+        }
+        self.command(1, kept.len());
+        self.deltas(&kept);
+        true
+    }
+
+    fn line(&mut self, l: &LineString, to_tile: &impl Fn(Coord) -> Coord, tolerance: f64) -> bool {
+        let tile: Vec<Coord> = l.0.iter().map(|c| to_tile(*c)).collect();
+        let mut any = false;
+        for part in clip_line(&tile) {
+            let pts = simplified(part, tolerance);
+            if pts.len() >= 2 {
+                self.command(1, 1);
+                self.deltas(&pts[..1]);
+                self.command(2, pts.len() - 1);
+                self.deltas(&pts[1..]);
+                any = true;
+            }
+        }
+        any
+    }
+
+    fn polygon(&mut self, p: &geo::Polygon, to_tile: &impl Fn(Coord) -> Coord, tolerance: f64) -> bool {
+        let Some(exterior) = ring(p.exterior(), to_tile, tolerance, true) else { return false };
+        self.ring(&exterior);
+        for hole in p.interiors() {
+            if let Some(hole) = ring(hole, to_tile, tolerance, false) {
+                self.ring(&hole);
+            }
+        }
+        true
+    }
+
+    fn ring(&mut self, pts: &[Pt]) {
+        self.command(1, 1);
+        self.deltas(&pts[..1]);
+        self.command(2, pts.len() - 1);
+        self.deltas(&pts[1..]);
+        self.command(7, 1);
+    }
+}
+
+fn inside(c: Coord) -> bool {
+    (LO..=HI).contains(&c.x) && (LO..=HI).contains(&c.y)
+}
+
+fn quantise(c: Coord) -> Pt {
+    (c.x.round() as i32, c.y.round() as i32)
+}
+
+/// Simplified, quantised, without repeated points.
+fn simplified(pts: Vec<Coord>, tolerance: f64) -> Vec<Pt> {
+    let line = LineString(pts);
+    let line = if tolerance > 0.0 { line.simplify(tolerance) } else { line };
+    let mut out: Vec<Pt> = line.0.into_iter().map(quantise).collect();
+    out.dedup();
+    out
+}
+
+/// A ring in tile space, open (no closing point), oriented, or None when it collapses.
+fn ring(r: &LineString, to_tile: &impl Fn(Coord) -> Coord, tolerance: f64, exterior: bool) -> Option<Vec<Pt>> {
+    let mut tile: Vec<Coord> = r.0.iter().map(|c| to_tile(*c)).collect();
+    if tile.len() > 1 && tile.first() == tile.last() {
+        tile.pop();
+    }
+    let mut clipped = clip_ring(tile);
+    if let Some(first) = clipped.first().copied() {
+        clipped.push(first);
+    }
+    let mut pts = simplified(clipped, tolerance);
+    if pts.len() > 1 && pts.first() == pts.last() {
+        pts.pop();
+    }
+    if pts.len() < 3 {
+        return None;
+    }
+    let area2: i64 = (0..pts.len())
+        .map(|i| {
+            let (a, b) = (pts[i], pts[(i + 1) % pts.len()]);
+            a.0 as i64 * b.1 as i64 - b.0 as i64 * a.1 as i64
+        })
+        .sum();
+    if area2 == 0 {
+        return None;
+    }
+    if (area2 > 0) != exterior {
+        pts.reverse();
+    }
+    Some(pts)
+}
+
+/// One side of the clip box: which points it keeps, and where a segment crosses it.
+type ClipEdge = (fn(Coord) -> bool, fn(Coord, Coord) -> Coord);
+
+/// Sutherland–Hodgman against the buffered tile: exact for the convex clip box, and a polygon
+/// that leaves and re-enters keeps its pieces joined along the box edge, which renders the same.
+fn clip_ring(ring: Vec<Coord>) -> Vec<Coord> {
+    if ring.iter().all(|c| inside(*c)) {
+        return ring;
+    }
+    let edges: [ClipEdge; 4] = [
+        (|c| c.x >= LO, |a, b| at_x(a, b, LO)),
+        (|c| c.x <= HI, |a, b| at_x(a, b, HI)),
+        (|c| c.y >= LO, |a, b| at_y(a, b, LO)),
+        (|c| c.y <= HI, |a, b| at_y(a, b, HI)),
+    ];
+    let mut out = ring;
+    for (keep, cross) in edges {
+        let input = std::mem::take(&mut out);
+        let Some(mut prev) = input.last().copied() else { break };
+        for cur in input {
+            match (keep(prev), keep(cur)) {
+                (true, true) => out.push(cur),
+                (true, false) => out.push(cross(prev, cur)),
+                (false, true) => out.extend([cross(prev, cur), cur]),
+                (false, false) => {}
+            }
+            prev = cur;
+        }
+    }
+    out
+}
+
+fn at_x(a: Coord, b: Coord, x: f64) -> Coord {
+    Coord { x, y: a.y + (b.y - a.y) * (x - a.x) / (b.x - a.x) }
+}
+
+fn at_y(a: Coord, b: Coord, y: f64) -> Coord {
+    Coord { x: a.x + (b.x - a.x) * (y - a.y) / (b.y - a.y), y }
+}
+
+/// The parts of a line inside the buffered tile (Liang–Barsky per segment).
+fn clip_line(line: &[Coord]) -> Vec<Vec<Coord>> {
+    let mut parts = Vec::new();
+    let mut cur: Vec<Coord> = Vec::new();
+    for w in line.windows(2) {
+        match clip_segment(w[0], w[1]) {
+            Some((a, b)) => {
+                if cur.is_empty() || a != w[0] {
+                    parts.push(std::mem::take(&mut cur));
+                    cur.push(a);
+                }
+                cur.push(b);
+                if b != w[1] {
+                    parts.push(std::mem::take(&mut cur));
+                }
+            }
+            None => parts.push(std::mem::take(&mut cur)),
+        }
+    }
+    parts.push(cur);
+    parts.retain(|p| p.len() >= 2);
+    parts
+}
+
+fn clip_segment(a: Coord, b: Coord) -> Option<(Coord, Coord)> {
+    let d = b - a;
+    let (mut t0, mut t1) = (0.0_f64, 1.0_f64);
+    for (p, q) in [(-d.x, a.x - LO), (d.x, HI - a.x), (-d.y, a.y - LO), (d.y, HI - a.y)] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return None;
+            }
+        } else {
+            let t = q / p;
+            if p < 0.0 {
+                t0 = t0.max(t);
+            } else {
+                t1 = t1.min(t);
+            }
+        }
+    }
+    if t0 > t1 {
+        return None;
+    }
+    let at = |t: f64| {
+        if t == 0.0 {
+            a
+        } else if t == 1.0 {
+            b
+        } else {
+            a + d * t
+        }
+    };
+    Some((at(t0), at(t1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{polygon, wkt};
+
+    fn id(c: Coord) -> Coord {
+        c
+    }
+
+    #[test]
+    fn a_square_becomes_a_clockwise_ring_in_tile_space() {
+        // Counter-clockwise in y-down space; MVT wants the exterior the other way.
+        let g: Geometry = polygon![(x: 10., y: 10.), (x: 10., y: 20.), (x: 20., y: 20.), (x: 20., y: 10.)].into();
+        let (kind, cmds) = encode(&g, &id, 0.0).unwrap();
+        assert_eq!(kind, GeomType::Polygon);
+        // MoveTo(1) 20,10; LineTo(3) 0,+10 / -10,0 / 0,-10; ClosePath.
+        assert_eq!(cmds, vec![9, 40, 20, 26, 0, 20, 19, 0, 0, 19, 15]);
+    }
+
+    #[test]
+    fn degenerate_rings_and_far_away_shapes_disappear() {
+        let sliver: Geometry = wkt!(POLYGON((0. 0.,100. 0.,100. 0.2,0. 0.))).into();
+        assert!(encode(&sliver, &id, 0.0).is_none());
+        let far: Geometry = wkt!(POLYGON((9000. 9000.,9100. 9000.,9100. 9100.,9000. 9000.))).into();
+        assert!(encode(&far, &id, 0.0).is_none());
+    }
+
+    #[test]
+    fn clipping_keeps_the_part_within_the_buffer() {
+        let big: Geometry = wkt!(POLYGON((-1000. -1000.,5000. -1000.,5000. 5000.,-1000. 5000.,-1000. -1000.))).into();
+        let (_, cmds) = encode(&big, &id, 0.0).unwrap();
+        // The buffered tile itself: -64..4160 on both axes, four corners.
+        assert_eq!(cmds.len(), 1 + 2 + 1 + 6 + 1);
+        let line: Geometry = wkt!(LINESTRING(-500. 100.,100. 100.,100. 9000.)).into();
+        let (kind, cmds) = encode(&line, &id, 0.0).unwrap();
+        assert_eq!(kind, GeomType::Linestring);
+        // MoveTo(-64,100) LineTo (100,100) (100,4160).
+        assert_eq!(cmds, vec![9, 127, 200, 18, 328, 0, 0, 8120]);
+    }
+}
