@@ -25,6 +25,16 @@ ensure_packages() {
   fi
 }
 
+# ensure_test_clients: Node.js (when the machine has none) and the independent clients in
+# tests/js (an MVT decoder, the MapLibre style validator), pinned by its package-lock.json.
+ensure_test_clients() {
+  command -v npm >/dev/null || ensure_packages nodejs npm
+  if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/node_modules ]; then
+    echo "== installing the test clients in tests/js"
+    (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 # start_postgres: a private cluster on 127.0.0.1:${DIACHINH_PGPORT:-55432}, apart from any
 # PostgreSQL that already listens. initdb refuses root, so as root the cluster belongs to `postgres`.
 # Sets PG_SERVER_URL (no database name). Trust authentication on loopback: a development server.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -52,7 +52,7 @@ pub async fn tile(
     let specs: Vec<&LayerSpec> = layers.iter().map(|l| &catalog.layers[*l]).collect();
     let (lo, hi) = zoom_range(&specs);
     if !(lo..=hi).contains(&tile.z) {
-        return Err(ApiError::bad_request(format!("zoom {} is outside {set}'s range {lo}-{hi}", tile.z)));
+        return Err(ApiError::bad_request(format!("zoom {} is outside the range {lo}-{hi} of {set}", tile.z)));
     }
     let audience = audience(&caller);
     let max_age = specs.iter().filter(|s| s.has_zoom(tile.z)).map(|s| s.max_age_s).min().unwrap_or(0);
@@ -61,7 +61,7 @@ pub async fn tile(
         Audience::Personal => format!("private, max-age={max_age}"),
     };
     let tiles = state.tiles.clone();
-    let t = tokio::task::spawn_blocking(move || tiles.get(&layers, tile, audience))
+    let (t, hit) = tokio::task::spawn_blocking(move || tiles.get(&layers, tile, audience))
         .await
         .map_err(|e| ApiError::internal(format!("cutting tile {set}/{z}/{x}/{y}: {e}")))?;
     let etag = HeaderValue::from_str(&t.etag).map_err(|e| ApiError::internal(e.to_string()))?;
@@ -76,6 +76,7 @@ pub async fn tile(
         (header::ETAG, etag),
         (header::CACHE_CONTROL, cache_control),
         (header::VARY, HeaderValue::from_static("Accept-Encoding")),
+        (HeaderName::from_static("x-cache"), HeaderValue::from_static(if hit { "hit" } else { "miss" })),
     ];
     if matches {
         return Ok((StatusCode::NOT_MODIFIED, head).into_response());

@@ -67,7 +67,7 @@ impl TileId {
 /// An encoded tile and its validator.
 #[derive(Debug)]
 pub struct Tile {
-    pub bytes: Vec<u8>,
+    pub bytes: bytes::Bytes,
     pub etag: String,
 }
 
@@ -77,7 +77,7 @@ impl Tile {
         let mut h = DefaultHasher::new();
         h.write(&bytes);
         // Weak: the same tile may go out gzip- or brotli-encoded.
-        Tile { etag: format!("W/\"{:016x}-{:x}\"", h.finish(), bytes.len()), bytes }
+        Tile { etag: format!("W/\"{:016x}-{:x}\"", h.finish(), bytes.len()), bytes: bytes.into() }
     }
 }
 
@@ -162,11 +162,12 @@ impl Tiles {
         &self.layers
     }
 
-    pub fn get(&self, layers: &[usize], tile: TileId, audience: Audience) -> Arc<Tile> {
+    /// The tile, and whether it came from the cache.
+    pub fn get(&self, layers: &[usize], tile: TileId, audience: Audience) -> (Arc<Tile>, bool) {
         let key = Key { layers: layers.into(), tile, audience };
         if let Some(hit) = self.cache.as_ref().and_then(|c| c.get(&key)) {
             metrics::counter!("diachinh_tile_cache_hits_total").increment(1);
-            return hit;
+            return (hit, true);
         }
         let generation = *self.lock();
         let fresh = Arc::new(Tile::new(render(&self.layers, layers, tile, audience)));
@@ -177,7 +178,7 @@ impl Tiles {
                 cache.insert(key, fresh.clone());
             }
         }
-        fresh
+        (fresh, false)
     }
 
     /// Evicts every cached tile holding `layer` whose buffered square meets one of `envs`.

@@ -201,3 +201,69 @@ pub fn write_file(dir: &tempfile::TempDir, name: &str, body: &str) -> String {
     std::fs::write(&path, body).unwrap();
     path.to_str().unwrap().to_owned()
 }
+
+/// Every holder's name, personal ID and certificate number in the database.
+pub async fn personal_data(pool: &sqlx::PgPool) -> Vec<String> {
+    let secrets: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM personal.recorded_holders
+         UNION SELECT name FROM personal.holders WHERE kind IN ('individual', 'household')
+         UNION SELECT personal_id FROM personal.holders WHERE personal_id IS NOT NULL
+         UNION SELECT certificate_no FROM personal.rights WHERE certificate_no IS NOT NULL",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert!(secrets.len() > 3000, "{}", secrets.len());
+    secrets
+}
+
+/// One pass over `haystack` for all the secrets at once.
+pub fn assert_none_of(secrets: &[String], haystack: &[u8]) {
+    let found = aho_corasick::AhoCorasick::new(secrets)
+        .unwrap()
+        .find(haystack)
+        .map(|m| secrets[m.pattern().as_usize()].clone());
+    assert_eq!(found, None, "a response carries personal data");
+}
+
+/// Runs one of the Node.js clients in tests/js (installed by scripts/test) and returns its stdout.
+pub fn node(script: &str, args: &[&Path]) -> String {
+    let js = repo().join("tests/js");
+    let o = Command::new("node")
+        .arg(js.join(script))
+        .args(args)
+        .output()
+        .expect("node is installed (scripts/test installs it and runs npm ci in tests/js)");
+    assert!(o.status.success(), "{script} failed: {}", text(&o));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// The z/x/y of the tile holding a point.
+pub fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
+    let n = (1u32 << z) as f64;
+    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
+    let lat = lat.to_radians();
+    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
+    (x, y)
+}
+
+impl TestApp {
+    /// A GET with extra request headers, answered as it came.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// A tile, decoded by @mapbox/vector-tile: its layers by name.
+    pub async fn tile(&self, path: &str) -> serde_json::Value {
+        let resp = self.get_with(path, &[]).await;
+        assert_eq!(resp.status(), 200, "{path}");
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), resp.bytes().await.unwrap()).unwrap();
+        let decoded: serde_json::Value = serde_json::from_str(&node("decode-tile.mjs", &[file.path()])).unwrap();
+        decoded[0].clone()
+    }
+}

@@ -1,0 +1,301 @@
+//! Vector tiles, checked with an independent decoder (@mapbox/vector-tile) against PostGIS's own
+//! ST_AsMVTGeom; the change-driven cache; TileJSON; styles validated by the MapLibre style spec.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use common::{Content, TestApp, tile_of};
+use serde_json::Value;
+
+/// One pixel of a 512-pixel tile, in extent units.
+const PIXEL: f64 = 4096.0 / 512.0;
+
+/// The rings of a decoded polygon feature as WKT: a positive ring starts a polygon, negative
+/// rings are its holes.
+fn wkt(feature: &Value) -> String {
+    let mut polygons: Vec<Vec<String>> = Vec::new();
+    for (ring, area) in feature["rings"].as_array().unwrap().iter().zip(feature["areas"].as_array().unwrap()) {
+        let pts: Vec<String> = ring
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| format!("{} {}", p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+            .collect();
+        let ring = format!("({})", pts.join(","));
+        if area.as_f64().unwrap() > 0.0 {
+            polygons.push(vec![ring]);
+        } else {
+            polygons.last_mut().expect("a hole follows its exterior").push(ring);
+        }
+    }
+    let polygons: Vec<String> = polygons.iter().map(|p| format!("({})", p.join(","))).collect();
+    format!("MULTIPOLYGON({})", polygons.join(","))
+}
+
+/// A parcel as PostGIS sees it: ID, legacy key, land use, legal area, ST_AsMVTGeom as WKT.
+type Expected = (String, String, String, Option<f64>, Option<String>);
+
+async fn point_of(app: &TestApp, parcel_id: &str) -> (f64, f64) {
+    sqlx::query_as(
+        "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(geom) AS c FROM parcels
+         WHERE parcel_id = $1 AND valid_to IS NULL) AS s",
+    )
+    .bind(parcel_id)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_z16_tile_holds_every_parcel_as_postgis_cuts_it() {
+    let app = TestApp::spawn(Content::Samples).await;
+    let first: String = sqlx::query_scalar("SELECT min(parcel_id) FROM parcels WHERE valid_to IS NULL")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let (lon, lat) = point_of(&app, &first).await;
+    let (x, y) = tile_of(lon, lat, 16);
+    let tile = app.tile(&format!("/tiles/parcels/16/{x}/{y}.mvt")).await;
+    let layer = &tile["parcels"];
+    assert_eq!((layer["version"].as_u64(), layer["extent"].as_u64()), (Some(2), Some(4096)));
+    let features = layer["features"].as_array().unwrap();
+    let expected: Vec<Expected> = sqlx::query_as(
+        "SELECT p.parcel_id, p.commune_code_recorded || '-' || p.sheet || '-' || p.parcel_no,
+                array_to_string(p.land_use, '+'), p.legal_area_m2,
+                ST_AsText(ST_AsMVTGeom(ST_Transform(p.geom, 3857), ST_TileEnvelope(16, $1, $2), 4096, 64, true))
+         FROM parcels p
+         WHERE p.valid_to IS NULL AND ST_Intersects(ST_Transform(p.geom, 3857), ST_TileEnvelope(16, $1, $2))",
+    )
+    .bind(x as i32)
+    .bind(y as i32)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(expected.len() > 20, "{} parcels in the tile", expected.len());
+    for (id, key, land_use, area, theirs) in &expected {
+        let found = features.iter().find(|f| f["properties"]["parcel_id"] == id.as_str());
+        let Some(theirs) = theirs else {
+            continue; // PostGIS found nothing left of it in the tile either (it only touches the edge)
+        };
+        let f = found.unwrap_or_else(|| panic!("parcel {id} is missing from the tile"));
+        assert_eq!(f["properties"]["legacy_key"], key.as_str());
+        assert_eq!(f["properties"]["land_use"], land_use.as_str());
+        assert_eq!(f["properties"]["legal_area_m2"].as_f64(), *area);
+        assert_eq!(f["type"], 3, "{id} is a polygon");
+        let distance: f64 = sqlx::query_scalar("SELECT ST_HausdorffDistance(ST_GeomFromText($1), ST_GeomFromText($2))")
+            .bind(wkt(f))
+            .bind(theirs)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert!(distance <= PIXEL, "{id} is {distance} units from PostGIS's ST_AsMVTGeom");
+    }
+    // Every feature: exterior first and positive, no zero-area ring, no repeated point.
+    for f in features {
+        let areas: Vec<f64> = f["areas"].as_array().unwrap().iter().map(|a| a.as_f64().unwrap()).collect();
+        assert!(areas[0] > 0.0, "{}: the first ring is an exterior, clockwise in tile space", f["properties"]);
+        assert!(areas.iter().all(|a| *a != 0.0), "{}: a degenerate ring", f["properties"]);
+        for ring in f["rings"].as_array().unwrap() {
+            let ring = ring.as_array().unwrap();
+            assert!(ring.len() >= 4 && ring.windows(2).all(|w| w[0] != w[1]), "{}: {ring:?}", f["properties"]);
+        }
+    }
+    // Nothing else: the extra features are the parcels within the 64-unit buffer.
+    let buffered: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM parcels WHERE valid_to IS NULL AND ST_Intersects(ST_Transform(geom, 3857),
+             ST_Expand(ST_TileEnvelope(16, $1, $2), (ST_XMax(ST_TileEnvelope(16, $1, $2)) - ST_XMin(ST_TileEnvelope(16, $1, $2))) * 64 / 4096))",
+    )
+    .bind(x as i32)
+    .bind(y as i32)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(features.len() as i64 <= buffered && features.len() >= expected.iter().filter(|e| e.4.is_some()).count());
+}
+
+/// The tile at `path` (decoded) and whether it came from the cache.
+async fn fetch(app: &TestApp, path: &str) -> (String, &'static str) {
+    let resp = app.get_with(path, &[]).await;
+    assert_eq!(resp.status(), 200);
+    let cache = if resp.headers()["x-cache"] == "hit" { "hit" } else { "miss" };
+    (resp.headers()["etag"].to_str().unwrap().to_owned(), cache)
+}
+
+#[tokio::test]
+async fn a_committed_change_evicts_exactly_the_cached_tiles_it_touches() {
+    let app = TestApp::spawn(Content::Samples).await;
+    // A residential parcel, and the parcel farthest from it.
+    let (near, far): (String, String) = sqlx::query_as(
+        "SELECT a.parcel_id, (SELECT b.parcel_id FROM parcels b WHERE b.valid_to IS NULL ORDER BY b.geom <-> a.geom DESC LIMIT 1)
+         FROM parcels a WHERE a.valid_to IS NULL AND a.land_use = '{ODT}' ORDER BY a.parcel_id LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let (lon, lat) = point_of(&app, &near).await;
+    let ((x16, y16), (x14, y14)) = (tile_of(lon, lat, 16), tile_of(lon, lat, 14));
+    let (flon, flat) = point_of(&app, &far).await;
+    let (fx, fy) = tile_of(flon, flat, 16);
+    let (t16, t14, tfar) = (
+        format!("/tiles/parcels/16/{x16}/{y16}.mvt"),
+        format!("/tiles/parcels/14/{x14}/{y14}.mvt"),
+        format!("/tiles/parcels/16/{fx}/{fy}.mvt"),
+    );
+    for path in [&t16, &t14, &tfar] {
+        assert_eq!(fetch(&app, path).await.1, "miss");
+        assert_eq!(fetch(&app, path).await.1, "hit");
+    }
+    let (etag, _) = fetch(&app, &t16).await;
+    let resp = app.get_with(&t16, &[("if-none-match", &etag)]).await;
+    assert_eq!(resp.status(), 304);
+    assert_eq!(resp.headers()["etag"].to_str().unwrap(), etag);
+
+    sqlx::query("UPDATE parcels SET land_use = '{TMD}' WHERE parcel_id = $1 AND valid_to IS NULL")
+        .bind(&near)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        let tile = app.tile(&t16).await;
+        let f = tile["parcels"]["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["properties"]["parcel_id"] == near.as_str())
+            .cloned();
+        if f.unwrap()["properties"]["land_use"] == "TMD" {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the tile still shows the old land use");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(fetch(&app, &t14).await.1, "miss", "the change is evicted at every zoom");
+    assert_eq!(fetch(&app, &tfar).await.1, "hit", "a tile the change does not touch stays cached");
+    let resp = app.get_with(&t16, &[("if-none-match", &etag)]).await;
+    assert_eq!(resp.status(), 200, "the old ETag no longer matches");
+}
+
+#[tokio::test]
+async fn bad_tile_requests_say_what_is_wrong() {
+    let app = TestApp::spawn(Content::Empty).await;
+    app.expect_errors(&[
+        ("/tiles/parcels/25/0/0.mvt", 400, "above the highest zoom served, 24"),
+        ("/tiles/parcels/16/70000/0.mvt", 400, "x and y must be below 2^16 = 65536"),
+        ("/tiles/parcels/5/0/0.mvt", 400, "zoom 5 is outside the range 14-20 of parcels"),
+        ("/tiles/nope/16/0/0.mvt", 404, "unknown tile layer 'nope'; layers: admin, ownership, parcels"),
+        ("/tiles/parcels,parcels/16/0/0.mvt", 404, "asked for twice"),
+        ("/tiles/parcels/16/0/0.png", 404, "tiles are `{y}.mvt`, not `0.png`"),
+        ("/tiles/parcels/x/0/0.mvt", 400, "tile zoom `x` is not a whole number"),
+        ("/tiles/parcels/16/0/-1.mvt", 400, "tile row `-1` is not a whole number"),
+        ("/tiles/nope.json", 404, "unknown tile layer 'nope'"),
+        ("/tiles/parcels", 404, "ask for `/tiles/{layers}.json`"),
+        ("/styles/nope.json", 404, "no style 'nope'; styles: cadastral, ownership, planning, pricing"),
+    ])
+    .await;
+    // An empty database still answers with a (valid, empty) tile.
+    let resp = app.get_with("/tiles/parcels,admin/16/52034/28741.mvt", &[]).await;
+    assert_eq!(resp.status(), 200);
+    assert!(resp.bytes().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn tilejson_compression_and_styles_that_maplibre_accepts() {
+    let app = TestApp::spawn(Content::Samples).await;
+    let (status, tj) = app.get("/tiles/parcels,admin.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(tj["tilejson"], "3.0.0");
+    assert_eq!(tj["tiles"][0], format!("{}/tiles/parcels,admin/{{z}}/{{x}}/{{y}}.mvt", app.base));
+    assert_eq!((tj["minzoom"].as_u64(), tj["maxzoom"].as_u64()), (Some(0), Some(20)));
+    let ids: Vec<&str> = tj["vector_layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["parcels", "admin"]);
+    assert_eq!(tj["vector_layers"][0]["fields"]["parcel_id"], "String");
+    assert_eq!(tj["vector_layers"][0]["fields"]["legal_area_m2"], "Number");
+    let b: Vec<f64> = tj["bounds"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let extent: (f64, f64, f64, f64) = sqlx::query_as(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom)::geometry AS e FROM parcels) AS s",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(
+        b[0] <= extent.0 + 1e-9 && b[1] <= extent.1 + 1e-9 && b[2] >= extent.2 - 1e-9 && b[3] >= extent.3 - 1e-9,
+        "{b:?} {extent:?}"
+    );
+
+    // The same tile, brotli, gzip or plain as the client accepts.
+    let path = "/tiles/parcels,admin/16/52034/28741.mvt";
+    let plain = app.get_with(path, &[]).await.bytes().await.unwrap();
+    assert!(plain.len() > 1000);
+    for encoding in ["br", "gzip"] {
+        let resp = app.get_with(path, &[("accept-encoding", encoding)]).await;
+        assert_eq!(resp.headers()["content-encoding"], encoding);
+        assert_eq!(resp.headers()["content-type"], "application/vnd.mapbox-vector-tile");
+        assert!(resp.bytes().await.unwrap().len() < plain.len());
+    }
+
+    // Every style validates, and its source is this server's TileJSON.
+    let (_, catalog) = app.get("/tiles").await;
+    let styles = catalog["styles"].as_array().unwrap();
+    assert_eq!(styles.len(), 4);
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for url in styles {
+        let path = url.as_str().unwrap().strip_prefix(&app.base).unwrap();
+        let (status, style) = app.get(path).await;
+        assert_eq!(status, 200);
+        let source = style["sources"]["diachinh"]["url"].as_str().unwrap();
+        let (status, _) = app.get(source.strip_prefix(&app.base).expect("an absolute URL to this server")).await;
+        assert_eq!(status, 200, "{source}");
+        let file = dir.path().join(path.rsplit('/').next().unwrap());
+        std::fs::write(&file, style.to_string()).unwrap();
+        files.push(file);
+    }
+    let paths: Vec<&std::path::Path> = files.iter().map(|f| f.as_path()).collect();
+    assert_eq!(common::node("validate-style.mjs", &paths), "");
+}
+
+/// Tiles covering the bounding box at zoom `z`.
+fn covering(b: &[f64], z: u8) -> Vec<(u32, u32)> {
+    let (x0, y0) = tile_of(b[0], b[3], z);
+    let (x1, y1) = tile_of(b[2], b[1], z);
+    (x0..=x1).flat_map(|x| (y0..=y1).map(move |y| (x, y))).collect()
+}
+
+#[tokio::test]
+async fn no_tile_of_any_layer_carries_personal_data() {
+    let app = TestApp::spawn(Content::Samples).await;
+    let secrets = common::personal_data(&app.db.pool).await;
+    let (_, catalog) = app.get("/tiles").await;
+    let all: Vec<&str> = catalog["layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+    let set = all.join(",");
+    let (_, tj) = app.get(&format!("/tiles/{set}.json")).await;
+    let b: Vec<f64> = tj["bounds"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let mut tiles: BTreeSet<(u8, u32, u32)> = BTreeSet::new();
+    for z in [8, 10, 12, 14] {
+        tiles.extend(covering(&b, z).into_iter().map(|(x, y)| (z, x, y)));
+    }
+    // At z16, every tile holding a parcel.
+    let points: Vec<(f64, f64)> =
+        sqlx::query_as("SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM parcels")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    tiles.extend(points.iter().map(|(lon, lat)| {
+        let (x, y) = tile_of(*lon, *lat, 16);
+        (16, x, y)
+    }));
+    let mut bytes = Vec::new();
+    for (z, x, y) in &tiles {
+        let resp = app.get_with(&format!("/tiles/{set}/{z}/{x}/{y}.mvt"), &[]).await;
+        assert_eq!(resp.status(), 200);
+        bytes.extend_from_slice(&resp.bytes().await.unwrap());
+    }
+    // The sweep saw every layer's values, ownership categories among them.
+    for needle in ["household", "organisation", "DA05443", "05443-01A", "Phường Phan Đình Phùng"] {
+        assert!(bytes.windows(needle.len()).any(|w| w == needle.as_bytes()), "no tile holds {needle}");
+    }
+    common::assert_none_of(&secrets, &bytes);
+}
