@@ -58,6 +58,9 @@ enum Command {
         #[arg(long, default_value = "styles")]
         styles_dir: PathBuf,
     },
+    /// Vector tiles: export a PMTiles archive, or warm a running server's tile cache.
+    #[command(subcommand)]
+    Tiles(TilesCommand),
     /// Regenerate the synthetic sample data in data-samples/ (deterministic), or load it.
     Samples {
         /// Folder to write to or load from.
@@ -71,6 +74,69 @@ enum Command {
         #[arg(long, value_name = "N", conflicts_with = "load", hide = true)]
         synthetic: Option<usize>,
     },
+}
+
+#[derive(Subcommand)]
+enum TilesCommand {
+    /// Write the open view of some layers over a bbox and zoom range to a PMTiles v3 archive.
+    ///
+    /// Example: diachinh tiles export --layers admin,parcels --minzoom 10 --maxzoom 16 map.pmtiles
+    #[command(verbatim_doc_comment)]
+    Export {
+        #[command(flatten)]
+        range: TileRange,
+        /// The tile-layer catalog.
+        #[arg(long, default_value = "tiles")]
+        tiles_dir: PathBuf,
+        /// The archive to write (replaced only once it is complete).
+        out: PathBuf,
+    },
+    /// Request every tile of a range from a running server, so that its cache holds them.
+    Seed {
+        #[command(flatten)]
+        range: TileRange,
+        /// The server.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+    },
+}
+
+/// Which tiles: layers, area, zooms.
+#[derive(Args)]
+struct TileRange {
+    /// Layers, comma-separated, as `GET /tiles` lists them (e.g. admin,parcels).
+    #[arg(long)]
+    layers: String,
+    /// W,S,E,N in WGS84 degrees [default: the extent of the layers' data].
+    #[arg(long)]
+    bbox: Option<String>,
+    #[arg(long, default_value_t = 0)]
+    minzoom: u8,
+    #[arg(long, default_value_t = 16)]
+    maxzoom: u8,
+}
+
+/// More tiles than this in one run is almost certainly a mistaken bbox or zoom.
+const MAX_TILES: u64 = 5_000_000;
+
+impl TileRange {
+    /// The tiles, given the data's extent for when no bbox was asked.
+    fn tiles(&self, extent: Option<[f64; 4]>) -> anyhow::Result<([f64; 4], Vec<crate::tiles::TileId>)> {
+        anyhow::ensure!(
+            self.minzoom <= self.maxzoom && self.maxzoom <= crate::tiles::catalog::MAX_ZOOM,
+            "zooms {}-{} must be ordered and at most {}",
+            self.minzoom,
+            self.maxzoom,
+            crate::tiles::catalog::MAX_ZOOM
+        );
+        let bbox = match &self.bbox {
+            Some(b) => crate::http::params::bbox(b).map_err(|e| anyhow::anyhow!(e.message))?,
+            None => extent.context("the layers hold no data: give --bbox")?,
+        };
+        let tiles = crate::tiles::pmtiles::tiles_in(bbox, self.minzoom, self.maxzoom, MAX_TILES)
+            .map_err(|n| anyhow::anyhow!("{n} tiles: more than {MAX_TILES}; narrow --bbox or the zooms"))?;
+        Ok((bbox, tiles))
+    }
 }
 
 #[derive(Subcommand)]
@@ -230,6 +296,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("diachinh serving on http://{}", app.local_addr());
             app.run_until_stopped().await?;
         }
+        Command::Tiles(TilesCommand::Export { range, tiles_dir, out }) => {
+            let catalog = crate::tiles::catalog::Catalog::load(&tiles_dir).map_err(anyhow::Error::msg)?;
+            let set = catalog.parse_set(&range.layers).map_err(anyhow::Error::msg)?;
+            let layers = crate::index::layers::Layers::new(std::sync::Arc::new(catalog));
+            let pool = storage::connect(&url()?).await?;
+            for l in &set {
+                layers.reload(&pool, *l, None).await?;
+            }
+            let (bbox, tiles) = range.tiles(layers.bounds(&set))?;
+            let started = Instant::now();
+            let progress = progress_bar("tiles");
+            progress.set_length(tiles.len() as u64);
+            progress.set_message("cutting");
+            let written = crate::tiles::pmtiles::export(&layers, &set, bbox, &tiles, &out, &progress)?;
+            progress.finish_and_clear();
+            println!(
+                "wrote {written} tiles ({} empty left out) to {} in {:.1} s",
+                tiles.len() - written,
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Command::Tiles(TilesCommand::Seed { range, url: base }) => seed(&range, base.trim_end_matches('/')).await?,
         Command::Samples { dir, synthetic: Some(n), .. } => {
             std::fs::create_dir_all(&dir)?;
             let path = dir.join(format!("synthetic-{n}.gpkg"));
@@ -291,9 +380,44 @@ impl ParcelArgs {
     }
 }
 
-fn progress_bar() -> ProgressBar {
+/// Requests every tile of the range from the server at `base`, a few at a time.
+async fn seed(range: &TileRange, base: &str) -> anyhow::Result<()> {
+    use futures_util::StreamExt;
+    let http = reqwest::Client::new();
+    let tilejson: serde_json::Value = http
+        .get(format!("{base}/tiles/{}.json", range.layers))
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {base}"))?
+        .error_for_status()?
+        .json()
+        .await?;
+    let bounds: Option<[f64; 4]> = serde_json::from_value(tilejson["bounds"].clone()).ok();
+    let zooms = |k: &str| tilejson[k].as_u64().unwrap_or(0) as u8;
+    let (bbox, tiles) = range.tiles(bounds)?;
+    let tiles: Vec<_> = tiles.into_iter().filter(|t| (zooms("minzoom")..=zooms("maxzoom")).contains(&t.z)).collect();
+    let progress = progress_bar("tiles");
+    progress.set_length(tiles.len() as u64);
+    progress.set_message(format!("seeding {bbox:?}"));
+    let started = Instant::now();
+    let failed = futures_util::stream::iter(tiles.iter().map(|t| {
+        let req = http.get(format!("{base}/tiles/{}/{}/{}/{}.mvt", range.layers, t.z, t.x, t.y));
+        async move { req.send().await.map(|r| r.status().is_success()).unwrap_or(false) }
+    }))
+    .buffer_unordered(4)
+    .inspect(|_| progress.inc(1))
+    .filter(|ok| std::future::ready(!ok))
+    .count()
+    .await;
+    progress.finish_and_clear();
+    anyhow::ensure!(failed == 0, "{failed} of {} tiles could not be fetched", tiles.len());
+    println!("seeded {} tiles in {:.1} s", tiles.len(), started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn progress_bar(unit: &str) -> ProgressBar {
     let progress = ProgressBar::new(0).with_style(
-        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} features ({per_sec})")
+        ProgressStyle::with_template(&format!("{{spinner}} {{msg}} [{{bar:30}}] {{pos}}/{{len}} {unit} ({{per_sec}})"))
             .expect("a valid template")
             .progress_chars("=> "),
     );
@@ -356,7 +480,7 @@ async fn import_parcels(pool: &sqlx::PgPool, args: ParcelArgs) -> anyhow::Result
         tolerance_m: args.polylabel_tolerance,
     };
     let communes = storage::communes(pool).await?;
-    let progress = progress_bar();
+    let progress = progress_bar("features");
     let files = args.source.files.clone();
     let pb = progress.clone();
     let prepared = tokio::task::spawn_blocking(move || parcels::prepare(&files, &opts, &communes, &pb)).await?;
@@ -385,7 +509,7 @@ where
 {
     let started = Instant::now();
     let opts = args.options(L::FIELDS)?;
-    let progress = progress_bar();
+    let progress = progress_bar("features");
     let files = args.files.clone();
     let pb = progress.clone();
     let prepared = tokio::task::spawn_blocking(move || layer::prepare::<L>(&files, &opts, &pb)).await?;

@@ -299,3 +299,81 @@ async fn no_tile_of_any_layer_carries_personal_data() {
     }
     common::assert_none_of(&secrets, &bytes);
 }
+
+#[tokio::test]
+async fn export_writes_a_pmtiles_archive_the_reference_reader_opens() {
+    let app = TestApp::spawn(Content::Samples).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("map.pmtiles");
+    let out_arg = out.to_str().unwrap();
+    let o =
+        app.db.cli(&["tiles", "export", "--layers", "admin,parcels", "--minzoom", "14", "--maxzoom", "16", out_arg]);
+    let said = common::text(&o);
+    assert!(o.status.success(), "{said}");
+    let written: u64 = said.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{said}"));
+    let first: String = sqlx::query_scalar("SELECT min(parcel_id) FROM parcels").fetch_one(&app.db.pool).await.unwrap();
+    let (lon, lat) = point_of(&app, &first).await;
+    let (x, y) = tile_of(lon, lat, 16);
+    let zxy = format!("16/{x}/{y}");
+    let read: Value =
+        serde_json::from_str(&common::node("read-pmtiles.mjs", &[&out, std::path::Path::new(&zxy)])).unwrap();
+    let h = &read["header"];
+    assert_eq!((h["tileType"].as_u64(), h["minZoom"].as_u64(), h["maxZoom"].as_u64()), (Some(1), Some(14), Some(16)));
+    assert_eq!(h["numAddressedTiles"].as_u64(), Some(written));
+    let ids: Vec<&str> =
+        read["metadata"]["vector_layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["admin", "parcels"]);
+    // The archived tile holds what the server serves for it.
+    let served = app.tile(&format!("/tiles/admin,parcels/{zxy}.mvt")).await;
+    let served: Vec<&str> = served["parcels"]["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["parcel_id"].as_str().unwrap())
+        .collect();
+    let archived: Vec<&str> =
+        read["tiles"][&zxy]["parcels"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(served.len() > 20 && served.contains(&first.as_str()));
+    assert_eq!(archived, served);
+
+    // Refusals leave no file behind.
+    let bad = dir.path().join("bad.pmtiles");
+    for (args, message) in [
+        (vec!["--layers", "nope"], "unknown tile layer 'nope'"),
+        (vec!["--layers", "parcels", "--bbox", "106,21,105,22"], "west must not exceed east"),
+        (vec!["--layers", "parcels", "--minzoom", "0", "--maxzoom", "24"], "narrow --bbox or the zooms"),
+    ] {
+        let mut all = vec!["tiles", "export"];
+        all.extend(args);
+        all.push(bad.to_str().unwrap());
+        let o = app.db.cli(&all);
+        assert!(!o.status.success() && common::text(&o).contains(message), "{}", common::text(&o));
+        assert!(!bad.exists());
+    }
+}
+
+#[tokio::test]
+async fn seeding_fills_the_servers_cache() {
+    let app = TestApp::spawn(Content::Samples).await;
+    let first: String = sqlx::query_scalar("SELECT min(parcel_id) FROM parcels").fetch_one(&app.db.pool).await.unwrap();
+    let (lon, lat) = point_of(&app, &first).await;
+    let (x, y) = tile_of(lon, lat, 15);
+    let bbox = format!("{},{},{},{}", lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.01);
+    let args = [
+        "tiles",
+        "seed",
+        "--url",
+        &app.base,
+        "--layers",
+        "parcels",
+        "--bbox",
+        &bbox,
+        "--minzoom",
+        "14",
+        "--maxzoom",
+        "16",
+    ];
+    let o = app.db.cli_beside_server(&args).await;
+    assert!(o.status.success() && common::text(&o).contains("seeded"), "{}", common::text(&o));
+    assert_eq!(fetch(&app, &format!("/tiles/parcels/15/{x}/{y}.mvt")).await.1, "hit");
+}

@@ -5,7 +5,7 @@ pub mod identity;
 mod market;
 mod ops;
 mod overlays;
-mod params;
+pub mod params;
 mod parcels;
 pub mod tiles;
 

@@ -11,7 +11,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::identity::Caller;
 use crate::tiles::TileId;
-use crate::tiles::catalog::{Audience, FieldType, LayerSpec};
+use crate::tiles::catalog::{Audience, LayerSpec};
 
 const MVT: &str = "application/vnd.mapbox-vector-tile";
 
@@ -60,8 +60,9 @@ pub async fn tile(
         Audience::Public => format!("public, max-age={max_age}"),
         Audience::Personal => format!("private, max-age={max_age}"),
     };
-    let tiles = state.tiles.clone();
-    let (t, hit) = tokio::task::spawn_blocking(move || tiles.get(&layers, tile, audience))
+    let (t, hit) = state
+        .tiles
+        .get(&layers, tile, audience)
         .await
         .map_err(|e| ApiError::internal(format!("cutting tile {set}/{z}/{x}/{y}: {e}")))?;
     let etag = HeaderValue::from_str(&t.etag).map_err(|e| ApiError::internal(e.to_string()))?;
@@ -119,24 +120,9 @@ pub async fn tilejson(
         "maxzoom": maxzoom,
         "bounds": bounds,
         "center": [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, zoom],
-        "vector_layers": specs.iter().map(|s| vector_layer(s, audience)).collect::<Vec<_>>(),
+        "vector_layers": specs.iter().map(|s| s.vector_layer(audience)).collect::<Vec<_>>(),
     });
     Ok(axum::Json(body).into_response())
-}
-
-fn vector_layer(spec: &LayerSpec, audience: Audience) -> Value {
-    let fields: serde_json::Map<String, Value> = spec
-        .visible_fields(audience)
-        .map(|(_, f)| {
-            let kind = match f.kind {
-                FieldType::String => "String",
-                FieldType::Number | FieldType::Integer => "Number",
-                FieldType::Boolean => "Boolean",
-            };
-            (f.name.clone(), json!(kind))
-        })
-        .collect();
-    json!({ "id": spec.name, "description": spec.title, "minzoom": spec.minzoom, "maxzoom": spec.maxzoom, "fields": fields })
 }
 
 /// `GET /tiles`: every layer, its zoom range, fields and TileJSON.
@@ -150,7 +136,7 @@ pub async fn catalog(State(state): State<AppState>, caller: Caller, headers: Hea
         .layers
         .iter()
         .map(|s| {
-            let mut v = vector_layer(s, audience);
+            let mut v = s.vector_layer(audience);
             v["tilejson"] = json!(format!("{base}/tiles/{}.json", s.name));
             v
         })

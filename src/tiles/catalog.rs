@@ -61,6 +61,10 @@ pub struct LayerSpec {
     pub max_age_s: u32,
     /// Douglas–Peucker tolerance in pixels of a 512-pixel tile, so simplification follows zoom.
     pub simplify_px: f64,
+    /// Features smaller than this many pixels both ways are left out: at low zooms they would
+    /// be specks, and they are what makes low-zoom tiles huge.
+    #[serde(default)]
+    pub min_size_px: f64,
     /// At most this many features per tile; the largest are kept.
     pub max_features: usize,
     /// The SQL takes the uids of changed parcels as `$1` and returns only theirs (NULL: all).
@@ -82,12 +86,33 @@ impl LayerSpec {
         self.fields.iter().enumerate().filter(move |(_, f)| f.audience <= audience)
     }
 
+    /// The layer as TileJSON 3.0 `vector_layers` lists it, with the fields `audience` sees.
+    pub fn vector_layer(&self, audience: Audience) -> serde_json::Value {
+        let fields: serde_json::Map<String, serde_json::Value> = self
+            .visible_fields(audience)
+            .map(|(_, f)| {
+                let kind = match f.kind {
+                    FieldType::String => "String",
+                    FieldType::Number | FieldType::Integer => "Number",
+                    FieldType::Boolean => "Boolean",
+                };
+                (f.name.clone(), kind.into())
+            })
+            .collect();
+        serde_json::json!({
+            "id": self.name, "description": self.title, "minzoom": self.minzoom, "maxzoom": self.maxzoom, "fields": fields
+        })
+    }
+
     fn check(&self) -> Result<(), String> {
         if self.minzoom > self.maxzoom || self.maxzoom > MAX_ZOOM {
             return Err(format!("zoom range {}-{} is not within 0-{MAX_ZOOM}", self.minzoom, self.maxzoom));
         }
-        if !(0.0..=16.0).contains(&self.simplify_px) || self.max_features == 0 {
-            return Err("simplify_px must be within 0-16 and max_features above 0".into());
+        if !(0.0..=16.0).contains(&self.simplify_px)
+            || !(0.0..=64.0).contains(&self.min_size_px)
+            || self.max_features == 0
+        {
+            return Err("simplify_px must be within 0-16, min_size_px within 0-64 and max_features above 0".into());
         }
         let mut names: Vec<&str> = self.fields.iter().map(|f| f.name.as_str()).collect();
         names.sort_unstable();

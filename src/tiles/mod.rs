@@ -3,12 +3,13 @@
 
 pub mod catalog;
 pub mod mvt;
+pub mod pmtiles;
 
 use std::sync::{Arc, Mutex};
 
 use geo::Coord;
 use geozero::mvt::tile::{Feature, Layer};
-use geozero::mvt::{Message, TagsBuilder, Tile as MvtTile};
+use geozero::mvt::{Message, Tile as MvtTile, TileValue};
 use moka::sync::Cache;
 use rstar::{AABB, Envelope};
 
@@ -54,13 +55,22 @@ impl TileId {
 
     /// Tiles at `z` covering an envelope in Web Mercator.
     pub fn covering(env: &AABB<[f64; 2]>, z: u8) -> impl Iterator<Item = TileId> {
+        let ([x0, x1], [y0, y1]) = Self::span(env, z);
+        (x0..=x1).flat_map(move |x| (y0..=y1).map(move |y| TileId { z, x, y }))
+    }
+
+    pub fn count_covering(env: &AABB<[f64; 2]>, z: u8) -> u64 {
+        let ([x0, x1], [y0, y1]) = Self::span(env, z);
+        (x1 - x0 + 1) as u64 * (y1 - y0 + 1) as u64
+    }
+
+    /// The first and last column and row at `z` meeting the envelope.
+    fn span(env: &AABB<[f64; 2]>, z: u8) -> ([u32; 2], [u32; 2]) {
         let n = 1u32 << z;
         let size = WORLD / n as f64;
         let col = |x: f64| (((x + WORLD / 2.0) / size).floor().max(0.0) as u32).min(n - 1);
         let row = |y: f64| (((WORLD / 2.0 - y) / size).floor().max(0.0) as u32).min(n - 1);
-        let (x0, x1) = (col(env.lower()[0]), col(env.upper()[0]));
-        let (y0, y1) = (row(env.upper()[1]), row(env.lower()[1]));
-        (x0..=x1).flat_map(move |x| (y0..=y1).map(move |y| TileId { z, x, y }))
+        ([col(env.lower()[0]), col(env.upper()[0])], [row(env.upper()[1]), row(env.lower()[1])])
     }
 }
 
@@ -94,22 +104,30 @@ pub fn render(all: &Layers, layers: &[usize], t: TileId, audience: Audience) -> 
             continue;
         }
         let data = all.read(l);
-        let mut found: Vec<_> = data.query(&env).collect();
+        // In Web Mercator units: the pixel size of a 512-pixel tile times the minimum.
+        let min_size = spec.min_size_px * (east - west) / 512.0;
+        let mut found: Vec<_> = data
+            .query(&env)
+            .filter(|f| {
+                let (lo, hi) = (f.env.lower(), f.env.upper());
+                hi[0] - lo[0] >= min_size || hi[1] - lo[1] >= min_size
+            })
+            .collect();
         if found.len() > spec.max_features {
             found.sort_by(|a, b| b.env.area().total_cmp(&a.env.area()));
             found.truncate(spec.max_features);
         }
         found.sort_unstable_by_key(|f| f.id);
         let tolerance = spec.simplify_px * mvt::EXTENT as f64 / 512.0;
-        let mut tags = TagsBuilder::new();
+        let mut tags = Tags::default();
+        tags.value_index.reserve(found.len() * 2);
         let mut features = Vec::new();
         for f in found {
             let Some((kind, geometry)) = mvt::encode(&f.geom, &to_tile, tolerance) else { continue };
             let mut feature_tags = Vec::new();
             for (i, field) in spec.visible_fields(audience) {
                 if let Some(v) = &f.values[i] {
-                    let (k, v) = tags.insert_ref(&field.name, v.clone());
-                    feature_tags.extend([k, v]);
+                    feature_tags.extend(tags.insert(i, &field.name, v));
                 }
             }
             features.push(Feature { id: Some(f.id), tags: feature_tags, r#type: Some(kind as i32), geometry });
@@ -117,17 +135,43 @@ pub fn render(all: &Layers, layers: &[usize], t: TileId, audience: Audience) -> 
         if features.is_empty() {
             continue;
         }
-        let (keys, values) = tags.into_tags();
         tile.layers.push(Layer {
             version: 2,
             name: spec.name.clone(),
             features,
-            keys,
-            values: values.into_iter().map(Into::into).collect(),
+            keys: tags.keys,
+            values: tags.values.into_iter().map(|v| v.clone().into()).collect(),
             extent: Some(mvt::EXTENT),
         });
     }
     tile.encode_to_vec()
+}
+
+/// A layer's key and value tables. Keys are the catalog's fields, so a field's position finds
+/// its key without hashing; values are interned with a fast hash (tiles hold thousands).
+#[derive(Default)]
+struct Tags<'a> {
+    keys: Vec<String>,
+    key_of_field: Vec<Option<u32>>,
+    values: Vec<&'a TileValue>,
+    value_index: foldhash::HashMap<&'a TileValue, u32>,
+}
+
+impl<'a> Tags<'a> {
+    fn insert(&mut self, field: usize, name: &str, value: &'a TileValue) -> [u32; 2] {
+        if self.key_of_field.len() <= field {
+            self.key_of_field.resize(field + 1, None);
+        }
+        let key = *self.key_of_field[field].get_or_insert_with(|| {
+            self.keys.push(name.to_owned());
+            self.keys.len() as u32 - 1
+        });
+        let value = *self.value_index.entry(value).or_insert_with(|| {
+            self.values.push(value);
+            self.values.len() as u32 - 1
+        });
+        [key, value]
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -144,6 +188,7 @@ pub struct Tiles {
     /// Counts evictions; a tile cut while one happened is served but not cached, since it may
     /// hold what the eviction removed. The lock orders caching against eviction.
     generation: Mutex<u64>,
+    cutters: tokio::sync::Semaphore,
 }
 
 impl Tiles {
@@ -155,7 +200,8 @@ impl Tiles {
                 .support_invalidation_closures()
                 .build()
         });
-        Tiles { layers, cache, generation: Mutex::new(0) }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Tiles { layers, cache, generation: Mutex::new(0), cutters: tokio::sync::Semaphore::new(cores) }
     }
 
     pub fn layers(&self) -> &Layers {
@@ -163,14 +209,35 @@ impl Tiles {
     }
 
     /// The tile, and whether it came from the cache.
-    pub fn get(&self, layers: &[usize], tile: TileId, audience: Audience) -> (Arc<Tile>, bool) {
+    pub async fn get(
+        self: &Arc<Self>,
+        layers: &[usize],
+        tile: TileId,
+        audience: Audience,
+    ) -> Result<(Arc<Tile>, bool), tokio::task::JoinError> {
         let key = Key { layers: layers.into(), tile, audience };
-        if let Some(hit) = self.cache.as_ref().and_then(|c| c.get(&key)) {
-            metrics::counter!("diachinh_tile_cache_hits_total").increment(1);
-            return (hit, true);
+        if let Some(hit) = self.cached(&key) {
+            return Ok((hit, true));
         }
+        // Cutting is CPU-bound: one tile per core at a time, first come first served, so a burst
+        // of heavy tiles queues instead of slowing every tile down.
+        let _permit = self.cutters.acquire().await.expect("the semaphore is never closed");
+        if let Some(hit) = self.cached(&key) {
+            return Ok((hit, true)); // cut by another request while this one waited
+        }
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || (this.cut(key), false)).await
+    }
+
+    fn cached(&self, key: &Key) -> Option<Arc<Tile>> {
+        let hit = self.cache.as_ref()?.get(key)?;
+        metrics::counter!("diachinh_tile_cache_hits_total").increment(1);
+        Some(hit)
+    }
+
+    fn cut(&self, key: Key) -> Arc<Tile> {
         let generation = *self.lock();
-        let fresh = Arc::new(Tile::new(render(&self.layers, layers, tile, audience)));
+        let fresh = Arc::new(Tile::new(render(&self.layers, &key.layers, key.tile, key.audience)));
         if let Some(cache) = &self.cache {
             metrics::counter!("diachinh_tile_cache_misses_total").increment(1);
             let now = self.lock();
@@ -178,7 +245,7 @@ impl Tiles {
                 cache.insert(key, fresh.clone());
             }
         }
-        (fresh, false)
+        fresh
     }
 
     /// Evicts every cached tile holding `layer` whose buffered square meets one of `envs`.

@@ -70,6 +70,14 @@ impl TestDb {
     pub fn cli(&self, args: &[&str]) -> Output {
         cli(&self.url, args)
     }
+
+    /// Runs the CLI off the test's runtime, which goes on serving a `TestApp` the CLI talks to.
+    pub async fn cli_beside_server(&self, args: &[&str]) -> Output {
+        let (url, args): (String, Vec<String>) = (self.url.clone(), args.iter().map(|a| a.to_string()).collect());
+        tokio::task::spawn_blocking(move || cli(&url, &args.iter().map(String::as_str).collect::<Vec<_>>()))
+            .await
+            .unwrap()
+    }
 }
 
 pub fn cli(database_url: &str, args: &[&str]) -> Output {
