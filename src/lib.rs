@@ -7,6 +7,7 @@ pub mod domain;
 pub mod http;
 pub mod import;
 pub mod index;
+pub mod ogc;
 pub mod parcel_id;
 pub mod pricing;
 pub mod samples;

@@ -3,6 +3,7 @@
 pub mod error;
 pub mod identity;
 mod market;
+mod ogc;
 mod ops;
 mod overlays;
 pub mod params;
@@ -51,6 +52,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/projects/{code}/documents/{id}", get(market::project_document))
         .route("/api/units/{product_id}", get(market::unit))
         .route("/api/addresses/{code}", get(market::address))
+        .route("/ogc", get(ogc::landing))
+        .route("/ogc/api", get(ogc::openapi))
+        .route("/ogc/api.html", get(ogc::openapi_html))
+        .route("/ogc/conformance", get(ogc::conformance))
+        .route("/ogc/collections", get(ogc::collections))
+        .route("/ogc/collections/{id}", get(ogc::collection))
+        .route("/ogc/collections/{id}/items", get(ogc::items))
+        .route("/ogc/collections/{id}/items/{fid}", get(ogc::item))
+        .route("/ogc/collections/{id}/{which}", get(ogc::schema))
         .route("/tiles", get(tiles::catalog))
         .route("/tiles/{spec}", get(tiles::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))

@@ -66,3 +66,24 @@ pub fn limit(s: Option<&String>, default: usize, max: usize) -> Result<usize, Ap
             .ok_or_else(|| ApiError::bad_request(format!("limit `{l}` must be a whole number from 1 to {max}"))),
     }
 }
+
+/// An RFC 3339 instant or date, or an interval of two (`..` or empty for an open end).
+pub fn datetime(s: &str) -> Result<(), ApiError> {
+    let instant = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t).is_ok() || chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").is_ok()
+    };
+    let ok = match s.split_once('/') {
+        Some((a, b)) => {
+            let open = |t: &str| t.is_empty() || t == "..";
+            (open(a) || instant(a)) && (open(b) || instant(b)) && !(open(a) && open(b))
+        }
+        None => instant(s),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "datetime `{s}` must be an RFC 3339 instant (2026-01-31T10:00:00Z) or date, or an interval a/b with .. for an open end"
+        )))
+    }
+}

@@ -73,6 +73,10 @@ pub struct LayerSpec {
     pub depends_on: Vec<String>,
     /// Returns `id` (bigint, the stable feature id), `geom` (EPSG:4326) and `props` (jsonb).
     pub sql: String,
+    /// The public field that identifies a feature in feature services, when the numeric id is
+    /// not stable (a parcel's uid changes with each version; its parcel ID does not).
+    #[serde(default)]
+    pub feature_id: Option<String>,
     pub fields: Vec<Field>,
 }
 
@@ -113,6 +117,18 @@ impl LayerSpec {
             || self.max_features == 0
         {
             return Err("simplify_px must be within 0-16, min_size_px within 0-64 and max_features above 0".into());
+        }
+        if let Some(f) = self
+            .fields
+            .iter()
+            .find(|f| !f.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'))
+        {
+            return Err(format!("field name {} must be lower-case letters, digits and _", f.name));
+        }
+        if let Some(id) = &self.feature_id
+            && !self.fields.iter().any(|f| &f.name == id && f.audience == Audience::Public)
+        {
+            return Err(format!("feature_id {id} is not a public field"));
         }
         let mut names: Vec<&str> = self.fields.iter().map(|f| f.name.as_str()).collect();
         names.sort_unstable();

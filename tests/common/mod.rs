@@ -73,20 +73,23 @@ impl TestDb {
 
     /// Runs the CLI off the test's runtime, which goes on serving a `TestApp` the CLI talks to.
     pub async fn cli_beside_server(&self, args: &[&str]) -> Output {
-        let (url, args): (String, Vec<String>) = (self.url.clone(), args.iter().map(|a| a.to_string()).collect());
-        tokio::task::spawn_blocking(move || cli(&url, &args.iter().map(String::as_str).collect::<Vec<_>>()))
-            .await
-            .unwrap()
+        run_beside(cli_command(&self.url, args)).await
     }
 }
 
 pub fn cli(database_url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_diachinh"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .current_dir(repo())
-        .output()
-        .expect("the diachinh binary runs")
+    cli_command(database_url, args).output().expect("the diachinh binary runs")
+}
+
+fn cli_command(database_url: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_diachinh"));
+    cmd.args(args).env("DATABASE_URL", database_url).current_dir(repo());
+    cmd
+}
+
+/// Runs a client program off the test's runtime, which goes on serving the `TestApp` it talks to.
+pub async fn run_beside(mut cmd: Command) -> Output {
+    tokio::task::spawn_blocking(move || cmd.output().expect("the client program is installed")).await.unwrap()
 }
 
 pub fn text(o: &Output) -> String {

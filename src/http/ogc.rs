@@ -1,0 +1,277 @@
+//! `/ogc`: OGC API - Features, Part 1 (core, GeoJSON, OpenAPI 3.0) over every catalog layer.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::identity::Caller;
+use super::tiles::base_url;
+use super::{AppState, params};
+use crate::ogc::api::{self, DEFAULT_LIMIT, ITEMS, MAX_LIMIT, OTHER};
+use crate::ogc::{self as features, ItemQuery};
+use crate::tiles::catalog::{Audience, FieldType, LayerSpec};
+
+const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+const JSON: &str = "application/json";
+const GEOJSON: &str = "application/geo+json";
+const SCHEMA: &str = "application/schema+json";
+const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
+
+fn audience(caller: &Caller) -> Audience {
+    match caller {
+        Caller::Anonymous => Audience::Public,
+    }
+}
+
+fn link(href: String, rel: &str, media: &str, title: &str) -> Value {
+    json!({ "href": href, "rel": rel, "type": media, "title": title })
+}
+
+fn json_as(media: &'static str, body: &Value) -> Response {
+    ([(header::CONTENT_TYPE, media)], body.to_string()).into_response()
+}
+
+/// Checks the parameters an endpoint takes, and `f`.
+fn check(q: &HashMap<String, String>, allowed: &[api::Param]) -> Result<(), ApiError> {
+    params::only(q, &api::names(allowed))?;
+    match q.get("f").map(String::as_str) {
+        None | Some("json") => Ok(()),
+        Some(f) => Err(ApiError::bad_request(format!("f `{f}` is not offered: this endpoint answers f=json"))),
+    }
+}
+
+pub async fn landing(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
+    check(&q, OTHER)?;
+    let base = format!("{}/ogc", base_url(&headers));
+    Ok(json_as(
+        JSON,
+        &json!({
+            "title": "diachinh — OGC API - Features",
+            "description": "Vietnam's land database and housing & real-estate market database: open data view.",
+            "links": [
+                link(base.clone(), "self", JSON, "This document"),
+                link(format!("{base}/api"), "service-desc", OPENAPI, "The API definition"),
+                link(format!("{base}/api.html"), "service-doc", "text/html", "The API documentation"),
+                link(format!("{base}/conformance"), "conformance", JSON, "Conformance classes"),
+                link(format!("{base}/collections"), "data", JSON, "Collections"),
+            ]
+        }),
+    ))
+}
+
+pub async fn openapi(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
+    check(&q, OTHER)?;
+    Ok(json_as(OPENAPI, &api::openapi(&base_url(&headers))))
+}
+
+/// The API documentation: the OpenAPI document's paths and parameters as a page.
+pub async fn openapi_html(headers: HeaderMap) -> Html<String> {
+    let doc = api::openapi(&base_url(&headers));
+    let mut html = String::from(
+        "<!doctype html><meta charset=utf-8><title>diachinh OGC API</title><h1>diachinh OGC API - Features</h1>",
+    );
+    for (path, op) in doc["paths"].as_object().into_iter().flatten() {
+        html.push_str(&format!(
+            "<h2>GET /ogc{}</h2><p>{}</p><ul>",
+            escape(path),
+            escape(op["get"]["summary"].as_str().unwrap_or(""))
+        ));
+        for p in op["get"]["parameters"].as_array().into_iter().flatten() {
+            let (name, place) = (p["name"].as_str().unwrap_or(""), p["in"].as_str().unwrap_or(""));
+            let description = p["description"].as_str().unwrap_or("");
+            html.push_str(&format!("<li><code>{}</code> ({place}) {}</li>", escape(name), escape(description)));
+        }
+        html.push_str("</ul>");
+    }
+    Html(html)
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+pub async fn conformance(Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
+    check(&q, OTHER)?;
+    Ok(json_as(JSON, &json!({ "conformsTo": api::CONFORMANCE })))
+}
+
+fn collection_json(state: &AppState, base: &str, index: usize, spec: &LayerSpec) -> Value {
+    let href = format!("{base}/collections/{}", spec.name);
+    let bbox = state.tiles.layers().bounds(&[index]).unwrap_or([-180.0, -90.0, 180.0, 90.0]);
+    json!({
+        "id": spec.name,
+        "title": spec.title,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": CRS84,
+        "extent": { "spatial": { "bbox": [bbox], "crs": CRS84 } },
+        "links": [
+            link(href.clone(), "self", JSON, &spec.title),
+            link(format!("{href}/items"), "items", GEOJSON, "Features"),
+            link(format!("{href}/schema"), "describedby", SCHEMA, "The features' properties"),
+            link(format!("{href}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA, "Queryable properties"),
+        ]
+    })
+}
+
+pub async fn collections(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    check(&q, OTHER)?;
+    let base = format!("{}/ogc", base_url(&headers));
+    let catalog = state.tiles.layers().catalog();
+    let collections: Vec<Value> =
+        catalog.layers.iter().enumerate().map(|(i, spec)| collection_json(&state, &base, i, spec)).collect();
+    Ok(json_as(
+        JSON,
+        &json!({ "links": [link(format!("{base}/collections"), "self", JSON, "Collections")], "collections": collections }),
+    ))
+}
+
+fn find<'a>(state: &'a AppState, id: &str) -> Result<(usize, &'a LayerSpec), ApiError> {
+    let catalog = state.tiles.layers().catalog();
+    catalog
+        .layers
+        .iter()
+        .enumerate()
+        .find(|(_, l)| l.name == id)
+        .ok_or_else(|| ApiError::not_found(format!("no collection '{id}'; collections: {}", catalog.names())))
+}
+
+pub async fn collection(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    check(&q, OTHER)?;
+    let (index, spec) = find(&state, &id)?;
+    Ok(json_as(JSON, &collection_json(&state, &format!("{}/ogc", base_url(&headers)), index, spec)))
+}
+
+/// `/schema` and `/queryables`: the properties the caller sees, as JSON Schema.
+pub async fn schema(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path((id, which)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    check(&q, OTHER)?;
+    let (_, spec) = find(&state, &id)?;
+    if which != "schema" && which != "queryables" {
+        return Err(ApiError::not_found(format!("collection '{id}' has items, schema and queryables, not '{which}'")));
+    }
+    let properties: serde_json::Map<String, Value> = spec
+        .visible_fields(audience(&caller))
+        .map(|(_, f)| {
+            let kind = match f.kind {
+                FieldType::String => "string",
+                FieldType::Number => "number",
+                FieldType::Integer => "integer",
+                FieldType::Boolean => "boolean",
+            };
+            (f.name.clone(), json!({ "title": f.description, "type": kind }))
+        })
+        .collect();
+    let body = json!({
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": format!("{}/ogc/collections/{id}/{which}", base_url(&headers)),
+        "type": "object",
+        "title": spec.title,
+        "properties": properties,
+    });
+    Ok(json_as(SCHEMA, &body))
+}
+
+pub async fn items(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    check(&q, ITEMS)?;
+    let (_, spec) = find(&state, &id)?;
+    let limit = match q.get("limit") {
+        None => DEFAULT_LIMIT,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| ApiError::bad_request(format!("limit `{l}` must be a whole number of at least 1")))?
+            .min(MAX_LIMIT),
+    };
+    let after = q
+        .get("after")
+        .map(|a| a.parse::<i64>().map_err(|_| ApiError::bad_request(format!("after `{a}` is not a paging key"))))
+        .transpose()?;
+    if let Some(d) = q.get("datetime") {
+        params::datetime(d)?;
+    }
+    let query = ItemQuery { bbox: q.get("bbox").map(|b| params::bbox(b)).transpose()?, limit, after };
+    let (items, matched) = features::items(&state.pool, spec, audience(&caller), &query).await?;
+    let href = format!("{}/ogc/collections/{id}/items", base_url(&headers));
+    let with = |after: Option<i64>| {
+        let mut pairs: Vec<(String, String)> =
+            q.iter().filter(|(k, _)| *k != "after" && *k != "limit").map(|(k, v)| (k.clone(), v.clone())).collect();
+        pairs.sort();
+        pairs.push(("limit".into(), limit.to_string()));
+        pairs.extend(after.map(|a| ("after".into(), a.to_string())));
+        let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect();
+        format!("{href}?{}", query.join("&"))
+    };
+    let mut links = vec![link(with(after), "self", GEOJSON, "This page")];
+    if items.len() == limit
+        && let Some(last) = items.last()
+    {
+        links.push(link(with(Some(last.key)), "next", GEOJSON, "Next page"));
+    }
+    let body = json!({
+        "type": "FeatureCollection",
+        "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "numberMatched": matched,
+        "numberReturned": items.len(),
+        "features": items.into_iter().map(|i| i.feature).collect::<Vec<_>>(),
+        "links": links,
+    });
+    Ok(json_as(GEOJSON, &body))
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b':' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub async fn item(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path((id, fid)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    check(&q, OTHER)?;
+    let (_, spec) = find(&state, &id)?;
+    let Some(item) = features::item(&state.pool, spec, audience(&caller), &fid).await? else {
+        return Err(ApiError::not_found(format!("collection '{id}' has no feature '{fid}'")));
+    };
+    let href = format!("{}/ogc/collections/{id}", base_url(&headers));
+    let mut feature = item.feature;
+    feature["links"] = json!([
+        link(format!("{href}/items/{}", urlencode(&fid)), "self", GEOJSON, "This feature"),
+        link(href, "collection", JSON, &spec.title),
+    ]);
+    Ok(json_as(GEOJSON, &feature))
+}

@@ -1,0 +1,100 @@
+//! The OGC API's parameters and its OpenAPI 3.0 document, generated from one table: the same
+//! table decides which query parameters each endpoint accepts, so the document cannot drift.
+
+use serde_json::{Value, json};
+
+pub const CONFORMANCE: &[&str] = &[
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+];
+
+pub const DEFAULT_LIMIT: usize = 10;
+pub const MAX_LIMIT: usize = 1000;
+
+pub struct Param {
+    pub name: &'static str,
+    pub description: &'static str,
+    schema: fn() -> Value,
+}
+
+const F: Param = Param {
+    name: "f",
+    description: "Encoding: json (GeoJSON or JSON, the default).",
+    schema: || json!({ "type": "string", "enum": ["json"] }),
+};
+
+/// Query parameters of the items endpoint.
+pub const ITEMS: &[Param] = &[
+    Param {
+        name: "bbox",
+        description: "Only features meeting this box: W,S,E,N in CRS84 degrees.",
+        schema: || json!({ "type": "array", "minItems": 4, "maxItems": 4, "items": { "type": "number" } }),
+    },
+    Param {
+        name: "limit",
+        description: "Features per page: 1 to 1000 (larger values are clamped), default 10.",
+        schema: || json!({ "type": "integer", "minimum": 1, "default": DEFAULT_LIMIT }),
+    },
+    Param {
+        name: "datetime",
+        description: "An instant or interval (RFC 3339, `..` open). The layers hold current data, so every feature matches.",
+        schema: || json!({ "type": "string" }),
+    },
+    Param {
+        name: "after",
+        description: "Paging: features after this key (the `next` link carries it).",
+        schema: || json!({ "type": "integer" }),
+    },
+    F,
+];
+
+/// Query parameters of every other endpoint.
+pub const OTHER: &[Param] = &[F];
+
+fn parameters(params: &[Param], path: &[&str]) -> Value {
+    let path =
+        path.iter().map(|p| json!({ "name": p, "in": "path", "required": true, "schema": { "type": "string" } }));
+    let query = params.iter().map(|p| {
+        json!({ "name": p.name, "in": "query", "required": false, "description": p.description, "schema": (p.schema)(),
+                "style": "form", "explode": false })
+    });
+    path.chain(query).collect()
+}
+
+fn operation(summary: &str, params: &[Param], path: &[&str], media: &str) -> Value {
+    json!({ "get": {
+        "summary": summary,
+        "parameters": parameters(params, path),
+        "responses": {
+            "200": { "description": summary, "content": { media: { "schema": { "type": "object" } } } },
+            "400": { "description": "A parameter is wrong; the message says which and why." },
+            "404": { "description": "No such collection or feature." }
+        }
+    }})
+}
+
+/// The OpenAPI 3.0 document of `/ogc`.
+pub fn openapi(base: &str) -> Value {
+    let geojson = "application/geo+json";
+    json!({
+        "openapi": "3.0.3",
+        "info": { "title": "diachinh OGC API - Features", "version": env!("CARGO_PKG_VERSION"),
+                  "description": "Land parcels, administrative units, planning, land prices, ownership categories, projects and housing units of Vietnam's land database (open data view)." },
+        "servers": [{ "url": format!("{base}/ogc") }],
+        "paths": {
+            "/": operation("Landing page", OTHER, &[], "application/json"),
+            "/conformance": operation("Conformance classes", OTHER, &[], "application/json"),
+            "/api": operation("This document", OTHER, &[], "application/vnd.oai.openapi+json;version=3.0"),
+            "/collections": operation("Collections", OTHER, &[], "application/json"),
+            "/collections/{collectionId}": operation("A collection", OTHER, &["collectionId"], "application/json"),
+            "/collections/{collectionId}/items": operation("Features", ITEMS, &["collectionId"], geojson),
+            "/collections/{collectionId}/items/{featureId}": operation("A feature", OTHER, &["collectionId", "featureId"], geojson),
+        }
+    })
+}
+
+/// The names of `params`, for refusing others.
+pub fn names(params: &[Param]) -> Vec<&'static str> {
+    params.iter().map(|p| p.name).collect()
+}

@@ -1,0 +1,166 @@
+//! OGC API - Features (Part 1) at /ogc, checked against PostGIS and with GDAL's own OAPIF client.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use common::{Content, TestApp};
+use serde_json::Value;
+
+fn links(doc: &Value) -> Vec<(String, String)> {
+    doc["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["rel"].as_str().unwrap().to_owned(), l["href"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+/// Follows `next` links from `path`; returns every feature.
+async fn all_items(app: &TestApp, path: &str) -> Vec<Value> {
+    let mut features = Vec::new();
+    let mut next = Some(format!("{}{path}", app.base));
+    while let Some(url) = next {
+        let (status, page) = app.get(url.strip_prefix(&app.base).unwrap()).await;
+        assert_eq!(status, 200, "{url}: {page}");
+        features.extend(page["features"].as_array().unwrap().iter().cloned());
+        next = links(&page).into_iter().find(|(rel, _)| rel == "next").map(|(_, href)| href);
+    }
+    features
+}
+
+#[tokio::test]
+async fn landing_page_conformance_and_an_openapi_document_of_what_is_accepted() {
+    let app = TestApp::spawn(Content::Empty).await;
+    let (status, landing) = app.get("/ogc").await;
+    assert_eq!(status, 200);
+    let rels: BTreeSet<String> = links(&landing).into_iter().map(|(rel, _)| rel).collect();
+    for rel in ["self", "service-desc", "service-doc", "conformance", "data"] {
+        assert!(rels.contains(rel), "the landing page links {rel}");
+    }
+    let (_, conformance) = app.get("/ogc/conformance").await;
+    let classes: Vec<&str> =
+        conformance["conformsTo"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"));
+    assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"));
+    let resp = app.get_with("/ogc/api", &[]).await;
+    assert_eq!(resp.headers()["content-type"], "application/vnd.oai.openapi+json;version=3.0");
+    let doc: Value = resp.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.0.3");
+    let declared: Vec<&str> = doc["paths"]["/collections/{collectionId}/items"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["in"] == "query")
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(declared, ["bbox", "limit", "datetime", "after", "f"]);
+    // What the document does not declare is refused.
+    app.expect_errors(&[
+        ("/ogc/collections/parcels/items?sortby=x", 400, "unknown parameter `sortby`"),
+        ("/ogc/collections/parcels/items?bbox=1,2,3", 400, "bbox `1,2,3` must be W,S,E,N"),
+        ("/ogc/collections/parcels/items?limit=0", 400, "limit `0` must be a whole number of at least 1"),
+        ("/ogc/collections/parcels/items?datetime=yesterday", 400, "datetime `yesterday` must be an RFC 3339"),
+        ("/ogc/collections/parcels/items?after=x", 400, "after `x` is not a paging key"),
+        ("/ogc/collections/parcels/items?f=xml", 400, "f `xml` is not offered"),
+        ("/ogc/collections/nope/items", 404, "no collection 'nope'; collections: admin, ownership, parcels"),
+        ("/ogc/collections/parcels/items/zzzzzzzzzzzz", 404, "collection 'parcels' has no feature 'zzzzzzzzzzzz'"),
+    ])
+    .await;
+    let (status, page) = app.get_text("/ogc/api.html").await;
+    assert!(status == 200 && page.contains("<code>bbox</code>"));
+}
+
+#[tokio::test]
+async fn items_are_counted_paged_and_filtered_as_postgis_finds_them() {
+    let app = TestApp::spawn(Content::Samples).await;
+    let (_, collections) = app.get("/ogc/collections").await;
+    let ids: Vec<&str> =
+        collections["collections"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["admin", "ownership", "parcels", "planning", "pricing", "projects", "units"]);
+    let current = app.db.count("SELECT count(*) FROM parcels WHERE valid_to IS NULL").await;
+
+    let (_, first) = app.get("/ogc/collections/parcels/items").await;
+    assert_eq!(first["numberMatched"].as_i64(), Some(current));
+    assert_eq!(first["numberReturned"], 10, "the default page");
+    let (_, big) = app.get("/ogc/collections/parcels/items?limit=5000").await;
+    assert_eq!(big["numberReturned"], 1000, "limits are clamped to 1000");
+
+    // Paging through more than 1,000 features yields each current parcel once, by parcel ID.
+    let features = all_items(&app, "/ogc/collections/parcels/items?limit=1000").await;
+    let ids: BTreeSet<&str> = features.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!((features.len() as i64, ids.len() as i64), (current, current));
+
+    let bbox = "105.832,21.588,105.834,21.590";
+    let (_, page) = app.get(&format!("/ogc/collections/parcels/items?bbox={bbox}&limit=1000")).await;
+    let expected = app
+        .db
+        .count(
+            "SELECT count(*) FROM parcels WHERE valid_to IS NULL
+             AND ST_Intersects(geom, ST_MakeEnvelope(105.832, 21.588, 105.834, 21.590, 4326))",
+        )
+        .await;
+    assert!(expected > 10);
+    assert_eq!((page["numberMatched"].as_i64(), page["numberReturned"].as_i64()), (Some(expected), Some(expected)));
+
+    let id = features[0]["id"].as_str().unwrap();
+    let (status, one) = app.get(&format!("/ogc/collections/parcels/items/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(one["properties"]["parcel_id"], id);
+    assert_eq!(one["geometry"]["type"], "MultiPolygon");
+    let (_, unit) = app.get("/ogc/collections/units/items?limit=1").await;
+    let product = unit["features"][0]["id"].as_str().unwrap();
+    let (status, _) = app.get(&format!("/ogc/collections/units/items/{product}")).await;
+    assert_eq!(status, 200);
+
+    // No collection carries personal data.
+    let secrets = common::personal_data(&app.db.pool).await;
+    let mut all = String::new();
+    for c in ["admin", "ownership", "parcels", "planning", "pricing", "projects", "units"] {
+        for f in all_items(&app, &format!("/ogc/collections/{c}/items?limit=1000")).await {
+            all.push_str(&f.to_string());
+        }
+    }
+    assert!(all.contains("household"));
+    common::assert_none_of(&secrets, all.as_bytes());
+}
+
+/// Runs one of GDAL's programs against the running server; returns what it printed.
+async fn gdal(program: &str, args: &[&str]) -> String {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    let o = common::run_beside(cmd).await;
+    let said = common::text(&o);
+    assert!(o.status.success(), "{program} {args:?}: {said}");
+    said
+}
+
+#[tokio::test]
+async fn gdal_lists_every_collection_counts_pages_and_filters_by_bbox() {
+    let app = TestApp::spawn(Content::Samples).await;
+    let url = format!("OAPIF:{}/ogc", app.base);
+    let listing = gdal("ogrinfo", &["-so", &url]).await;
+    for layer in ["admin", "ownership", "parcels", "planning", "pricing", "projects", "units"] {
+        assert!(listing.contains(&format!(": {layer} (")), "{listing}");
+    }
+    let current = app.db.count("SELECT count(*) FROM parcels WHERE valid_to IS NULL").await;
+    let summary = gdal("ogrinfo", &["-so", &url, "parcels"]).await;
+    assert!(summary.contains(&format!("Feature Count: {current}")), "{summary}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("parcels.geojson");
+    gdal("ogr2ogr", &["-f", "GeoJSON", out.to_str().unwrap(), &url, "parcels"]).await;
+    let copied: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(copied["features"].as_array().unwrap().len() as i64, current, "ogr2ogr paged through every parcel");
+
+    let in_box = gdal("ogrinfo", &["-so", &url, "parcels", "-spat", "105.832", "21.588", "105.834", "21.590"]).await;
+    let expected = app
+        .db
+        .count(
+            "SELECT count(*) FROM parcels WHERE valid_to IS NULL
+             AND ST_Intersects(geom, ST_MakeEnvelope(105.832, 21.588, 105.834, 21.590, 4326))",
+        )
+        .await;
+    assert!(in_box.contains(&format!("Feature Count: {expected}")), "{in_box}");
+}
