@@ -1,30 +1,10 @@
 //! Reprojection checked against PROJ's own command-line tool, for every VN-2000 TM-3 zone.
 
-use std::process::Command;
+mod common;
 
+use common::{cs2cs, cs2cs_args};
 use diachinh::crs::{Crs, TM3_ZONES, Transform, WGS84};
 use geo::Coord;
-
-/// `cs2cs` from `from` to `to`, in each CRS's authority axis order.
-fn cs2cs(from: &str, to: &str, a: f64, b: f64) -> (f64, f64) {
-    cs2cs_args(&[from, to], a, b)
-}
-
-/// `cs2cs` with its arguments as given (e.g. classic `+proj ... +to +proj ...` lists).
-fn cs2cs_args(args: &[&str], a: f64, b: f64) -> (f64, f64) {
-    let mut child = Command::new("cs2cs")
-        .args(["-f", "%.10f"])
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("cs2cs is installed (proj-bin)");
-    use std::io::Write;
-    writeln!(child.stdin.take().unwrap(), "{a} {b}").unwrap();
-    let out = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
-    let v: Vec<f64> = out.split_whitespace().take(2).map(|s| s.parse().unwrap()).collect();
-    (v[0], v[1])
-}
 
 #[test]
 fn every_tm3_zone_round_trips_like_cs2cs() {

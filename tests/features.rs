@@ -55,7 +55,7 @@ async fn landing_page_conformance_and_an_openapi_document_of_what_is_accepted() 
         .filter(|p| p["in"] == "query")
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(declared, ["bbox", "limit", "datetime", "after", "f"]);
+    assert_eq!(declared, ["bbox", "bbox-crs", "crs", "limit", "datetime", "after", "f"]);
     // What the document does not declare is refused.
     app.expect_errors(&[
         ("/ogc/collections/parcels/items?sortby=x", 400, "unknown parameter `sortby`"),
@@ -163,4 +163,42 @@ async fn gdal_lists_every_collection_counts_pages_and_filters_by_bbox() {
         )
         .await;
     assert!(in_box.contains(&format!("Feature Count: {expected}")), "{in_box}");
+}
+
+#[tokio::test]
+async fn coordinates_come_in_the_crs_asked_for_and_bboxes_in_theirs() {
+    let app = TestApp::spawn(Content::Samples).await;
+    let (_, collection) = app.get("/ogc/collections/parcels").await;
+    let vn = "http://www.opengis.net/def/crs/EPSG/0/9213";
+    assert_eq!(collection["storageCrs"], "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
+    assert!(collection["crs"].as_array().unwrap().iter().any(|c| c == vn));
+    let id: String = sqlx::query_scalar("SELECT min(parcel_id) FROM parcels WHERE commune_code = '05443'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let path = format!("/ogc/collections/parcels/items/{id}");
+    let (_, crs84) = app.get(&path).await;
+    let [lon, lat] = [0, 1].map(|i| crs84["geometry"]["coordinates"][0][0][0][i].as_f64().unwrap());
+
+    let resp = app.get_with(&format!("{path}?crs={vn}"), &[]).await;
+    assert_eq!(resp.headers()["content-crs"], format!("<{vn}>"));
+    let projected: Value = resp.json().await.unwrap();
+    let [e, n] = [0, 1].map(|i| projected["geometry"]["coordinates"][0][0][0][i].as_f64().unwrap());
+    let (ce, cn) = common::cs2cs("EPSG:4326", "EPSG:9213", lat, lon);
+    assert!((e - ce).abs() < 0.01 && (n - cn).abs() < 0.01, "({e}, {n}) vs cs2cs ({ce}, {cn})");
+
+    let (_, latlon) = app.get(&format!("{path}?crs=http://www.opengis.net/def/crs/EPSG/0/4326")).await;
+    let first = &latlon["geometry"]["coordinates"][0][0][0];
+    assert_eq!((first[0].as_f64(), first[1].as_f64()), (Some(lat), Some(lon)), "EPSG:4326 is latitude first");
+
+    // A bbox in VN-2000 metres around that corner finds the parcel.
+    let bbox = format!("{},{},{},{}", e - 2.0, n - 2.0, e + 2.0, n + 2.0);
+    let (status, page) = app.get(&format!("/ogc/collections/parcels/items?bbox={bbox}&bbox-crs={vn}&limit=100")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page["features"].as_array().unwrap().iter().any(|f| f["id"] == id.as_str()), "{page}");
+    app.expect_errors(&[
+        (&format!("{path}?crs=EPSG:2154"), 400, "crs `EPSG:2154` is not offered"),
+        ("/ogc/collections/parcels/items?bbox=1,2,3,4&bbox-crs=nonsense", 400, "bbox-crs `nonsense` is not offered"),
+    ])
+    .await;
 }

@@ -11,11 +11,10 @@ use super::error::ApiError;
 use super::identity::Caller;
 use super::tiles::base_url;
 use super::{AppState, params};
-use crate::ogc::api::{self, DEFAULT_LIMIT, ITEMS, MAX_LIMIT, OTHER};
-use crate::ogc::{self as features, ItemQuery};
+use crate::ogc::api::{self, DEFAULT_LIMIT, ITEM, ITEMS, MAX_LIMIT, OTHER};
+use crate::ogc::{self as features, ApiCrs, CRS84, FeatureError, ItemQuery};
 use crate::tiles::catalog::{Audience, FieldType, LayerSpec};
 
-const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const JSON: &str = "application/json";
 const GEOJSON: &str = "application/geo+json";
 const SCHEMA: &str = "application/schema+json";
@@ -106,7 +105,7 @@ fn collection_json(state: &AppState, base: &str, index: usize, spec: &LayerSpec)
         "id": spec.name,
         "title": spec.title,
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": ApiCrs::offered().into_iter().map(|c| c.uri).collect::<Vec<_>>(),
         "storageCrs": CRS84,
         "extent": { "spatial": { "bbox": [bbox], "crs": CRS84 } },
         "links": [
@@ -215,8 +214,18 @@ pub async fn items(
     if let Some(d) = q.get("datetime") {
         params::datetime(d)?;
     }
-    let query = ItemQuery { bbox: q.get("bbox").map(|b| params::bbox(b)).transpose()?, limit, after };
-    let (items, matched) = features::items(&state.pool, spec, audience(&caller), &query).await?;
+    let crs = crs_param(&q, "crs")?;
+    let bbox = match (q.get("bbox"), crs_param(&q, "bbox-crs")?) {
+        (None, _) => None,
+        (Some(b), c) if c.uri == CRS84 => Some(params::bbox(b)?),
+        (Some(b), c) => {
+            let n = params::numbers::<4>(b, "bbox", "W,S,E,N (or S,W,N,E for EPSG:4326)")?;
+            Some(c.bbox_to_crs84(n).map_err(ApiError::bad_request)?)
+        }
+    };
+    let query = ItemQuery { bbox, limit, after };
+    let (items, matched) =
+        features::items(&state.pool, spec, audience(&caller), &query, &crs).await.map_err(feature_error)?;
     let href = format!("{}/ogc/collections/{id}/items", base_url(&headers));
     let with = |after: Option<i64>| {
         let mut pairs: Vec<(String, String)> =
@@ -241,7 +250,26 @@ pub async fn items(
         "features": items.into_iter().map(|i| i.feature).collect::<Vec<_>>(),
         "links": links,
     });
-    Ok(json_as(GEOJSON, &body))
+    Ok(with_crs(json_as(GEOJSON, &body), &crs))
+}
+
+fn crs_param(q: &HashMap<String, String>, name: &str) -> Result<ApiCrs, ApiError> {
+    q.get(name).map_or(Ok(ApiCrs::crs84()), |c| ApiCrs::parse(c, name).map_err(ApiError::bad_request))
+}
+
+fn feature_error(e: FeatureError) -> ApiError {
+    match e {
+        FeatureError::Database(e) => e.into(),
+        FeatureError::Geometry(m) => ApiError::bad_request(m),
+    }
+}
+
+/// Part 2: the response says which CRS its coordinates are in.
+fn with_crs(mut resp: Response, crs: &ApiCrs) -> Response {
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("<{}>", crs.uri)) {
+        resp.headers_mut().insert("content-crs", v);
+    }
+    resp
 }
 
 fn urlencode(s: &str) -> String {
@@ -262,9 +290,11 @@ pub async fn item(
     Path((id, fid)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    check(&q, OTHER)?;
+    check(&q, ITEM)?;
     let (_, spec) = find(&state, &id)?;
-    let Some(item) = features::item(&state.pool, spec, audience(&caller), &fid).await? else {
+    let crs = crs_param(&q, "crs")?;
+    let Some(item) = features::item(&state.pool, spec, audience(&caller), &fid, &crs).await.map_err(feature_error)?
+    else {
         return Err(ApiError::not_found(format!("collection '{id}' has no feature '{fid}'")));
     };
     let href = format!("{}/ogc/collections/{id}", base_url(&headers));
@@ -273,5 +303,5 @@ pub async fn item(
         link(format!("{href}/items/{}", urlencode(&fid)), "self", GEOJSON, "This feature"),
         link(href, "collection", JSON, &spec.title),
     ]);
-    Ok(json_as(GEOJSON, &feature))
+    Ok(with_crs(json_as(GEOJSON, &feature), &crs))
 }

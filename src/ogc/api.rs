@@ -7,6 +7,7 @@ pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ];
 
 pub const DEFAULT_LIMIT: usize = 10;
@@ -17,6 +18,12 @@ pub struct Param {
     pub description: &'static str,
     schema: fn() -> Value,
 }
+
+const CRS: Param = Param {
+    name: "crs",
+    description: "CRS of the geometries in the response, as a URI from the collection's `crs` list (default CRS84). EPSG 4326 is latitude first.",
+    schema: || json!({ "type": "string", "format": "uri" }),
+};
 
 const F: Param = Param {
     name: "f",
@@ -31,6 +38,12 @@ pub const ITEMS: &[Param] = &[
         description: "Only features meeting this box: W,S,E,N in CRS84 degrees.",
         schema: || json!({ "type": "array", "minItems": 4, "maxItems": 4, "items": { "type": "number" } }),
     },
+    Param {
+        name: "bbox-crs",
+        description: "CRS of `bbox`, as a URI from the collection's `crs` list (default CRS84).",
+        schema: || json!({ "type": "string", "format": "uri" }),
+    },
+    CRS,
     Param {
         name: "limit",
         description: "Features per page: 1 to 1000 (larger values are clamped), default 10.",
@@ -48,6 +61,9 @@ pub const ITEMS: &[Param] = &[
     },
     F,
 ];
+
+/// Query parameters of one item.
+pub const ITEM: &[Param] = &[CRS, F];
 
 /// Query parameters of every other endpoint.
 pub const OTHER: &[Param] = &[F];
@@ -89,7 +105,7 @@ pub fn openapi(base: &str) -> Value {
             "/collections": operation("Collections", OTHER, &[], "application/json"),
             "/collections/{collectionId}": operation("A collection", OTHER, &["collectionId"], "application/json"),
             "/collections/{collectionId}/items": operation("Features", ITEMS, &["collectionId"], geojson),
-            "/collections/{collectionId}/items/{featureId}": operation("A feature", OTHER, &["collectionId", "featureId"], geojson),
+            "/collections/{collectionId}/items/{featureId}": operation("A feature", ITEM, &["collectionId", "featureId"], geojson),
         }
     })
 }

@@ -4,10 +4,80 @@
 
 pub mod api;
 
+use geozero::{ToJson, wkb};
 use serde_json::{Map, Value};
 use sqlx::{PgPool, Row};
 
+use crate::crs::{Crs, TM3_ZONES, Transform, WGS84};
 use crate::tiles::catalog::{Audience, LayerSpec};
+
+pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+
+/// A CRS the API answers in (OGC API - Features Part 2): CRS84, EPSG:4326 (latitude first, as
+/// EPSG defines it), Web Mercator and the VN-2000 TM-3 zones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiCrs {
+    pub uri: String,
+    crs: Crs,
+    lat_first: bool,
+}
+
+impl ApiCrs {
+    pub fn crs84() -> ApiCrs {
+        ApiCrs { uri: CRS84.to_owned(), crs: WGS84, lat_first: false }
+    }
+
+    /// Every CRS offered, CRS84 first.
+    pub fn offered() -> Vec<ApiCrs> {
+        let epsg = |code: u32| ApiCrs {
+            uri: format!("http://www.opengis.net/def/crs/EPSG/0/{code}"),
+            crs: Crs::Epsg(code),
+            lat_first: code == 4326,
+        };
+        std::iter::once(ApiCrs::crs84())
+            .chain([4326, 3857].into_iter().chain(TM3_ZONES.iter().map(|(c, _)| *c)).map(epsg))
+            .collect()
+    }
+
+    /// A CRS by URI (or EPSG:n), if offered.
+    pub fn parse(s: &str, param: &str) -> Result<ApiCrs, String> {
+        let upper = s.trim().to_ascii_uppercase();
+        let is_crs84 = upper == "CRS84" || upper.ends_with("/OGC/1.3/CRS84") || upper.ends_with(":CRS84");
+        let offered = ApiCrs::offered();
+        let found = if is_crs84 {
+            offered.into_iter().next()
+        } else {
+            s.parse::<Crs>().ok().and_then(|c| offered.into_iter().skip(1).find(|o| o.crs == c))
+        };
+        found.ok_or_else(|| format!("{param} `{s}` is not offered: use CRS84, EPSG 4326 or 3857, or a VN-2000 TM-3 zone (EPSG 9205-9218, 5896-5899) as http://www.opengis.net/def/crs/EPSG/0/<code>"))
+    }
+
+    /// From CRS84 into this CRS, in its axis order; None when it is CRS84 itself.
+    fn transform_from_crs84(&self) -> Result<Option<Transform>, String> {
+        if self.uri == CRS84 {
+            return Ok(None);
+        }
+        Transform::new(&WGS84, &self.crs).map(Some).map_err(|e| e.to_string())
+    }
+
+    /// A bbox given in this CRS, as W,S,E,N in CRS84 (corners and edge midpoints transformed).
+    pub fn bbox_to_crs84(&self, b: [f64; 4]) -> Result<[f64; 4], String> {
+        let b = if self.lat_first { [b[1], b[0], b[3], b[2]] } else { b };
+        if self.crs == WGS84 {
+            return Ok(b);
+        }
+        let t = Transform::new(&self.crs, &WGS84).map_err(|e| e.to_string())?;
+        let (mx, my) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+        let mut out = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+        for (x, y) in
+            [(b[0], b[1]), (b[2], b[1]), (b[2], b[3]), (b[0], b[3]), (mx, b[1]), (b[2], my), (mx, b[3]), (b[0], my)]
+        {
+            let c = t.point(geo::Coord { x, y }).map_err(|e| e.to_string())?;
+            out = [out[0].min(c.x), out[1].min(c.y), out[2].max(c.x), out[3].max(c.y)];
+        }
+        Ok(out)
+    }
+}
 
 /// What a page of items asks for.
 #[derive(Debug, Default)]
@@ -17,6 +87,15 @@ pub struct ItemQuery {
     pub limit: usize,
     /// Keyset paging: items after this id.
     pub after: Option<i64>,
+}
+
+/// Errors of a feature query: the database, or a geometry that cannot be put in the CRS asked.
+#[derive(Debug, thiserror::Error)]
+pub enum FeatureError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    Geometry(String),
 }
 
 /// One feature as GeoJSON, with its paging key.
@@ -60,7 +139,8 @@ pub async fn items(
     spec: &LayerSpec,
     audience: Audience,
     q: &ItemQuery,
-) -> Result<(Vec<Item>, i64), sqlx::Error> {
+    crs: &ApiCrs,
+) -> Result<(Vec<Item>, i64), FeatureError> {
     let mut tx = transaction(pool).await?;
     let bbox = q.bbox.map(|b| b.to_vec());
     let matched: i64 = sqlx::query_scalar(&filtered(spec, "count(*)", ""))
@@ -70,27 +150,30 @@ pub async fn items(
         .bind(None::<String>)
         .fetch_one(&mut *tx)
         .await?;
-    let rows = sqlx::query(&filtered(
-        spec,
-        "f.id, ST_AsGeoJSON(f.geom, 9)::json AS geometry, f.props",
-        "ORDER BY f.id LIMIT $5",
-    ))
-    .bind(None::<Vec<i64>>)
-    .bind(&bbox)
-    .bind(q.after)
-    .bind(None::<String>)
-    .bind(q.limit as i64)
-    .fetch_all(&mut *tx)
-    .await?;
+    let rows = sqlx::query(&filtered(spec, SELECT_ITEM, "ORDER BY f.id LIMIT $5"))
+        .bind(None::<Vec<i64>>)
+        .bind(&bbox)
+        .bind(q.after)
+        .bind(None::<String>)
+        .bind(q.limit as i64)
+        .fetch_all(&mut *tx)
+        .await?;
     tx.commit().await?;
-    let items = rows.iter().map(|r| from_row(spec, audience, r)).collect::<Result<_, _>>()?;
+    let to = crs.transform_from_crs84().map_err(FeatureError::Geometry)?;
+    let items = rows.iter().map(|r| from_row(spec, audience, r, crs, to.as_ref())).collect::<Result<_, _>>()?;
     Ok((items, matched))
 }
 
 /// One item by its feature id.
-pub async fn item(pool: &PgPool, spec: &LayerSpec, audience: Audience, fid: &str) -> Result<Option<Item>, sqlx::Error> {
+pub async fn item(
+    pool: &PgPool,
+    spec: &LayerSpec,
+    audience: Audience,
+    fid: &str,
+    crs: &ApiCrs,
+) -> Result<Option<Item>, FeatureError> {
     let mut tx = transaction(pool).await?;
-    let row = sqlx::query(&filtered(spec, "f.id, ST_AsGeoJSON(f.geom, 9)::json AS geometry, f.props", "LIMIT 1"))
+    let row = sqlx::query(&filtered(spec, SELECT_ITEM, "LIMIT 1"))
         .bind(None::<Vec<i64>>)
         .bind(None::<Vec<f64>>)
         .bind(None::<i64>)
@@ -98,12 +181,46 @@ pub async fn item(pool: &PgPool, spec: &LayerSpec, audience: Audience, fid: &str
         .fetch_optional(&mut *tx)
         .await?;
     tx.commit().await?;
-    row.map(|r| from_row(spec, audience, &r)).transpose()
+    let to = crs.transform_from_crs84().map_err(FeatureError::Geometry)?;
+    row.map(|r| from_row(spec, audience, &r, crs, to.as_ref())).transpose()
 }
 
-fn from_row(spec: &LayerSpec, audience: Audience, row: &sqlx::postgres::PgRow) -> Result<Item, sqlx::Error> {
+const SELECT_ITEM: &str = "f.id, f.geom AS wkb, f.props";
+
+fn from_row(
+    spec: &LayerSpec,
+    audience: Audience,
+    row: &sqlx::postgres::PgRow,
+    crs: &ApiCrs,
+    to: Option<&Transform>,
+) -> Result<Item, FeatureError> {
     let key: i64 = row.try_get("id")?;
-    let geometry: Value = row.try_get("geometry")?;
+    let wkb: wkb::Decode<geo::Geometry> = row.try_get("wkb")?;
+    let geometry = match wkb.geometry {
+        None => Value::Null,
+        Some(mut g) => {
+            use geo::MapCoordsInPlace;
+            if let Some(t) = to {
+                // The fallible walk does not instantiate for `Geometry` (its collections recurse),
+                // so the first failure is kept aside.
+                let failed = std::cell::RefCell::new(None);
+                g.map_coords_in_place(|c| {
+                    t.point(c).unwrap_or_else(|e| {
+                        failed.borrow_mut().get_or_insert(e);
+                        c
+                    })
+                });
+                if let Some(e) = failed.into_inner() {
+                    return Err(FeatureError::Geometry(format!("feature {key}: {e}")));
+                }
+            }
+            if crs.lat_first {
+                g.map_coords_in_place(|c| geo::Coord { x: c.y, y: c.x });
+            }
+            let json = g.to_json().map_err(|e| FeatureError::Geometry(format!("feature {key}: {e}")))?;
+            serde_json::from_str(&json).map_err(|e| FeatureError::Geometry(format!("feature {key}: {e}")))?
+        }
+    };
     let props: Value = row.try_get("props")?;
     let properties: Map<String, Value> = spec
         .visible_fields(audience)
