@@ -55,7 +55,7 @@ async fn landing_page_conformance_and_an_openapi_document_of_what_is_accepted() 
         .filter(|p| p["in"] == "query")
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(declared, ["bbox", "bbox-crs", "crs", "limit", "datetime", "after", "f"]);
+    assert_eq!(declared, ["bbox", "bbox-crs", "crs", "limit", "datetime", "properties", "after", "f"]);
     // What the document does not declare is refused.
     app.expect_errors(&[
         ("/ogc/collections/parcels/items?sortby=x", 400, "unknown parameter `sortby`"),
@@ -63,6 +63,7 @@ async fn landing_page_conformance_and_an_openapi_document_of_what_is_accepted() 
         ("/ogc/collections/parcels/items?limit=0", 400, "limit `0` must be a whole number of at least 1"),
         ("/ogc/collections/parcels/items?datetime=yesterday", 400, "datetime `yesterday` must be an RFC 3339"),
         ("/ogc/collections/parcels/items?after=x", 400, "after `x` is not a paging key"),
+        ("/ogc/collections/parcels/items?properties=land_use,holder", 400, "`holder` is not a property of 'parcels'"),
         ("/ogc/collections/parcels/items?f=xml", 400, "f `xml` is not offered"),
         ("/ogc/collections/nope/items", 404, "no collection 'nope'; collections: admin, ownership, parcels"),
         ("/ogc/collections/parcels/items/zzzzzzzzzzzz", 404, "collection 'parcels' has no feature 'zzzzzzzzzzzz'"),
@@ -103,6 +104,13 @@ async fn items_are_counted_paged_and_filtered_as_postgis_finds_them() {
         .await;
     assert!(expected > 10);
     assert_eq!((page["numberMatched"].as_i64(), page["numberReturned"].as_i64()), (Some(expected), Some(expected)));
+
+    let (_, slim) = app.get("/ogc/collections/parcels/items?properties=land_use,legal_area_m2&limit=3").await;
+    for f in slim["features"].as_array().unwrap() {
+        let keys: Vec<&String> = f["properties"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["land_use", "legal_area_m2"]);
+        assert_eq!(f["id"].as_str().unwrap().len(), 12, "the feature keeps its id");
+    }
 
     let id = features[0]["id"].as_str().unwrap();
     let (status, one) = app.get(&format!("/ogc/collections/parcels/items/{id}")).await;

@@ -223,9 +223,21 @@ pub async fn items(
             Some(c.bbox_to_crs84(n).map_err(ApiError::bad_request)?)
         }
     };
-    let query = ItemQuery { bbox, limit, after };
-    let (items, matched) =
-        features::items(&state.pool, spec, audience(&caller), &query, &crs).await.map_err(feature_error)?;
+    let audience = audience(&caller);
+    let properties = q
+        .get("properties")
+        .map(|p| {
+            let names: Vec<String> = p.split(',').map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()).collect();
+            match names.iter().find(|n| !spec.visible_fields(audience).any(|(_, f)| &&f.name == n)) {
+                Some(n) => Err(ApiError::bad_request(format!(
+                    "properties: `{n}` is not a property of '{id}'; see /ogc/collections/{id}/schema"
+                ))),
+                None => Ok(names),
+            }
+        })
+        .transpose()?;
+    let query = ItemQuery { bbox, limit, after, properties };
+    let (items, matched) = features::items(&state.pool, spec, audience, &query, &crs).await.map_err(feature_error)?;
     let href = format!("{}/ogc/collections/{id}/items", base_url(&headers));
     let with = |after: Option<i64>| {
         let mut pairs: Vec<(String, String)> =

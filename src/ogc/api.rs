@@ -55,6 +55,11 @@ pub const ITEMS: &[Param] = &[
         schema: || json!({ "type": "string" }),
     },
     Param {
+        name: "properties",
+        description: "Only these properties, comma-separated (see the collection's schema).",
+        schema: || json!({ "type": "array", "items": { "type": "string" } }),
+    },
+    Param {
         name: "after",
         description: "Paging: features after this key (the `next` link carries it).",
         schema: || json!({ "type": "integer" }),

@@ -87,6 +87,8 @@ pub struct ItemQuery {
     pub limit: usize,
     /// Keyset paging: items after this id.
     pub after: Option<i64>,
+    /// Only these properties (all visible ones when None).
+    pub properties: Option<Vec<String>>,
 }
 
 /// Errors of a feature query: the database, or a geometry that cannot be put in the CRS asked.
@@ -160,7 +162,8 @@ pub async fn items(
         .await?;
     tx.commit().await?;
     let to = crs.transform_from_crs84().map_err(FeatureError::Geometry)?;
-    let items = rows.iter().map(|r| from_row(spec, audience, r, crs, to.as_ref())).collect::<Result<_, _>>()?;
+    let only = q.properties.as_deref();
+    let items = rows.iter().map(|r| from_row(spec, audience, r, crs, to.as_ref(), only)).collect::<Result<_, _>>()?;
     Ok((items, matched))
 }
 
@@ -182,7 +185,7 @@ pub async fn item(
         .await?;
     tx.commit().await?;
     let to = crs.transform_from_crs84().map_err(FeatureError::Geometry)?;
-    row.map(|r| from_row(spec, audience, &r, crs, to.as_ref())).transpose()
+    row.map(|r| from_row(spec, audience, &r, crs, to.as_ref(), None)).transpose()
 }
 
 const SELECT_ITEM: &str = "f.id, f.geom AS wkb, f.props";
@@ -193,6 +196,7 @@ fn from_row(
     row: &sqlx::postgres::PgRow,
     crs: &ApiCrs,
     to: Option<&Transform>,
+    only: Option<&[String]>,
 ) -> Result<Item, FeatureError> {
     let key: i64 = row.try_get("id")?;
     let wkb: wkb::Decode<geo::Geometry> = row.try_get("wkb")?;
@@ -222,14 +226,15 @@ fn from_row(
         }
     };
     let props: Value = row.try_get("props")?;
-    let properties: Map<String, Value> = spec
-        .visible_fields(audience)
-        .filter_map(|(_, f)| props.get(&f.name).filter(|v| !v.is_null()).map(|v| (f.name.clone(), v.clone())))
-        .collect();
     let id = match &spec.feature_id {
-        Some(field) => properties.get(field).cloned().unwrap_or(Value::Null),
+        Some(field) => props.get(field).cloned().unwrap_or(Value::Null),
         None => key.into(),
     };
+    let properties: Map<String, Value> = spec
+        .visible_fields(audience)
+        .filter(|(_, f)| only.is_none_or(|o| o.contains(&f.name)))
+        .filter_map(|(_, f)| props.get(&f.name).filter(|v| !v.is_null()).map(|v| (f.name.clone(), v.clone())))
+        .collect();
     let feature = serde_json::json!({ "type": "Feature", "id": id, "geometry": geometry, "properties": properties });
     Ok(Item { key, feature })
 }
