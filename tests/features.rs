@@ -55,15 +55,21 @@ async fn landing_page_conformance_and_an_openapi_document_of_what_is_accepted() 
         .filter(|p| p["in"] == "query")
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(declared, ["bbox", "bbox-crs", "crs", "limit", "datetime", "properties", "after", "f"]);
+    assert_eq!(
+        declared,
+        ["bbox", "bbox-crs", "crs", "limit", "datetime", "properties", "sortby", "offset", "after", "f"]
+    );
     // What the document does not declare is refused.
     app.expect_errors(&[
-        ("/ogc/collections/parcels/items?sortby=x", 400, "unknown parameter `sortby`"),
+        ("/ogc/collections/parcels/items?colour=red", 400, "unknown parameter `colour`"),
         ("/ogc/collections/parcels/items?bbox=1,2,3", 400, "bbox `1,2,3` must be W,S,E,N"),
         ("/ogc/collections/parcels/items?limit=0", 400, "limit `0` must be a whole number of at least 1"),
         ("/ogc/collections/parcels/items?datetime=yesterday", 400, "datetime `yesterday` must be an RFC 3339"),
         ("/ogc/collections/parcels/items?after=x", 400, "after `x` is not a paging key"),
         ("/ogc/collections/parcels/items?properties=land_use,holder", 400, "`holder` is not a property of 'parcels'"),
+        ("/ogc/collections/parcels/items?sortby=-holder_name", 400, "sortby: `holder_name` is not a property"),
+        ("/ogc/collections/parcels/items?sortby=land_use&after=5", 400, "with sortby, page with offset"),
+        ("/ogc/collections/parcels/items?sortby=land_use&offset=100001", 400, "offset `100001` must be a whole number"),
         ("/ogc/collections/parcels/items?f=xml", 400, "f `xml` is not offered"),
         ("/ogc/collections/nope/items", 404, "no collection 'nope'; collections: admin, ownership, parcels"),
         ("/ogc/collections/parcels/items/zzzzzzzzzzzz", 404, "collection 'parcels' has no feature 'zzzzzzzzzzzz'"),
@@ -111,6 +117,22 @@ async fn items_are_counted_paged_and_filtered_as_postgis_finds_them() {
         assert_eq!(keys, ["land_use", "legal_area_m2"]);
         assert_eq!(f["id"].as_str().unwrap().len(), 12, "the feature keeps its id");
     }
+
+    // Sorted: the largest legal areas first, as PostGIS orders them; sorted pages are stable.
+    let (_, top) = app.get("/ogc/collections/parcels/items?sortby=-legal_area_m2,parcel_id&limit=5").await;
+    let got: Vec<&str> = top["features"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    let want: Vec<String> = sqlx::query_scalar(
+        "SELECT parcel_id FROM parcels WHERE valid_to IS NULL ORDER BY legal_area_m2 DESC NULLS LAST, parcel_id LIMIT 5",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(got, want);
+    let sorted = all_items(&app, "/ogc/collections/parcels/items?sortby=land_use&limit=1000").await;
+    let uses: Vec<&str> = sorted.iter().map(|f| f["properties"]["land_use"].as_str().unwrap()).collect();
+    assert!(uses.windows(2).all(|w| w[0] <= w[1]), "sorted by land use");
+    let unique: BTreeSet<&str> = sorted.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!((sorted.len() as i64, unique.len() as i64), (current, current), "each parcel once across sorted pages");
 
     let id = features[0]["id"].as_str().unwrap();
     let (status, one) = app.get(&format!("/ogc/collections/parcels/items/{id}")).await;

@@ -11,7 +11,7 @@ use super::error::ApiError;
 use super::identity::Caller;
 use super::tiles::base_url;
 use super::{AppState, params};
-use crate::ogc::api::{self, DEFAULT_LIMIT, ITEM, ITEMS, MAX_LIMIT, OTHER};
+use crate::ogc::api::{self, DEFAULT_LIMIT, ITEM, ITEMS, MAX_LIMIT, MAX_OFFSET, OTHER};
 use crate::ogc::{self as features, ApiCrs, CRS84, FeatureError, ItemQuery};
 use crate::tiles::catalog::{Audience, FieldType, LayerSpec};
 
@@ -236,23 +236,67 @@ pub async fn items(
             }
         })
         .transpose()?;
-    let query = ItemQuery { bbox, limit, after, properties };
+    let sort = q
+        .get("sortby")
+        .map(|s| {
+            s.split(',')
+                .map(|k| {
+                    let k = k.trim();
+                    let (desc, name) = match k.strip_prefix('-') {
+                        Some(n) => (true, n),
+                        None => (false, k.strip_prefix('+').unwrap_or(k)),
+                    };
+                    spec.visible_fields(audience)
+                        .find(|(_, f)| f.name == name)
+                        .map(|(_, f)| (f.name.clone(), f.kind, desc))
+                        .ok_or_else(|| {
+                            ApiError::bad_request(format!(
+                                "sortby: `{name}` is not a property of '{id}'; see /ogc/collections/{id}/schema"
+                            ))
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let offset = match q.get("offset") {
+        None => 0,
+        Some(o) => o.parse::<usize>().ok().filter(|n| *n <= MAX_OFFSET).ok_or_else(|| {
+            ApiError::bad_request(format!("offset `{o}` must be a whole number from 0 to {MAX_OFFSET}"))
+        })?,
+    };
+    if after.is_some() && !sort.is_empty() {
+        return Err(ApiError::bad_request("after pages the default order; with sortby, page with offset"));
+    }
+    let sorted = !sort.is_empty();
+    let query = ItemQuery { bbox, limit, after, properties, sort, offset };
     let (items, matched) = features::items(&state.pool, spec, audience, &query, &crs).await.map_err(feature_error)?;
     let href = format!("{}/ogc/collections/{id}/items", base_url(&headers));
-    let with = |after: Option<i64>| {
-        let mut pairs: Vec<(String, String)> =
-            q.iter().filter(|(k, _)| *k != "after" && *k != "limit").map(|(k, v)| (k.clone(), v.clone())).collect();
+    // Paging carries on by key in the default order, by offset when sorted.
+    let with = |page: Option<(&str, String)>| {
+        let mut pairs: Vec<(String, String)> = q
+            .iter()
+            .filter(|(k, _)| !["after", "offset", "limit"].contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         pairs.sort();
         pairs.push(("limit".into(), limit.to_string()));
-        pairs.extend(after.map(|a| ("after".into(), a.to_string())));
+        pairs.extend(page.map(|(k, v)| (k.to_owned(), v)));
         let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect();
         format!("{href}?{}", query.join("&"))
     };
-    let mut links = vec![link(with(after), "self", GEOJSON, "This page")];
+    let this = match (sorted, after) {
+        (true, _) if offset > 0 => Some(("offset", offset.to_string())),
+        (false, Some(a)) => Some(("after", a.to_string())),
+        _ => None,
+    };
+    let mut links = vec![link(with(this), "self", GEOJSON, "This page")];
     if items.len() == limit
         && let Some(last) = items.last()
+        && (!sorted || offset + limit <= MAX_OFFSET)
     {
-        links.push(link(with(Some(last.key)), "next", GEOJSON, "Next page"));
+        let next = if sorted { ("offset", (offset + limit).to_string()) } else { ("after", last.key.to_string()) };
+        links.push(link(with(Some(next)), "next", GEOJSON, "Next page"));
     }
     let body = json!({
         "type": "FeatureCollection",

@@ -12,6 +12,8 @@ pub const CONFORMANCE: &[&str] = &[
 
 pub const DEFAULT_LIMIT: usize = 10;
 pub const MAX_LIMIT: usize = 1000;
+/// Deeper offsets make PostgreSQL read and drop too many rows; past this, narrow the bbox.
+pub const MAX_OFFSET: usize = 100_000;
 
 pub struct Param {
     pub name: &'static str,
@@ -58,6 +60,16 @@ pub const ITEMS: &[Param] = &[
         name: "properties",
         description: "Only these properties, comma-separated (see the collection's schema).",
         schema: || json!({ "type": "array", "items": { "type": "string" } }),
+    },
+    Param {
+        name: "sortby",
+        description: "Sort by these properties, comma-separated, each with an optional + (ascending) or - (descending); ties go by the feature key, so pages are stable.",
+        schema: || json!({ "type": "array", "items": { "type": "string", "pattern": "^[+-]?[a-z0-9_]+$" } }),
+    },
+    Param {
+        name: "offset",
+        description: "Paging with sortby: features to skip, at most 100000 (the next link carries it).",
+        schema: || json!({ "type": "integer", "minimum": 0, "maximum": MAX_OFFSET }),
     },
     Param {
         name: "after",

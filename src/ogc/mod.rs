@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use sqlx::{PgPool, Row};
 
 use crate::crs::{Crs, TM3_ZONES, Transform, WGS84};
-use crate::tiles::catalog::{Audience, LayerSpec};
+use crate::tiles::catalog::{Audience, FieldType, LayerSpec};
 
 pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 
@@ -89,6 +89,22 @@ pub struct ItemQuery {
     pub after: Option<i64>,
     /// Only these properties (all visible ones when None).
     pub properties: Option<Vec<String>>,
+    /// Sort keys (catalog fields, descending when true); ties, and no keys, go by feature key.
+    pub sort: Vec<(String, FieldType, bool)>,
+    /// With sort keys, paging skips this many features.
+    pub offset: usize,
+}
+
+/// A property as a sortable SQL value. `name` is a catalog field name (checked to be
+/// lower-case letters, digits and _ when the catalog loads), never the caller's text.
+fn sort_key(name: &str, kind: FieldType) -> String {
+    let cast = match kind {
+        FieldType::String => "",
+        FieldType::Number => "::float8",
+        FieldType::Integer => "::bigint",
+        FieldType::Boolean => "::boolean",
+    };
+    format!("(f.props->>'{name}'){cast}")
 }
 
 /// Errors of a feature query: the database, or a geometry that cannot be put in the CRS asked.
@@ -152,12 +168,21 @@ pub async fn items(
         .bind(None::<String>)
         .fetch_one(&mut *tx)
         .await?;
-    let rows = sqlx::query(&filtered(spec, SELECT_ITEM, "ORDER BY f.id LIMIT $5"))
+    let order: Vec<String> = q
+        .sort
+        .iter()
+        .map(|(name, kind, desc)| {
+            format!("{} {} NULLS LAST", sort_key(name, *kind), if *desc { "DESC" } else { "ASC" })
+        })
+        .chain(std::iter::once("f.id".to_owned()))
+        .collect();
+    let rows = sqlx::query(&filtered(spec, SELECT_ITEM, &format!("ORDER BY {} LIMIT $5 OFFSET $6", order.join(", "))))
         .bind(None::<Vec<i64>>)
         .bind(&bbox)
         .bind(q.after)
         .bind(None::<String>)
         .bind(q.limit as i64)
+        .bind(q.offset as i64)
         .fetch_all(&mut *tx)
         .await?;
     tx.commit().await?;
