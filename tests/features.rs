@@ -134,6 +134,17 @@ async fn items_are_counted_paged_and_filtered_as_postgis_finds_them() {
     let unique: BTreeSet<&str> = sorted.iter().map(|f| f["id"].as_str().unwrap()).collect();
     assert_eq!((sorted.len() as i64, unique.len() as i64), (current, current), "each parcel once across sorted pages");
 
+    // The same documents as pages for a browser.
+    let resp = app.get_with("/ogc/collections/parcels/items?f=html&limit=5", &[]).await;
+    assert_eq!(resp.headers()["content-type"], "text/html; charset=utf-8");
+    let html = resp.text().await.unwrap();
+    assert!(
+        html.contains("<table") && html.contains(features[0]["id"].as_str().unwrap()) && html.contains("f=html\">")
+    );
+    let html =
+        app.get_with("/ogc/collections", &[("accept", "text/html,application/xhtml+xml")]).await.text().await.unwrap();
+    assert!(html.contains("<td>parcels</td>"), "{html}");
+
     let id = features[0]["id"].as_str().unwrap();
     let (status, one) = app.get(&format!("/ogc/collections/parcels/items/{id}")).await;
     assert_eq!(status, 200);

@@ -38,15 +38,65 @@ fn json_as(media: &'static str, body: &Value) -> Response {
 fn check(q: &HashMap<String, String>, allowed: &[api::Param]) -> Result<(), ApiError> {
     params::only(q, &api::names(allowed))?;
     match q.get("f").map(String::as_str) {
-        None | Some("json") => Ok(()),
-        Some(f) => Err(ApiError::bad_request(format!("f `{f}` is not offered: this endpoint answers f=json"))),
+        None | Some("json") | Some("html") => Ok(()),
+        Some(f) => Err(ApiError::bad_request(format!("f `{f}` is not offered: use f=json or f=html"))),
     }
+}
+
+/// JSON, or the same document as an HTML page for a browser (`f=html`, or `Accept: text/html`
+/// without `f`).
+fn respond(q: &HashMap<String, String>, headers: &HeaderMap, media: &'static str, body: &Value) -> Response {
+    let html = match q.get("f").map(String::as_str) {
+        Some(f) => f == "html",
+        None => headers.get(header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|a| a.starts_with("text/html")),
+    };
+    if html { Html(page(body)).into_response() } else { json_as(media, body) }
+}
+
+/// One renderer for every document: its title, its links, a table of its features or
+/// collections, and the rest as JSON.
+fn page(doc: &Value) -> String {
+    let text = |v: &Value| escape(&v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+    let title = doc["title"].as_str().or(doc["id"].as_str()).unwrap_or("diachinh OGC API - Features");
+    let mut out = format!("<!doctype html><meta charset=utf-8><title>{0}</title><h1>{0}</h1><ul>", escape(title));
+    for l in doc["links"].as_array().into_iter().flatten() {
+        let href = text(&l["href"]);
+        let sep = if href.contains('?') { "&amp;" } else { "?" };
+        out.push_str(&format!("<li>{}: <a href=\"{href}{sep}f=html\">{}</a></li>", text(&l["rel"]), text(&l["title"])));
+    }
+    out.push_str("</ul>");
+    if let Some(rows) = doc["features"].as_array().or(doc["collections"].as_array()) {
+        let mut columns: Vec<String> = Vec::new();
+        for r in rows {
+            for k in r["properties"].as_object().into_iter().flatten().map(|(k, _)| k) {
+                if !columns.contains(k) {
+                    columns.push(k.clone());
+                }
+            }
+        }
+        out.push_str("<table border=1><tr><th>id</th>");
+        out.extend(columns.iter().map(|c| format!("<th>{}</th>", escape(c))));
+        out.push_str("</tr>");
+        for r in rows {
+            out.push_str(&format!("<tr><td>{}</td>", text(&r["id"])));
+            out.extend(
+                columns.iter().map(|c| format!("<td>{}</td>", r["properties"].get(c).map(text).unwrap_or_default())),
+            );
+            out.push_str("</tr>");
+        }
+        out.push_str("</table>");
+    } else {
+        out.push_str(&format!("<pre>{}</pre>", escape(&serde_json::to_string_pretty(doc).unwrap_or_default())));
+    }
+    out
 }
 
 pub async fn landing(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
     check(&q, OTHER)?;
     let base = format!("{}/ogc", base_url(&headers));
-    Ok(json_as(
+    Ok(respond(
+        &q,
+        &headers,
         JSON,
         &json!({
             "title": "diachinh — OGC API - Features",
@@ -93,9 +143,9 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-pub async fn conformance(Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
+pub async fn conformance(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
     check(&q, OTHER)?;
-    Ok(json_as(JSON, &json!({ "conformsTo": api::CONFORMANCE })))
+    Ok(respond(&q, &headers, JSON, &json!({ "conformsTo": api::CONFORMANCE })))
 }
 
 fn collection_json(state: &AppState, base: &str, index: usize, spec: &LayerSpec) -> Value {
@@ -127,7 +177,9 @@ pub async fn collections(
     let catalog = state.tiles.layers().catalog();
     let collections: Vec<Value> =
         catalog.layers.iter().enumerate().map(|(i, spec)| collection_json(&state, &base, i, spec)).collect();
-    Ok(json_as(
+    Ok(respond(
+        &q,
+        &headers,
         JSON,
         &json!({ "links": [link(format!("{base}/collections"), "self", JSON, "Collections")], "collections": collections }),
     ))
@@ -151,7 +203,7 @@ pub async fn collection(
 ) -> Result<Response, ApiError> {
     check(&q, OTHER)?;
     let (index, spec) = find(&state, &id)?;
-    Ok(json_as(JSON, &collection_json(&state, &format!("{}/ogc", base_url(&headers)), index, spec)))
+    Ok(respond(&q, &headers, JSON, &collection_json(&state, &format!("{}/ogc", base_url(&headers)), index, spec)))
 }
 
 /// `/schema` and `/queryables`: the properties the caller sees, as JSON Schema.
@@ -306,7 +358,7 @@ pub async fn items(
         "features": items.into_iter().map(|i| i.feature).collect::<Vec<_>>(),
         "links": links,
     });
-    Ok(with_crs(json_as(GEOJSON, &body), &crs))
+    Ok(with_crs(respond(&q, &headers, GEOJSON, &body), &crs))
 }
 
 fn crs_param(q: &HashMap<String, String>, name: &str) -> Result<ApiCrs, ApiError> {
@@ -359,5 +411,5 @@ pub async fn item(
         link(format!("{href}/items/{}", urlencode(&fid)), "self", GEOJSON, "This feature"),
         link(href, "collection", JSON, &spec.title),
     ]);
-    Ok(with_crs(json_as(GEOJSON, &feature), &crs))
+    Ok(with_crs(respond(&q, &headers, GEOJSON, &feature), &crs))
 }

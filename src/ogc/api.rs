@@ -7,6 +7,7 @@ pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ];
 
@@ -29,8 +30,8 @@ const CRS: Param = Param {
 
 const F: Param = Param {
     name: "f",
-    description: "Encoding: json (GeoJSON or JSON, the default).",
-    schema: || json!({ "type": "string", "enum": ["json"] }),
+    description: "Encoding: json (GeoJSON or JSON, the default; a browser asking for text/html gets html) or html.",
+    schema: || json!({ "type": "string", "enum": ["json", "html"] }),
 };
 
 /// Query parameters of the items endpoint.
