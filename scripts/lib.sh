@@ -25,10 +25,18 @@ ensure_packages() {
   fi
 }
 
-# ensure_test_clients: Node.js (when the machine has none) and the independent clients in
-# tests/js (an MVT decoder, the MapLibre style validator), pinned by its package-lock.json.
+# ensure_test_clients: Node.js and Python venv support (when the machine has none) and the
+# independent clients the tests drive: tests/js (an MVT decoder, the PMTiles reader, the MapLibre
+# style validator; pinned by package-lock.json) and tests/py (OWSLib; pinned by requirements.txt).
 ensure_test_clients() {
   command -v npm >/dev/null || ensure_packages nodejs npm
+  python3 -c 'import venv, ensurepip' 2>/dev/null || ensure_packages python3-venv
+  if [ ! -x tests/py/.venv/bin/python ] || [ tests/py/requirements.txt -nt tests/py/.venv ]; then
+    echo "== installing the Python test clients in tests/py/.venv"
+    python3 -m venv tests/py/.venv
+    tests/py/.venv/bin/pip install --quiet --disable-pip-version-check -r tests/py/requirements.txt
+    touch tests/py/.venv
+  fi
   if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/node_modules ]; then
     echo "== installing the test clients in tests/js"
     (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)

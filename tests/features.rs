@@ -243,3 +243,24 @@ async fn coordinates_come_in_the_crs_asked_for_and_bboxes_in_theirs() {
     ])
     .await;
 }
+
+#[tokio::test]
+async fn owslib_reads_the_collections_a_filtered_page_and_a_feature() {
+    let app = TestApp::spawn(Content::Samples).await;
+    let out =
+        common::python("owslib_ogcapi.py", &[&format!("{}/ogc", app.base), "105.832,21.588,105.834,21.590"]).await;
+    let seen: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        seen["collections"],
+        serde_json::json!(["admin", "ownership", "parcels", "planning", "pricing", "projects", "units"])
+    );
+    let expected = app
+        .db
+        .count(
+            "SELECT count(*) FROM parcels WHERE valid_to IS NULL
+             AND ST_Intersects(geom, ST_MakeEnvelope(105.832, 21.588, 105.834, 21.590, 4326))",
+        )
+        .await;
+    assert_eq!((seen["matched"].as_i64(), seen["returned"].as_i64()), (Some(expected), Some(expected)));
+    assert_eq!(seen["feature"]["id"], seen["feature"]["parcel_id"]);
+}

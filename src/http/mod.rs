@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/units/{product_id}", get(market::unit))
         .route("/api/addresses/{code}", get(market::address))
         .route("/ogc", get(ogc::landing))
+        .route("/ogc/", get(ogc::landing))
         .route("/ogc/api", get(ogc::openapi))
         .route("/ogc/api.html", get(ogc::openapi_html))
         .route("/ogc/conformance", get(ogc::conformance))

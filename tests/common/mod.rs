@@ -249,6 +249,17 @@ pub fn node(script: &str, args: &[&Path]) -> String {
     String::from_utf8(o.stdout).unwrap()
 }
 
+/// Runs one of the Python clients in tests/py (in the venv scripts/test makes) beside the
+/// running server; returns its stdout.
+pub async fn python(script: &str, args: &[&str]) -> String {
+    let py = repo().join("tests/py");
+    let mut cmd = Command::new(py.join(".venv/bin/python"));
+    cmd.arg(py.join(script)).args(args);
+    let o = run_beside(cmd).await;
+    assert!(o.status.success(), "{script} failed: {}", text(&o));
+    String::from_utf8(o.stdout).unwrap()
+}
+
 /// The z/x/y of the tile holding a point.
 pub fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
     let n = (1u32 << z) as f64;
