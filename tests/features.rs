@@ -30,6 +30,29 @@ async fn all_items(app: &TestApp, path: &str) -> Vec<Value> {
     features
 }
 
+/// A small box in Phường Phan Đình Phùng, W,S,E,N.
+const TEST_BOX: [f64; 4] = [105.832, 21.588, 105.834, 21.590];
+
+/// `TEST_BOX` as `bbox=` writes it.
+fn test_box() -> String {
+    TEST_BOX.map(|v| v.to_string()).join(",")
+}
+
+/// Current parcels meeting `TEST_BOX`, as PostGIS counts them.
+async fn parcels_in_test_box(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM parcels WHERE valid_to IS NULL
+         AND ST_Intersects(geom, ST_MakeEnvelope($1, $2, $3, $4, 4326))",
+    )
+    .bind(TEST_BOX[0])
+    .bind(TEST_BOX[1])
+    .bind(TEST_BOX[2])
+    .bind(TEST_BOX[3])
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn landing_page_conformance_and_an_openapi_document_of_what_is_accepted() {
     let app = TestApp::spawn(Content::Empty).await;
@@ -99,15 +122,9 @@ async fn items_are_counted_paged_and_filtered_as_postgis_finds_them() {
     let ids: BTreeSet<&str> = features.iter().map(|f| f["id"].as_str().unwrap()).collect();
     assert_eq!((features.len() as i64, ids.len() as i64), (current, current));
 
-    let bbox = "105.832,21.588,105.834,21.590";
+    let bbox = test_box();
     let (_, page) = app.get(&format!("/ogc/collections/parcels/items?bbox={bbox}&limit=1000")).await;
-    let expected = app
-        .db
-        .count(
-            "SELECT count(*) FROM parcels WHERE valid_to IS NULL
-             AND ST_Intersects(geom, ST_MakeEnvelope(105.832, 21.588, 105.834, 21.590, 4326))",
-        )
-        .await;
+    let expected = parcels_in_test_box(&app).await;
     assert!(expected > 10);
     assert_eq!((page["numberMatched"].as_i64(), page["numberReturned"].as_i64()), (Some(expected), Some(expected)));
 
@@ -195,14 +212,9 @@ async fn gdal_lists_every_collection_counts_pages_and_filters_by_bbox() {
     let copied: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(copied["features"].as_array().unwrap().len() as i64, current, "ogr2ogr paged through every parcel");
 
-    let in_box = gdal("ogrinfo", &["-so", &url, "parcels", "-spat", "105.832", "21.588", "105.834", "21.590"]).await;
-    let expected = app
-        .db
-        .count(
-            "SELECT count(*) FROM parcels WHERE valid_to IS NULL
-             AND ST_Intersects(geom, ST_MakeEnvelope(105.832, 21.588, 105.834, 21.590, 4326))",
-        )
-        .await;
+    let [w, s, e, n] = TEST_BOX.map(|v| v.to_string());
+    let in_box = gdal("ogrinfo", &["-so", &url, "parcels", "-spat", &w, &s, &e, &n]).await;
+    let expected = parcels_in_test_box(&app).await;
     assert!(in_box.contains(&format!("Feature Count: {expected}")), "{in_box}");
 }
 
@@ -247,20 +259,13 @@ async fn coordinates_come_in_the_crs_asked_for_and_bboxes_in_theirs() {
 #[tokio::test]
 async fn owslib_reads_the_collections_a_filtered_page_and_a_feature() {
     let app = TestApp::spawn(Content::Samples).await;
-    let out =
-        common::python("owslib_ogcapi.py", &[&format!("{}/ogc", app.base), "105.832,21.588,105.834,21.590"]).await;
+    let out = common::python("owslib_ogcapi.py", &[&format!("{}/ogc", app.base), &test_box()]).await;
     let seen: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
         seen["collections"],
         serde_json::json!(["admin", "ownership", "parcels", "planning", "pricing", "projects", "units"])
     );
-    let expected = app
-        .db
-        .count(
-            "SELECT count(*) FROM parcels WHERE valid_to IS NULL
-             AND ST_Intersects(geom, ST_MakeEnvelope(105.832, 21.588, 105.834, 21.590, 4326))",
-        )
-        .await;
+    let expected = parcels_in_test_box(&app).await;
     assert_eq!((seen["matched"].as_i64(), seen["returned"].as_i64()), (Some(expected), Some(expected)));
     assert_eq!(seen["feature"]["id"], seen["feature"]["parcel_id"]);
 }

@@ -4,11 +4,21 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use super::error::ApiError;
+use crate::tiles::catalog::Audience;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
     /// No credentials: open data only.
     Anonymous,
+}
+
+impl Caller {
+    /// Which fields of the catalog this caller may see.
+    pub fn audience(&self) -> Audience {
+        match self {
+            Caller::Anonymous => Audience::Public,
+        }
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {

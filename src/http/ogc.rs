@@ -13,18 +13,12 @@ use super::tiles::base_url;
 use super::{AppState, params};
 use crate::ogc::api::{self, DEFAULT_LIMIT, ITEM, ITEMS, MAX_LIMIT, MAX_OFFSET, OTHER};
 use crate::ogc::{self as features, ApiCrs, CRS84, FeatureError, ItemQuery};
-use crate::tiles::catalog::{Audience, FieldType, LayerSpec};
+use crate::tiles::catalog::{FieldType, LayerSpec};
 
 const JSON: &str = "application/json";
 const GEOJSON: &str = "application/geo+json";
 const SCHEMA: &str = "application/schema+json";
 const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
-
-fn audience(caller: &Caller) -> Audience {
-    match caller {
-        Caller::Anonymous => Audience::Public,
-    }
-}
 
 fn link(href: String, rel: &str, media: &str, title: &str) -> Value {
     json!({ "href": href, "rel": rel, "type": media, "title": title })
@@ -155,7 +149,7 @@ fn collection_json(state: &AppState, base: &str, index: usize, spec: &LayerSpec)
         "id": spec.name,
         "title": spec.title,
         "itemType": "feature",
-        "crs": ApiCrs::offered().into_iter().map(|c| c.uri).collect::<Vec<_>>(),
+        "crs": ApiCrs::offered().iter().map(|c| c.uri.as_str()).collect::<Vec<_>>(),
         "storageCrs": CRS84,
         "extent": { "spatial": { "bbox": [bbox], "crs": CRS84 } },
         "links": [
@@ -220,7 +214,7 @@ pub async fn schema(
         return Err(ApiError::not_found(format!("collection '{id}' has items, schema and queryables, not '{which}'")));
     }
     let properties: serde_json::Map<String, Value> = spec
-        .visible_fields(audience(&caller))
+        .visible_fields(caller.audience())
         .map(|(_, f)| {
             let kind = match f.kind {
                 FieldType::String => "string",
@@ -275,17 +269,23 @@ pub async fn items(
             Some(c.bbox_to_crs84(n).map_err(ApiError::bad_request)?)
         }
     };
-    let audience = audience(&caller);
+    let audience = caller.audience();
+    // A property the caller may see, named in parameter `param`.
+    let field = |param: &str, name: &str| {
+        spec.visible_fields(audience).map(|(_, f)| f).find(|f| f.name == name).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "{param}: `{name}` is not a property of '{id}'; see /ogc/collections/{id}/schema"
+            ))
+        })
+    };
     let properties = q
         .get("properties")
         .map(|p| {
-            let names: Vec<String> = p.split(',').map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()).collect();
-            match names.iter().find(|n| !spec.visible_fields(audience).any(|(_, f)| &&f.name == n)) {
-                Some(n) => Err(ApiError::bad_request(format!(
-                    "properties: `{n}` is not a property of '{id}'; see /ogc/collections/{id}/schema"
-                ))),
-                None => Ok(names),
-            }
+            p.split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(|n| field("properties", n).map(|f| f.name.clone()))
+                .collect::<Result<Vec<_>, _>>()
         })
         .transpose()?;
     let sort = q
@@ -298,14 +298,7 @@ pub async fn items(
                         Some(n) => (true, n),
                         None => (false, k.strip_prefix('+').unwrap_or(k)),
                     };
-                    spec.visible_fields(audience)
-                        .find(|(_, f)| f.name == name)
-                        .map(|(_, f)| (f.name.clone(), f.kind, desc))
-                        .ok_or_else(|| {
-                            ApiError::bad_request(format!(
-                                "sortby: `{name}` is not a property of '{id}'; see /ogc/collections/{id}/schema"
-                            ))
-                        })
+                    field("sortby", name).map(|f| (f.name.clone(), f.kind, desc))
                 })
                 .collect::<Result<Vec<_>, _>>()
         })
@@ -381,14 +374,7 @@ fn with_crs(mut resp: Response, crs: &ApiCrs) -> Response {
 }
 
 fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b':' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 pub async fn item(
@@ -401,7 +387,7 @@ pub async fn item(
     check(&q, ITEM)?;
     let (_, spec) = find(&state, &id)?;
     let crs = crs_param(&q, "crs")?;
-    let Some(item) = features::item(&state.pool, spec, audience(&caller), &fid, &crs).await.map_err(feature_error)?
+    let Some(item) = features::item(&state.pool, spec, caller.audience(), &fid, &crs).await.map_err(feature_error)?
     else {
         return Err(ApiError::not_found(format!("collection '{id}' has no feature '{fid}'")));
     };

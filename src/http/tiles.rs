@@ -15,12 +15,6 @@ use crate::tiles::catalog::{Audience, LayerSpec};
 
 const MVT: &str = "application/vnd.mapbox-vector-tile";
 
-fn audience(caller: &Caller) -> Audience {
-    match caller {
-        Caller::Anonymous => Audience::Public,
-    }
-}
-
 /// `http://host` as the caller reached this server, for the absolute URLs clients need.
 pub fn base_url(headers: &HeaderMap) -> String {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
@@ -54,7 +48,7 @@ pub async fn tile(
     if !(lo..=hi).contains(&tile.z) {
         return Err(ApiError::bad_request(format!("zoom {} is outside the range {lo}-{hi} of {set}", tile.z)));
     }
-    let audience = audience(&caller);
+    let audience = caller.audience();
     let max_age = specs.iter().filter(|s| s.has_zoom(tile.z)).map(|s| s.max_age_s).min().unwrap_or(0);
     let cache_control = match audience {
         Audience::Public => format!("public, max-age={max_age}"),
@@ -109,7 +103,7 @@ pub async fn tilejson(
     let width = (bounds[2] - bounds[0]).max(bounds[3] - bounds[1]).max(1e-6);
     // The zoom at which the bounds fill about a 1000-pixel window.
     let zoom = ((360.0 * 1000.0 / 256.0 / width).log2().floor() as i64).clamp(minzoom as i64, maxzoom as i64);
-    let audience = audience(&caller);
+    let audience = caller.audience();
     let body = json!({
         "tilejson": "3.0.0",
         "name": set,
@@ -128,7 +122,7 @@ pub async fn tilejson(
 /// `GET /tiles`: every layer, its zoom range, fields and TileJSON.
 pub async fn catalog(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> axum::Json<Value> {
     let base = base_url(&headers);
-    let audience = audience(&caller);
+    let audience = caller.audience();
     let layers: Vec<Value> = state
         .tiles
         .layers()

@@ -27,16 +27,19 @@ impl ApiCrs {
         ApiCrs { uri: CRS84.to_owned(), crs: WGS84, lat_first: false }
     }
 
-    /// Every CRS offered, CRS84 first.
-    pub fn offered() -> Vec<ApiCrs> {
-        let epsg = |code: u32| ApiCrs {
-            uri: format!("http://www.opengis.net/def/crs/EPSG/0/{code}"),
-            crs: Crs::Epsg(code),
-            lat_first: code == 4326,
-        };
-        std::iter::once(ApiCrs::crs84())
-            .chain([4326, 3857].into_iter().chain(TM3_ZONES.iter().map(|(c, _)| *c)).map(epsg))
-            .collect()
+    /// Every CRS offered, CRS84 first (built once: every collection lists them).
+    pub fn offered() -> &'static [ApiCrs] {
+        static OFFERED: std::sync::OnceLock<Vec<ApiCrs>> = std::sync::OnceLock::new();
+        OFFERED.get_or_init(|| {
+            let epsg = |code: u32| ApiCrs {
+                uri: format!("http://www.opengis.net/def/crs/EPSG/0/{code}"),
+                crs: Crs::Epsg(code),
+                lat_first: code == 4326,
+            };
+            std::iter::once(ApiCrs::crs84())
+                .chain([4326, 3857].into_iter().chain(TM3_ZONES.iter().map(|(c, _)| *c)).map(epsg))
+                .collect()
+        })
     }
 
     /// A CRS by URI (or EPSG:n), if offered.
@@ -45,10 +48,11 @@ impl ApiCrs {
         let is_crs84 = upper == "CRS84" || upper.ends_with("/OGC/1.3/CRS84") || upper.ends_with(":CRS84");
         let offered = ApiCrs::offered();
         let found = if is_crs84 {
-            offered.into_iter().next()
+            offered.first()
         } else {
-            s.parse::<Crs>().ok().and_then(|c| offered.into_iter().skip(1).find(|o| o.crs == c))
+            s.parse::<Crs>().ok().and_then(|c| offered[1..].iter().find(|o| o.crs == c))
         };
+        let found = found.cloned();
         found.ok_or_else(|| format!("{param} `{s}` is not offered: use CRS84, EPSG 4326 or 3857, or a VN-2000 TM-3 zone (EPSG 9205-9218, 5896-5899) as http://www.opengis.net/def/crs/EPSG/0/<code>"))
     }
 
