@@ -165,6 +165,19 @@ impl Transform {
         g.try_map_coords_in_place(|c| self.point(c))
     }
 
+    /// As [`Transform::geometry`], for any geometry: the fallible walk does not instantiate for
+    /// `geo::Geometry` (its collections recurse), so the first failure is kept aside.
+    pub fn any_geometry(&self, g: &mut geo::Geometry) -> Result<(), CrsError> {
+        let failed = std::cell::RefCell::new(None);
+        g.map_coords_in_place(|c| {
+            self.point(c).unwrap_or_else(|e| {
+                failed.borrow_mut().get_or_insert(e);
+                c
+            })
+        });
+        failed.into_inner().map_or(Ok(()), Err)
+    }
+
     fn error(&self, e: impl fmt::Display) -> CrsError {
         CrsError::Proj { from: self.label.0.clone(), to: self.label.1.clone(), reason: e.to_string() }
     }

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod crs;
 pub mod domain;
+pub mod filter;
 pub mod http;
 pub mod import;
 pub mod index;

@@ -78,10 +78,31 @@ async fn landing_page_conformance_and_an_openapi_document_of_what_is_accepted() 
         .filter(|p| p["in"] == "query")
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        declared,
-        ["bbox", "bbox-crs", "crs", "limit", "datetime", "properties", "sortby", "offset", "after", "f"]
-    );
+    let common = [
+        "bbox",
+        "bbox-crs",
+        "crs",
+        "limit",
+        "datetime",
+        "properties",
+        "sortby",
+        "offset",
+        "filter",
+        "filter-lang",
+        "filter-crs",
+        "after",
+        "f",
+    ];
+    assert_eq!(declared, common);
+    // Each collection's own path adds its properties, which filter by equality.
+    let parcels: Vec<&str> = doc["paths"]["/collections/parcels/items"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(parcels[..common.len()], common);
+    assert!(parcels.contains(&"land_use_main") && !parcels.iter().any(|p| p.contains("holder")), "{parcels:?}");
     // What the document does not declare is refused.
     app.expect_errors(&[
         ("/ogc/collections/parcels/items?colour=red", 400, "unknown parameter `colour`"),
@@ -268,4 +289,122 @@ async fn owslib_reads_the_collections_a_filtered_page_and_a_feature() {
     let expected = parcels_in_test_box(&app).await;
     assert_eq!((seen["matched"].as_i64(), seen["returned"].as_i64()), (Some(expected), Some(expected)));
     assert_eq!(seen["feature"]["id"], seen["feature"]["parcel_id"]);
+}
+
+/// Ids of every feature a filtered items request pages through.
+async fn filtered_ids(app: &TestApp, query: &[(&str, &str)]) -> BTreeSet<String> {
+    let query: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(query).finish();
+    let features = all_items(app, &format!("/ogc/collections/parcels/items?limit=1000&{query}")).await;
+    features.iter().map(|f| f["id"].as_str().unwrap().to_owned()).collect()
+}
+
+/// Parcel IDs of current parcels meeting `condition` (SQL over `parcels p`), as PostGIS finds them.
+async fn parcels_where(app: &TestApp, condition: &str) -> BTreeSet<String> {
+    let sql = format!("SELECT p.parcel_id FROM parcels p WHERE p.valid_to IS NULL AND ({condition})");
+    sqlx::query_scalar::<_, String>(&sql).fetch_all(&app.db.pool).await.unwrap().into_iter().collect()
+}
+
+#[tokio::test]
+async fn cql2_filters_select_what_postgis_selects() {
+    let app = TestApp::spawn(Content::Samples).await;
+    let (_, conformance) = app.get("/ogc/conformance").await;
+    // What QGIS checks before it sends a filter.
+    for class in [
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+        "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+        "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+        "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+        "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+        "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-operators",
+    ] {
+        assert!(conformance["conformsTo"].as_array().unwrap().iter().any(|c| c == class), "{class}");
+    }
+    let (_, queryables) = app.get("/ogc/collections/parcels/queryables").await;
+    assert_eq!(queryables["properties"]["legal_area_m2"]["type"], "number");
+    assert_eq!(queryables["properties"]["geometry"]["format"], "geometry-any");
+
+    let [w, s, e, n] = TEST_BOX;
+    let envelope = format!("ST_MakeEnvelope({w}, {s}, {e}, {n}, 4326)");
+    // The middle of the box, inside a parcel.
+    let (mx, my) = ((w + e) / 2.0, (s + n) / 2.0);
+    let polygon = format!("POLYGON(({w} {s}, {e} {s}, {e} {n}, {w} {n}, {w} {s}))");
+    let cases = [
+        ("legal_area_m2 > 300 AND land_use_main = 'ODT'", "p.legal_area_m2 > 300 AND p.land_use[1] = 'ODT'".to_owned()),
+        (
+            "land_use_main IN ('ODT', 'LUC') AND legal_area_m2 BETWEEN 100 AND 200",
+            "p.land_use[1] IN ('ODT', 'LUC') AND p.legal_area_m2 BETWEEN 100 AND 200".to_owned(),
+        ),
+        (
+            "legacy_key LIKE '05443-1-%'",
+            "p.commune_code_recorded || '-' || p.sheet || '-' || p.parcel_no LIKE '05443-1-%'".to_owned(),
+        ),
+        ("NOT (legal_area_m2 < 400) OR address IS NULL", "NOT (p.legal_area_m2 < 400) OR p.address IS NULL".to_owned()),
+        ("CASEI(land_use_main) = casei('odt')", "p.land_use[1] = 'ODT'".to_owned()),
+        (&format!("S_INTERSECTS(geometry, BBOX({w}, {s}, {e}, {n}))"), format!("ST_Intersects(p.geom, {envelope})")),
+        (&format!("S_WITHIN(geometry, {polygon})"), format!("ST_Within(p.geom, {envelope})")),
+        (
+            &format!("S_CONTAINS(geometry, POINT({mx} {my}))"),
+            format!("ST_Contains(p.geom, ST_Point({mx}, {my}, 4326))"),
+        ),
+    ];
+    for (cql, sql) in &cases {
+        let want = parcels_where(&app, sql).await;
+        assert!(!want.is_empty() && want.len() < 3303, "{sql} selects some parcels, not all: {}", want.len());
+        assert_eq!(filtered_ids(&app, &[("filter", cql)]).await, want, "{cql}");
+    }
+    // The same condition as CQL2 JSON, as Part 1 property=value, and as GDAL 3.6 sends it (cql-text).
+    let want = parcels_where(&app, "p.legal_area_m2 > 300 AND p.land_use[1] = 'ODT'").await;
+    let json = r#"{"op":"and","args":[{"op":">","args":[{"property":"legal_area_m2"},300]},{"op":"=","args":[{"property":"land_use_main"},"ODT"]}]}"#;
+    assert_eq!(filtered_ids(&app, &[("filter", json), ("filter-lang", "cql2-json")]).await, want);
+    assert_eq!(filtered_ids(&app, &[("filter", "legal_area_m2 > 300"), ("land_use_main", "ODT")]).await, want);
+    let dir_url = format!("OAPIF:{}/ogc", app.base);
+    let mut cmd = Command::new("ogrinfo");
+    cmd.args(["-ro", "-so", &dir_url, "parcels", "-where", "land_use_main = 'ODT' AND legal_area_m2 > 300"]);
+    cmd.env("CPL_DEBUG", "ON");
+    let said = common::text(&common::run_beside(cmd).await);
+    assert!(said.contains(&format!("Feature Count: {}", want.len())), "{said}");
+    assert!(said.contains("&filter=") && said.contains("filter-lang=cql-text"), "GDAL filtered on the server: {said}");
+
+    // A point in VN-2000 metres (filter-crs) finds the parcel that holds it.
+    let (id, lon, lat): (String, f64, f64) = sqlx::query_as(
+        "SELECT parcel_id, ST_X(pt), ST_Y(pt) FROM (SELECT parcel_id, ST_PointOnSurface(geom) pt FROM parcels
+         WHERE valid_to IS NULL AND commune_code = '05443' ORDER BY parcel_id LIMIT 1) x",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let (x, y) = common::cs2cs("EPSG:4326", "EPSG:9213", lat, lon);
+    let hit = filtered_ids(
+        &app,
+        &[
+            ("filter", &format!("S_CONTAINS(geometry, POINT({x} {y}))")),
+            ("filter-crs", "http://www.opengis.net/def/crs/EPSG/0/9213"),
+        ],
+    )
+    .await;
+    assert_eq!(hit, BTreeSet::from([id]));
+
+    // A well-formed string holding SQL is only a string; one that breaks out is not CQL2.
+    let before = app.db.fingerprint().await;
+    let inert = filtered_ids(&app, &[("filter", "legacy_key = 'x''; DROP TABLE parcels; --'")]).await;
+    assert!(inert.is_empty());
+    assert_eq!(app.db.fingerprint().await, before);
+    let deep = format!("{}legal_area_m2 > 1{}", "(".repeat(200), ")".repeat(200));
+    let huge = format!("legacy_key = '{}'", "x".repeat(5000));
+    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let items = "/ogc/collections/parcels/items";
+    app.expect_errors(&[
+        (&format!("{items}?filter={}", enc("legacy_key = 'x'; DROP TABLE parcels; --")), 400, "not valid CQL2 text"),
+        (&format!("{items}?filter={}", enc(&deep)), 400, "nests deeper than"),
+        (&format!("{items}?filter={}", enc(&huge)), 400, "longer than 1000 characters"),
+        (&format!("{items}?filter={}", enc("holder_name = 'x'")), 400, "`holder_name` is not a queryable"),
+        (&format!("{items}?filter={}", enc("legal_area_m2 = 'big'")), 400, "compares a number with a string"),
+        (&format!("{items}?filter={}", enc("legal_area_m2 + 1 > 2")), 400, "`+` is not supported"),
+        (&format!("{items}?filter={}", enc("land_use_main")), 400, "must be a condition"),
+        (&format!("{items}?filter=a%3D1&filter-lang=sql"), 400, "filter-lang `sql` is not offered"),
+        (&format!("{items}?filter-lang=cql2-text"), 400, "go with a filter"),
+        (&format!("{items}?legal_area_m2=big"), 400, "compares a number with a string"),
+    ])
+    .await;
 }

@@ -11,6 +11,7 @@ use super::error::ApiError;
 use super::identity::Caller;
 use super::tiles::base_url;
 use super::{AppState, params};
+use crate::filter::{self, Lang};
 use crate::ogc::api::{self, DEFAULT_LIMIT, ITEM, ITEMS, MAX_LIMIT, MAX_OFFSET, OTHER};
 use crate::ogc::{self as features, ApiCrs, CRS84, FeatureError, ItemQuery};
 use crate::tiles::catalog::{FieldType, LayerSpec};
@@ -31,6 +32,10 @@ fn json_as(media: &'static str, body: &Value) -> Response {
 /// Checks the parameters an endpoint takes, and `f`.
 fn check(q: &HashMap<String, String>, allowed: &[api::Param]) -> Result<(), ApiError> {
     params::only(q, &api::names(allowed))?;
+    check_f(q)
+}
+
+fn check_f(q: &HashMap<String, String>) -> Result<(), ApiError> {
     match q.get("f").map(String::as_str) {
         None | Some("json") | Some("html") => Ok(()),
         Some(f) => Err(ApiError::bad_request(format!("f `{f}` is not offered: use f=json or f=html"))),
@@ -106,14 +111,19 @@ pub async fn landing(headers: HeaderMap, Query(q): Query<HashMap<String, String>
     ))
 }
 
-pub async fn openapi(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
+pub async fn openapi(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
     check(&q, OTHER)?;
-    Ok(json_as(OPENAPI, &api::openapi(&base_url(&headers))))
+    Ok(json_as(OPENAPI, &api::openapi(&base_url(&headers), state.tiles.layers().catalog(), caller.audience())))
 }
 
 /// The API documentation: the OpenAPI document's paths and parameters as a page.
-pub async fn openapi_html(headers: HeaderMap) -> Html<String> {
-    let doc = api::openapi(&base_url(&headers));
+pub async fn openapi_html(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> Html<String> {
+    let doc = api::openapi(&base_url(&headers), state.tiles.layers().catalog(), caller.audience());
     let mut html = String::from(
         "<!doctype html><meta charset=utf-8><title>diachinh OGC API</title><h1>diachinh OGC API - Features</h1>",
     );
@@ -213,18 +223,17 @@ pub async fn schema(
     if which != "schema" && which != "queryables" {
         return Err(ApiError::not_found(format!("collection '{id}' has items, schema and queryables, not '{which}'")));
     }
-    let properties: serde_json::Map<String, Value> = spec
+    let mut properties: serde_json::Map<String, Value> = spec
         .visible_fields(caller.audience())
-        .map(|(_, f)| {
-            let kind = match f.kind {
-                FieldType::String => "string",
-                FieldType::Number => "number",
-                FieldType::Integer => "integer",
-                FieldType::Boolean => "boolean",
-            };
-            (f.name.clone(), json!({ "title": f.description, "type": kind }))
-        })
+        .map(|(_, f)| (f.name.clone(), json!({ "title": f.description, "type": f.kind.json_type() })))
         .collect();
+    if which == "queryables" {
+        // Part 3: the geometry is queryable with the spatial functions.
+        properties.insert(
+            "geometry".into(),
+            json!({ "title": "Geometry (CRS84 unless filter-crs says otherwise)", "format": "geometry-any", "x-ogc-role": "primary-geometry" }),
+        );
+    }
     let body = json!({
         "$schema": "https://json-schema.org/draft/2019-09/schema",
         "$id": format!("{}/ogc/collections/{id}/{which}", base_url(&headers)),
@@ -242,8 +251,13 @@ pub async fn items(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    check(&q, ITEMS)?;
     let (_, spec) = find(&state, &id)?;
+    let audience = caller.audience();
+    // Besides the table's parameters, each visible property filters by equality (Part 1).
+    let mut allowed = api::names(ITEMS);
+    allowed.extend(spec.visible_fields(audience).map(|(_, f)| f.name.as_str()));
+    params::only(&q, &allowed)?;
+    check_f(&q)?;
     let limit = match q.get("limit") {
         None => DEFAULT_LIMIT,
         Some(l) => l
@@ -269,7 +283,6 @@ pub async fn items(
             Some(c.bbox_to_crs84(n).map_err(ApiError::bad_request)?)
         }
     };
-    let audience = caller.audience();
     // A property the caller may see, named in parameter `param`.
     let field = |param: &str, name: &str| {
         spec.visible_fields(audience).map(|(_, f)| f).find(|f| f.name == name).ok_or_else(|| {
@@ -313,8 +326,45 @@ pub async fn items(
     if after.is_some() && !sort.is_empty() {
         return Err(ApiError::bad_request("after pages the default order; with sortby, page with offset"));
     }
+    let equal = spec.visible_fields(audience).filter_map(|(_, f)| {
+        let v = q.get(&f.name)?;
+        let value = match f.kind {
+            FieldType::String => cql2::Expr::Literal(v.clone()),
+            _ => v.parse::<f64>().map_or_else(|_| cql2::Expr::Literal(v.clone()), cql2::Expr::Float),
+        };
+        Some(Box::new(cql2::Expr::Operation {
+            op: "=".into(),
+            args: vec![Box::new(cql2::Expr::Property { property: f.name.clone() }), Box::new(value)],
+        }))
+    });
+    let mut conditions: Vec<Box<cql2::Expr>> = equal.collect();
+    if let Some(text) = q.get("filter") {
+        let lang =
+            Lang::parse(q.get("filter-lang").map_or("cql2-text", String::as_str)).map_err(ApiError::bad_request)?;
+        conditions.push(Box::new(filter::parse(text, lang).map_err(ApiError::bad_request)?));
+    }
+    let filter = match conditions.len() {
+        0 => None,
+        n => {
+            let expr = match conditions.pop() {
+                Some(only) if n == 1 => *only,
+                last => cql2::Expr::Operation { op: "and".into(), args: conditions.into_iter().chain(last).collect() },
+            };
+            let queryable = |name: &str| {
+                spec.visible_fields(audience)
+                    .map(|(_, f)| f)
+                    .find(|f| f.name == name)
+                    .map(|f| (f.name.as_str(), f.kind))
+            };
+            let crs = crs_param(&q, "filter-crs")?;
+            Some(filter::to_sql(&expr, queryable, &crs).map_err(|e| ApiError::bad_request(format!("filter: {e}")))?)
+        }
+    };
+    if !q.contains_key("filter") && (q.contains_key("filter-lang") || q.contains_key("filter-crs")) {
+        return Err(ApiError::bad_request("filter-lang and filter-crs go with a filter"));
+    }
     let sorted = !sort.is_empty();
-    let query = ItemQuery { bbox, limit, after, properties, sort, offset };
+    let query = ItemQuery { bbox, limit, after, properties, sort, offset, filter };
     let (items, matched) = features::items(&state.pool, spec, audience, &query, &crs).await.map_err(feature_error)?;
     let href = format!("{}/ogc/collections/{id}/items", base_url(&headers));
     // Paging carries on by key in the default order, by offset when sorted.
@@ -360,6 +410,10 @@ fn crs_param(q: &HashMap<String, String>, name: &str) -> Result<ApiCrs, ApiError
 
 fn feature_error(e: FeatureError) -> ApiError {
     match e {
+        // The per-request statement timeout: the caller asked for too much at once.
+        FeatureError::Database(sqlx::Error::Database(d)) if d.code().as_deref() == Some("57014") => {
+            ApiError::bad_request("the query ran past its 10 s limit: narrow it with bbox or filter")
+        }
         FeatureError::Database(e) => e.into(),
         FeatureError::Geometry(m) => ApiError::bad_request(m),
     }

@@ -3,12 +3,28 @@
 
 use serde_json::{Value, json};
 
+use crate::tiles::catalog::{Audience, Catalog};
+
 pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
+    // The name QGIS (3.28 onwards) looks for before it sends spatial filters.
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-operators",
 ];
 
 pub const DEFAULT_LIMIT: usize = 10;
@@ -73,6 +89,21 @@ pub const ITEMS: &[Param] = &[
         schema: || json!({ "type": "integer", "minimum": 0, "maximum": MAX_OFFSET }),
     },
     Param {
+        name: "filter",
+        description: "Only features meeting this CQL2 condition (see /queryables): comparisons, LIKE, BETWEEN, IN, IS NULL, CASEI, AND/OR/NOT, S_INTERSECTS, S_WITHIN, S_CONTAINS and the other spatial functions on `geometry`.",
+        schema: || json!({ "type": "string" }),
+    },
+    Param {
+        name: "filter-lang",
+        description: "Language of `filter`: cql2-text (default) or cql2-json; cql-text, the draft's name, is read as cql2-text.",
+        schema: || json!({ "type": "string", "enum": ["cql2-text", "cql2-json", "cql-text"], "default": "cql2-text" }),
+    },
+    Param {
+        name: "filter-crs",
+        description: "CRS of the geometries in `filter`, as a URI from the collection's `crs` list (default CRS84).",
+        schema: || json!({ "type": "string", "format": "uri" }),
+    },
+    Param {
         name: "after",
         description: "Paging: features after this key (the `next` link carries it).",
         schema: || json!({ "type": "integer" }),
@@ -108,10 +139,11 @@ fn operation(summary: &str, params: &[Param], path: &[&str], media: &str) -> Val
     }})
 }
 
-/// The OpenAPI 3.0 document of `/ogc`.
-pub fn openapi(base: &str) -> Value {
+/// The OpenAPI 3.0 document of `/ogc`, with each collection's own items path listing the
+/// properties `audience` may filter by equality.
+pub fn openapi(base: &str, catalog: &Catalog, audience: Audience) -> Value {
     let geojson = "application/geo+json";
-    json!({
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": { "title": "diachinh OGC API - Features", "version": env!("CARGO_PKG_VERSION"),
                   "description": "Land parcels, administrative units, planning, land prices, ownership categories, projects and housing units of Vietnam's land database (open data view)." },
@@ -122,10 +154,23 @@ pub fn openapi(base: &str) -> Value {
             "/api": operation("This document", OTHER, &[], "application/vnd.oai.openapi+json;version=3.0"),
             "/collections": operation("Collections", OTHER, &[], "application/json"),
             "/collections/{collectionId}": operation("A collection", OTHER, &["collectionId"], "application/json"),
+            "/collections/{collectionId}/schema": operation("The features' properties (JSON Schema)", OTHER, &["collectionId"], "application/schema+json"),
+            "/collections/{collectionId}/queryables": operation("The properties a filter may name (JSON Schema)", OTHER, &["collectionId"], "application/schema+json"),
             "/collections/{collectionId}/items": operation("Features", ITEMS, &["collectionId"], geojson),
             "/collections/{collectionId}/items/{featureId}": operation("A feature", ITEM, &["collectionId", "featureId"], geojson),
         }
-    })
+    });
+    for layer in &catalog.layers {
+        let mut op = operation(&layer.title, ITEMS, &[], geojson);
+        let params = op["get"]["parameters"].as_array_mut().expect("operation() lists parameters");
+        params.extend(layer.visible_fields(audience).map(|(_, f)| {
+            json!({ "name": f.name, "in": "query", "required": false, "style": "form", "explode": false,
+                    "description": format!("Only features whose {} equals this value: {}", f.name, f.description),
+                    "schema": { "type": f.kind.json_type() } })
+        }));
+        doc["paths"][format!("/collections/{}/items", layer.name)] = op;
+    }
+    doc
 }
 
 /// The names of `params`, for refusing others.

@@ -6,9 +6,11 @@ pub mod api;
 
 use geozero::{ToJson, wkb};
 use serde_json::{Map, Value};
-use sqlx::{PgPool, Row};
+use sqlx::postgres::PgArguments;
+use sqlx::{Arguments, PgPool, Row};
 
 use crate::crs::{Crs, TM3_ZONES, Transform, WGS84};
+use crate::filter::{Bind, Filter, property_sql};
 use crate::tiles::catalog::{Audience, FieldType, LayerSpec};
 
 pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
@@ -64,6 +66,18 @@ impl ApiCrs {
         Transform::new(&WGS84, &self.crs).map(Some).map_err(|e| e.to_string())
     }
 
+    /// A geometry given in this CRS (in its axis order), put into CRS84.
+    pub fn geometry_to_crs84(&self, g: &mut geo::Geometry) -> Result<(), String> {
+        use geo::MapCoordsInPlace;
+        if self.lat_first {
+            g.map_coords_in_place(|c| geo::Coord { x: c.y, y: c.x });
+        }
+        if self.crs != WGS84 {
+            Transform::new(&self.crs, &WGS84).and_then(|t| t.any_geometry(g)).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
     /// A bbox given in this CRS, as W,S,E,N in CRS84 (corners and edge midpoints transformed).
     pub fn bbox_to_crs84(&self, b: [f64; 4]) -> Result<[f64; 4], String> {
         let b = if self.lat_first { [b[1], b[0], b[3], b[2]] } else { b };
@@ -97,18 +111,8 @@ pub struct ItemQuery {
     pub sort: Vec<(String, FieldType, bool)>,
     /// With sort keys, paging skips this many features.
     pub offset: usize,
-}
-
-/// A property as a sortable SQL value. `name` is a catalog field name (checked to be
-/// lower-case letters, digits and _ when the catalog loads), never the caller's text.
-fn sort_key(name: &str, kind: FieldType) -> String {
-    let cast = match kind {
-        FieldType::String => "",
-        FieldType::Number => "::float8",
-        FieldType::Integer => "::bigint",
-        FieldType::Boolean => "::boolean",
-    };
-    format!("(f.props->>'{name}'){cast}")
+    /// A CQL2 or FES filter, as SQL.
+    pub filter: Option<Filter>,
 }
 
 /// Errors of a feature query: the database, or a geometry that cannot be put in the CRS asked.
@@ -130,15 +134,17 @@ pub struct Item {
 /// connection for long.
 const STATEMENT_TIMEOUT_MS: &str = "10000";
 
-fn filtered(spec: &LayerSpec, select: &str, tail: &str) -> String {
+fn filtered(spec: &LayerSpec, filter: Option<&Filter>, select: &str, tail: &str) -> String {
     format!(
         "WITH f AS ({sql})
          SELECT {select} FROM f
          WHERE ($2::float8[] IS NULL OR ST_Intersects(f.geom, ST_MakeEnvelope($2[1], $2[2], $2[3], $2[4], 4326)))
            AND ($3::bigint IS NULL OR f.id > $3)
            AND ($4::text IS NULL OR {fid} = $4)
+           AND {filter}
          {tail}",
         sql = spec.sql,
+        filter = filter.map_or("true", |f| &f.sql),
         fid = match &spec.feature_id {
             Some(field) => format!("f.props->>'{field}'"),
             None => "f.id::text".to_owned(),
@@ -165,30 +171,24 @@ pub async fn items(
 ) -> Result<(Vec<Item>, i64), FeatureError> {
     let mut tx = transaction(pool).await?;
     let bbox = q.bbox.map(|b| b.to_vec());
-    let matched: i64 = sqlx::query_scalar(&filtered(spec, "count(*)", ""))
-        .bind(None::<Vec<i64>>)
-        .bind(&bbox)
-        .bind(None::<i64>)
-        .bind(None::<String>)
-        .fetch_one(&mut *tx)
-        .await?;
+    let filter = q.filter.as_ref();
+    // Both statements take all six parameters (the count ignores the paging ones), so a
+    // filter's parameters are numbered the same in each.
+    let args = |after: Option<i64>| {
+        Params { bbox: bbox.clone(), after, fid: None, limit: q.limit as i64, offset: q.offset as i64 }.with(filter)
+    };
+    let matched: i64 =
+        sqlx::query_scalar_with(&filtered(spec, filter, "count(*)", ""), args(None)?).fetch_one(&mut *tx).await?;
     let order: Vec<String> = q
         .sort
         .iter()
         .map(|(name, kind, desc)| {
-            format!("{} {} NULLS LAST", sort_key(name, *kind), if *desc { "DESC" } else { "ASC" })
+            format!("{} {} NULLS LAST", property_sql(name, *kind), if *desc { "DESC" } else { "ASC" })
         })
         .chain(std::iter::once("f.id".to_owned()))
         .collect();
-    let rows = sqlx::query(&filtered(spec, SELECT_ITEM, &format!("ORDER BY {} LIMIT $5 OFFSET $6", order.join(", "))))
-        .bind(None::<Vec<i64>>)
-        .bind(&bbox)
-        .bind(q.after)
-        .bind(None::<String>)
-        .bind(q.limit as i64)
-        .bind(q.offset as i64)
-        .fetch_all(&mut *tx)
-        .await?;
+    let page = filtered(spec, filter, SELECT_ITEM, &format!("ORDER BY {} LIMIT $5 OFFSET $6", order.join(", ")));
+    let rows = sqlx::query_with(&page, args(q.after)?).fetch_all(&mut *tx).await?;
     tx.commit().await?;
     let to = crs.transform_from_crs84().map_err(FeatureError::Geometry)?;
     let only = q.properties.as_deref();
@@ -205,16 +205,45 @@ pub async fn item(
     crs: &ApiCrs,
 ) -> Result<Option<Item>, FeatureError> {
     let mut tx = transaction(pool).await?;
-    let row = sqlx::query(&filtered(spec, SELECT_ITEM, "LIMIT 1"))
-        .bind(None::<Vec<i64>>)
-        .bind(None::<Vec<f64>>)
-        .bind(None::<i64>)
-        .bind(fid)
+    let args = Params { bbox: None, after: None, fid: Some(fid.to_owned()), limit: 1, offset: 0 }.with(None)?;
+    let row = sqlx::query_with(&filtered(spec, None, SELECT_ITEM, "LIMIT $5 OFFSET $6"), args)
         .fetch_optional(&mut *tx)
         .await?;
     tx.commit().await?;
     let to = crs.transform_from_crs84().map_err(FeatureError::Geometry)?;
     row.map(|r| from_row(spec, audience, &r, crs, to.as_ref(), None)).transpose()
+}
+
+/// The six parameters of every feature statement; a filter's follow them.
+struct Params {
+    bbox: Option<Vec<f64>>,
+    after: Option<i64>,
+    fid: Option<String>,
+    limit: i64,
+    offset: i64,
+}
+
+impl Params {
+    fn with(self, filter: Option<&Filter>) -> Result<PgArguments, sqlx::Error> {
+        let mut a = PgArguments::default();
+        let encode = sqlx::Error::Encode;
+        a.add(None::<Vec<i64>>).map_err(encode)?;
+        a.add(self.bbox).map_err(encode)?;
+        a.add(self.after).map_err(encode)?;
+        a.add(self.fid).map_err(encode)?;
+        a.add(self.limit).map_err(encode)?;
+        a.add(self.offset).map_err(encode)?;
+        for b in filter.map(|f| f.binds.as_slice()).unwrap_or_default() {
+            match b {
+                Bind::Text(s) => a.add(s.clone()),
+                Bind::Number(n) => a.add(*n),
+                Bind::Bool(v) => a.add(*v),
+                Bind::Geometry(wkb) => a.add(wkb.clone()),
+            }
+            .map_err(encode)?;
+        }
+        Ok(a)
+    }
 }
 
 const SELECT_ITEM: &str = "f.id, f.geom AS wkb, f.props";
@@ -234,18 +263,7 @@ fn from_row(
         Some(mut g) => {
             use geo::MapCoordsInPlace;
             if let Some(t) = to {
-                // The fallible walk does not instantiate for `Geometry` (its collections recurse),
-                // so the first failure is kept aside.
-                let failed = std::cell::RefCell::new(None);
-                g.map_coords_in_place(|c| {
-                    t.point(c).unwrap_or_else(|e| {
-                        failed.borrow_mut().get_or_insert(e);
-                        c
-                    })
-                });
-                if let Some(e) = failed.into_inner() {
-                    return Err(FeatureError::Geometry(format!("feature {key}: {e}")));
-                }
+                t.any_geometry(&mut g).map_err(|e| FeatureError::Geometry(format!("feature {key}: {e}")))?;
             }
             if crs.lat_first {
                 g.map_coords_in_place(|c| geo::Coord { x: c.y, y: c.x });

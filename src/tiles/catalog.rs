@@ -29,6 +29,18 @@ pub enum FieldType {
     Boolean,
 }
 
+impl FieldType {
+    /// The JSON Schema type of the field's values.
+    pub fn json_type(self) -> &'static str {
+        match self {
+            FieldType::String => "string",
+            FieldType::Number => "number",
+            FieldType::Integer => "integer",
+            FieldType::Boolean => "boolean",
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Field {
