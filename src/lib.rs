@@ -15,3 +15,4 @@ pub mod samples;
 pub mod startup;
 pub mod storage;
 pub mod tiles;
+pub mod wfs;

@@ -1,1 +1,329 @@
+//! FES 2.0 filters (WFS 2.0's FILTER), read into the same `cql2::Expr` tree as CQL2 so one
+//! writer makes SQL of both. Geometries are read by OGR's GML parser and put into CRS84;
+//! literals take the type of the property they are compared with.
 
+use cql2::Expr;
+use geozero::{ToGeo, ToWkt};
+use quick_xml::XmlVersion;
+use quick_xml::events::Event;
+
+use crate::tiles::catalog::FieldType;
+
+use super::{GEOMETRY_NAMES, MAX_DEPTH, MAX_FILTER_BYTES, MAX_NODES};
+
+/// What reading a filter needs of the service: property types and CRS handling.
+pub trait Context {
+    /// The type of a queryable property (`None` for the geometry or an unknown name).
+    fn kind_of(&self, property: &str) -> Option<FieldType>;
+    /// A geometry in `srs_name` (the request's CRS when None) put into CRS84.
+    fn to_crs84(&self, g: &mut geo::Geometry, srs_name: Option<&str>) -> Result<(), String>;
+    /// The condition that a feature has id `rid` (`typename.fid` or `fid`).
+    fn resource_id(&self, rid: &str) -> Result<Expr, String>;
+}
+
+/// An element of the filter document: local name, attributes, children, text, and where it
+/// lies in the source (OGR reads geometries from that slice).
+#[derive(Debug, Default)]
+struct Node {
+    name: String,
+    attrs: Vec<(String, String)>,
+    children: Vec<Node>,
+    text: String,
+    span: (usize, usize),
+}
+
+impl Node {
+    fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+fn local(qname: &str) -> String {
+    qname.rsplit(':').next().unwrap_or_default().to_owned()
+}
+
+fn parse_dom(xml: &str) -> Result<Node, String> {
+    if xml.len() > MAX_FILTER_BYTES {
+        return Err(format!("FILTER is {} bytes; at most {MAX_FILTER_BYTES} are accepted", xml.len()));
+    }
+    let bad = |e: &dyn std::fmt::Display| format!("FILTER is not well-formed XML: {e}");
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut stack: Vec<Node> = vec![Node::default()];
+    let mut nodes = 0;
+    loop {
+        let start = reader.buffer_position() as usize;
+        let event = reader.read_event().map_err(|e| bad(&e))?;
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                nodes += 1;
+                if stack.len() > MAX_DEPTH || nodes > MAX_NODES {
+                    return Err(format!("FILTER is too large: at most {MAX_DEPTH} levels and {MAX_NODES} elements"));
+                }
+                let attrs = e
+                    .attributes()
+                    .map(|a| {
+                        let a = a.map_err(|e| bad(&e))?;
+                        let v = a.normalized_value(XmlVersion::Implicit1_0).map_err(|e| bad(&e))?;
+                        Ok((local(a.key.as_ref()), v.into_owned()))
+                    })
+                    .collect::<Result<_, String>>()?;
+                let node = Node { name: local(e.name().as_ref()), attrs, span: (start, 0), ..Node::default() };
+                if matches!(event, Event::Empty(_)) {
+                    let mut node = node;
+                    node.span.1 = reader.buffer_position() as usize;
+                    stack.last_mut().expect("root").children.push(node);
+                } else {
+                    stack.push(node);
+                }
+            }
+            Event::End(_) => {
+                let mut node = stack.pop().expect("quick-xml checks nesting");
+                node.span.1 = reader.buffer_position() as usize;
+                stack.last_mut().ok_or_else(|| bad(&"unbalanced"))?.children.push(node);
+            }
+            Event::Text(t) => stack.last_mut().expect("root").text.push_str(&t.xml10_content()),
+            Event::CData(t) => stack.last_mut().expect("root").text.push_str(&t.into_inner()),
+            // Entities come apart from the text around them.
+            Event::GeneralRef(r) => {
+                let c = match r.resolve_char_ref().map_err(|e| bad(&e))? {
+                    Some(c) => c.to_string(),
+                    None => quick_xml::escape::unescape(&format!("&{};", r.into_inner())).map_err(|e| bad(&e))?.into_owned(),
+                };
+                stack.last_mut().expect("root").text.push_str(&c);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let mut root = stack.pop().filter(|_| stack.is_empty()).ok_or_else(|| bad(&"unclosed element"))?;
+    match root.children.len() {
+        1 => Ok(root.children.remove(0)),
+        _ => Err("FILTER must hold one fes:Filter element".into()),
+    }
+}
+
+/// Reads a FES 2.0 `fes:Filter`.
+pub fn parse(xml: &str, ctx: &dyn Context) -> Result<Expr, String> {
+    let root = parse_dom(xml)?;
+    if root.name != "Filter" {
+        return Err(format!("FILTER must be a fes:Filter, not {}", root.name));
+    }
+    let reader = Reader { xml, ctx };
+    // Several ResourceIds select any of them.
+    if !root.children.is_empty() && root.children.iter().all(|c| c.name == "ResourceId") {
+        return any(root.children.iter().map(|c| reader.resource_id(c)).collect::<Result<_, _>>()?);
+    }
+    match &root.children[..] {
+        [one] => reader.expr(one),
+        _ => Err("fes:Filter takes one condition (join several with fes:And)".into()),
+    }
+}
+
+fn any(mut exprs: Vec<Expr>) -> Result<Expr, String> {
+    match exprs.len() {
+        1 => Ok(exprs.remove(0)),
+        _ => Ok(Expr::Operation { op: "or".into(), args: exprs.into_iter().map(Box::new).collect() }),
+    }
+}
+
+struct Reader<'a> {
+    xml: &'a str,
+    ctx: &'a dyn Context,
+}
+
+fn op(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Operation { op: name.into(), args: args.into_iter().map(Box::new).collect() }
+}
+
+impl Reader<'_> {
+    fn resource_id(&self, n: &Node) -> Result<Expr, String> {
+        let rid = n.attr("rid").ok_or("fes:ResourceId needs a rid")?;
+        self.ctx.resource_id(rid)
+    }
+
+    fn expr(&self, n: &Node) -> Result<Expr, String> {
+        let kids = &n.children;
+        match n.name.as_str() {
+            "And" | "Or" => {
+                if kids.len() < 2 {
+                    return Err(format!("fes:{} takes two or more conditions", n.name));
+                }
+                Ok(op(&n.name.to_lowercase(), kids.iter().map(|k| self.expr(k)).collect::<Result<_, _>>()?))
+            }
+            "Not" => match &kids[..] {
+                [one] => Ok(op("not", vec![self.expr(one)?])),
+                _ => Err("fes:Not takes one condition".into()),
+            },
+            "ResourceId" => self.resource_id(n),
+            "PropertyIsEqualTo" | "PropertyIsNotEqualTo" | "PropertyIsLessThan" | "PropertyIsGreaterThan"
+            | "PropertyIsLessThanOrEqualTo" | "PropertyIsGreaterThanOrEqualTo" => {
+                let symbol = match n.name.as_str() {
+                    "PropertyIsEqualTo" => "=",
+                    "PropertyIsNotEqualTo" => "<>",
+                    "PropertyIsLessThan" => "<",
+                    "PropertyIsGreaterThan" => ">",
+                    "PropertyIsLessThanOrEqualTo" => "<=",
+                    _ => ">=",
+                };
+                let [a, b] = &kids[..] else {
+                    return Err(format!("fes:{} takes two operands", n.name));
+                };
+                let kind = self.kind_in(kids);
+                let (a, b) = (self.operand(a, kind)?, self.operand(b, kind)?);
+                // matchCase="false" compares strings case-insensitively.
+                let (a, b) = if n.attr("matchCase") == Some("false") && kind == Some(FieldType::String) {
+                    (op("casei", vec![a]), op("casei", vec![b]))
+                } else {
+                    (a, b)
+                };
+                Ok(op(symbol, vec![a, b]))
+            }
+            "PropertyIsLike" => {
+                let [a, b] = &kids[..] else {
+                    return Err("fes:PropertyIsLike takes a ValueReference and a Literal".into());
+                };
+                let pattern = like_pattern(
+                    &b.text,
+                    n.attr("wildCard").unwrap_or("*"),
+                    n.attr("singleChar").unwrap_or("?"),
+                    n.attr("escapeChar").unwrap_or("\\"),
+                )?;
+                let (a, b) = (self.operand(a, Some(FieldType::String))?, Expr::Literal(pattern));
+                let (a, b) =
+                    if n.attr("matchCase") == Some("false") { (op("casei", vec![a]), op("casei", vec![b])) } else { (a, b) };
+                Ok(op("like", vec![a, b]))
+            }
+            "PropertyIsNull" | "PropertyIsNil" => match &kids[..] {
+                [one] => Ok(op("isNull", vec![self.operand(one, None)?])),
+                _ => Err(format!("fes:{} takes one ValueReference", n.name)),
+            },
+            "PropertyIsBetween" => {
+                let kind = self.kind_in(kids);
+                let bound = |name: &str| -> Result<Expr, String> {
+                    let b = kids.iter().find(|k| k.name == name).ok_or(format!("fes:PropertyIsBetween needs {name}"))?;
+                    match &b.children[..] {
+                        [one] => self.operand(one, kind),
+                        _ => Err(format!("fes:{name} holds one expression")),
+                    }
+                };
+                let value = kids.first().ok_or("fes:PropertyIsBetween needs a ValueReference")?;
+                Ok(op("between", vec![self.operand(value, kind)?, bound("LowerBoundary")?, bound("UpperBoundary")?]))
+            }
+            "BBOX" => {
+                let envelope = kids.iter().find(|k| k.name == "Envelope").ok_or("fes:BBOX needs a gml:Envelope")?;
+                Ok(op("s_intersects", vec![Expr::Property { property: "geometry".into() }, self.geometry(envelope)?]))
+            }
+            "Intersects" | "Within" | "Contains" | "Disjoint" | "Equals" | "Touches" | "Overlaps" | "Crosses" => {
+                let geometry = kids.iter().find(|k| k.name != "ValueReference").ok_or(format!("fes:{} needs a geometry", n.name))?;
+                let name = format!("s_{}", n.name.to_lowercase());
+                Ok(op(&name, vec![Expr::Property { property: "geometry".into() }, self.geometry(geometry)?]))
+            }
+            other => Err(format!(
+                "fes:{other} is not supported: use And, Or, Not, ResourceId, PropertyIsEqualTo (and the other comparisons), PropertyIsLike, PropertyIsNull, PropertyIsBetween, BBOX, Intersects, Within, Contains, Disjoint, Equals, Touches, Overlaps, Crosses"
+            )),
+        }
+    }
+
+    /// The type of the first property named among `kids`, which literals beside it take.
+    fn kind_in(&self, kids: &[Node]) -> Option<FieldType> {
+        kids.iter().filter(|k| k.name == "ValueReference").find_map(|k| self.ctx.kind_of(&property_name(&k.text)))
+    }
+
+    fn operand(&self, n: &Node, kind: Option<FieldType>) -> Result<Expr, String> {
+        match n.name.as_str() {
+            "ValueReference" | "PropertyName" => Ok(Expr::Property { property: property_name(&n.text) }),
+            "Literal" => {
+                let text = n.text.trim();
+                match kind {
+                    Some(FieldType::Number | FieldType::Integer) => text
+                        .parse::<f64>()
+                        .map(Expr::Float)
+                        .map_err(|_| format!("`{text}` is compared with a number property and is not a number")),
+                    Some(FieldType::Boolean) => match text {
+                        "true" | "1" => Ok(Expr::Bool(true)),
+                        "false" | "0" => Ok(Expr::Bool(false)),
+                        _ => Err(format!("`{text}` is compared with a boolean property and is not true or false")),
+                    },
+                    _ => Ok(Expr::Literal(n.text.clone())),
+                }
+            }
+            other => Err(format!("fes:{other} is not supported as an operand: use ValueReference or Literal")),
+        }
+    }
+
+    /// A GML geometry or envelope, read by OGR, in CRS84.
+    fn geometry(&self, n: &Node) -> Result<Expr, String> {
+        let srs = n.attr("srsName");
+        let mut g = if n.name == "Envelope" {
+            let corner = |name: &str| -> Result<[f64; 2], String> {
+                let c = n.children.iter().find(|c| c.name == name).ok_or(format!("gml:Envelope needs {name}"))?;
+                let v: Vec<f64> = c.text.split_whitespace().map(str::parse).collect::<Result<_, _>>().map_err(|_| format!("gml:{name} `{}` is not two numbers", c.text))?;
+                v.try_into().map_err(|_| format!("gml:{name} `{}` is not two numbers", c.text))
+            };
+            let ([x1, y1], [x2, y2]) = (corner("lowerCorner")?, corner("upperCorner")?);
+            geo::Geometry::Polygon(geo::Rect::new((x1, y1), (x2, y2)).to_polygon())
+        } else {
+            let gml = &self.xml[n.span.0..n.span.1];
+            let ogr = gdal::vector::Geometry::from_gml(gml).map_err(|e| format!("gml:{} cannot be read: {e}", n.name))?;
+            let wkb = ogr.wkb().map_err(|e| format!("gml:{}: {e}", n.name))?;
+            geozero::wkb::Wkb(wkb).to_geo().map_err(|e| format!("gml:{}: {e}", n.name))?
+        };
+        self.ctx.to_crs84(&mut g, srs)?;
+        let wkt = g.to_wkt().map_err(|e| e.to_string())?;
+        Ok(Expr::Geometry(cql2::Geometry::Wkt(wkt)))
+    }
+}
+
+/// `dc:land_use` or `dc:parcels/dc:land_use` → `land_use`; any geometry name → `geometry`.
+fn property_name(reference: &str) -> String {
+    let last = reference.trim().rsplit('/').next().unwrap_or_default();
+    let name = last.rsplit(':').next().unwrap_or_default();
+    if GEOMETRY_NAMES.contains(&name) { "geometry".into() } else { name.to_owned() }
+}
+
+/// A FES LIKE pattern as SQL LIKE: the wildcards become % and _, everything else is literal.
+fn like_pattern(pattern: &str, wild: &str, single: &str, escape: &str) -> Result<String, String> {
+    let (wild, single, escape) = match (wild.chars().next(), single.chars().next(), escape.chars().next()) {
+        (Some(w), Some(s), Some(e)) => (w, s, e),
+        _ => return Err("fes:PropertyIsLike needs one-character wildCard, singleChar and escapeChar".into()),
+    };
+    let mut out = String::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        let literal = match c {
+            c if c == escape => chars.next().ok_or("fes:PropertyIsLike pattern ends with its escape character")?,
+            c if c == wild => {
+                out.push('%');
+                continue;
+            }
+            c if c == single => {
+                out.push('_');
+                continue;
+            }
+            c => c,
+        };
+        if matches!(literal, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(literal);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_keep_sql_wildcards_literal() {
+        assert_eq!(like_pattern("05443-1-*", "*", "?", "\\").unwrap(), "05443-1-%");
+        assert_eq!(like_pattern("a?b%c_\\*", "*", "?", "\\").unwrap(), "a_b\\%c\\_*");
+        assert!(like_pattern("abc!", "*", "?", "!").is_err());
+    }
+
+    #[test]
+    fn references_lose_their_prefix_and_path() {
+        assert_eq!(property_name(" dc:parcels/dc:land_use "), "land_use");
+        assert_eq!(property_name("geom"), "geometry");
+    }
+}

@@ -22,6 +22,9 @@ const MAX_STRING_CHARS: usize = 1_000;
 const MAX_LIST: usize = 1_000;
 const MAX_COORDS: usize = 10_000;
 
+/// The property that stands for the feature id (FES ResourceId; quoted `"@fid"` in CQL2).
+pub const FEATURE_ID: &str = "@fid";
+
 /// The names a filter may give the feature's geometry.
 pub const GEOMETRY_NAMES: [&str; 2] = ["geometry", "geom"];
 
@@ -135,13 +138,14 @@ pub fn property_sql(name: &str, kind: FieldType) -> String {
 }
 
 /// Writes `expr` as SQL. `field` finds a queryable property (the caller's audience decides
-/// which); geometry literals are in `crs`.
+/// which); `fid` is the feature id's SQL; geometry literals are in `crs`.
 pub fn to_sql<'a>(
     expr: &Expr,
     field: impl Fn(&str) -> Option<(&'a str, FieldType)>,
+    fid: &str,
     crs: &ApiCrs,
 ) -> Result<Filter, String> {
-    let mut w = Writer { field: &field, crs, binds: Vec::new(), nodes: 0 };
+    let mut w = Writer { field: &field, fid, crs, binds: Vec::new(), nodes: 0 };
     let (sql, kind) = w.expr(expr, 0)?;
     if kind != Kind::Bool {
         return Err(format!("filter must be a condition, not {}", kind.name()));
@@ -151,6 +155,7 @@ pub fn to_sql<'a>(
 
 struct Writer<'w, 'a> {
     field: &'w dyn Fn(&str) -> Option<(&'a str, FieldType)>,
+    fid: &'w str,
     crs: &'w ApiCrs,
     binds: Vec<Bind>,
     nodes: usize,
@@ -176,6 +181,7 @@ impl Writer<'_, '_> {
             Expr::Property { property } if GEOMETRY_NAMES.contains(&property.as_str()) => {
                 Ok(("f.geom".to_owned(), Kind::Geometry))
             }
+            Expr::Property { property } if property == FEATURE_ID => Ok((self.fid.to_owned(), Kind::Text)),
             Expr::Property { property } => match (self.field)(property) {
                 Some((name, kind)) => Ok((property_sql(name, kind), Kind::of(kind))),
                 None => Err(format!("`{property}` is not a queryable property of this collection")),

@@ -9,6 +9,7 @@ mod overlays;
 pub mod params;
 mod parcels;
 pub mod tiles;
+mod wfs;
 
 use axum::Router;
 use axum::response::IntoResponse;
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ogc/collections/{id}/items", get(ogc::items))
         .route("/ogc/collections/{id}/items/{fid}", get(ogc::item))
         .route("/ogc/collections/{id}/{which}", get(ogc::schema))
+        .route("/wfs", get(wfs::wfs))
         .route("/tiles", get(tiles::catalog))
         .route("/tiles/{spec}", get(tiles::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))

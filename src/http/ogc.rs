@@ -285,7 +285,7 @@ pub async fn items(
     };
     // A property the caller may see, named in parameter `param`.
     let field = |param: &str, name: &str| {
-        spec.visible_fields(audience).map(|(_, f)| f).find(|f| f.name == name).ok_or_else(|| {
+        spec.visible_field(audience, name).ok_or_else(|| {
             ApiError::bad_request(format!(
                 "{param}: `{name}` is not a property of '{id}'; see /ogc/collections/{id}/schema"
             ))
@@ -350,14 +350,9 @@ pub async fn items(
                 Some(only) if n == 1 => *only,
                 last => cql2::Expr::Operation { op: "and".into(), args: conditions.into_iter().chain(last).collect() },
             };
-            let queryable = |name: &str| {
-                spec.visible_fields(audience)
-                    .map(|(_, f)| f)
-                    .find(|f| f.name == name)
-                    .map(|f| (f.name.as_str(), f.kind))
-            };
+            let queryable = |name: &str| spec.queryable(audience, name);
             let crs = crs_param(&q, "filter-crs")?;
-            Some(filter::to_sql(&expr, queryable, &crs).map_err(|e| ApiError::bad_request(format!("filter: {e}")))?)
+            Some(filter::to_sql(&expr, queryable, &features::fid_sql(spec), &crs).map_err(|e| ApiError::bad_request(format!("filter: {e}")))?)
         }
     };
     if !q.contains_key("filter") && (q.contains_key("filter-lang") || q.contains_key("filter-crs")) {

@@ -60,10 +60,19 @@ impl ApiCrs {
 
     /// From CRS84 into this CRS, in its axis order; None when it is CRS84 itself.
     fn transform_from_crs84(&self) -> Result<Option<Transform>, String> {
-        if self.uri == CRS84 {
+        if self.crs == WGS84 {
             return Ok(None);
         }
         Transform::new(&WGS84, &self.crs).map(Some).map_err(|e| e.to_string())
+    }
+
+    /// The same CRS under another name and axis order (WFS spells CRSs several ways).
+    pub fn spelled(self, uri: &str, lat_first: bool) -> ApiCrs {
+        ApiCrs { uri: uri.to_owned(), lat_first, ..self }
+    }
+
+    pub fn is_lat_first(&self) -> bool {
+        self.lat_first
     }
 
     /// A geometry given in this CRS (in its axis order), put into CRS84.
@@ -145,11 +154,16 @@ fn filtered(spec: &LayerSpec, filter: Option<&Filter>, select: &str, tail: &str)
          {tail}",
         sql = spec.sql,
         filter = filter.map_or("true", |f| &f.sql),
-        fid = match &spec.feature_id {
-            Some(field) => format!("f.props->>'{field}'"),
-            None => "f.id::text".to_owned(),
-        },
+        fid = fid_sql(spec),
     )
+}
+
+/// A feature's id as SQL text: its catalog id field, or the numeric key.
+pub fn fid_sql(spec: &LayerSpec) -> String {
+    match &spec.feature_id {
+        Some(field) => format!("(f.props->>'{field}')"),
+        None => "f.id::text".to_owned(),
+    }
 }
 
 async fn transaction(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {

@@ -102,6 +102,16 @@ impl LayerSpec {
         self.fields.iter().enumerate().filter(move |(_, f)| f.audience <= audience)
     }
 
+    /// The field `name`, if `audience` may see it.
+    pub fn visible_field(&self, audience: Audience, name: &str) -> Option<&Field> {
+        self.visible_fields(audience).map(|(_, f)| f).find(|f| f.name == name)
+    }
+
+    /// A field as a filter names it, if `audience` may see it.
+    pub fn queryable(&self, audience: Audience, name: &str) -> Option<(&str, FieldType)> {
+        self.visible_field(audience, name).map(|f| (f.name.as_str(), f.kind))
+    }
+
     /// The layer as TileJSON 3.0 `vector_layers` lists it, with the fields `audience` sees.
     pub fn vector_layer(&self, audience: Audience) -> serde_json::Value {
         let fields: serde_json::Map<String, serde_json::Value> = self
