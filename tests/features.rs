@@ -30,29 +30,6 @@ async fn all_items(app: &TestApp, path: &str) -> Vec<Value> {
     features
 }
 
-/// A small box in Phường Phan Đình Phùng, W,S,E,N.
-const TEST_BOX: [f64; 4] = [105.832, 21.588, 105.834, 21.590];
-
-/// `TEST_BOX` as `bbox=` writes it.
-fn test_box() -> String {
-    TEST_BOX.map(|v| v.to_string()).join(",")
-}
-
-/// Current parcels meeting `TEST_BOX`, as PostGIS counts them.
-async fn parcels_in_test_box(app: &TestApp) -> i64 {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM parcels WHERE valid_to IS NULL
-         AND ST_Intersects(geom, ST_MakeEnvelope($1, $2, $3, $4, 4326))",
-    )
-    .bind(TEST_BOX[0])
-    .bind(TEST_BOX[1])
-    .bind(TEST_BOX[2])
-    .bind(TEST_BOX[3])
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap()
-}
-
 #[tokio::test]
 async fn landing_page_conformance_and_an_openapi_document_of_what_is_accepted() {
     let app = TestApp::spawn(Content::Empty).await;
@@ -143,9 +120,9 @@ async fn items_are_counted_paged_and_filtered_as_postgis_finds_them() {
     let ids: BTreeSet<&str> = features.iter().map(|f| f["id"].as_str().unwrap()).collect();
     assert_eq!((features.len() as i64, ids.len() as i64), (current, current));
 
-    let bbox = test_box();
+    let bbox = common::test_box();
     let (_, page) = app.get(&format!("/ogc/collections/parcels/items?bbox={bbox}&limit=1000")).await;
-    let expected = parcels_in_test_box(&app).await;
+    let expected = common::parcels_in_test_box(&app).await;
     assert!(expected > 10);
     assert_eq!((page["numberMatched"].as_i64(), page["numberReturned"].as_i64()), (Some(expected), Some(expected)));
 
@@ -205,37 +182,27 @@ async fn items_are_counted_paged_and_filtered_as_postgis_finds_them() {
     common::assert_none_of(&secrets, all.as_bytes());
 }
 
-/// Runs one of GDAL's programs against the running server; returns what it printed.
-async fn gdal(program: &str, args: &[&str]) -> String {
-    let mut cmd = Command::new(program);
-    cmd.args(args);
-    let o = common::run_beside(cmd).await;
-    let said = common::text(&o);
-    assert!(o.status.success(), "{program} {args:?}: {said}");
-    said
-}
-
 #[tokio::test]
 async fn gdal_lists_every_collection_counts_pages_and_filters_by_bbox() {
     let app = TestApp::spawn(Content::Samples).await;
     let url = format!("OAPIF:{}/ogc", app.base);
-    let listing = gdal("ogrinfo", &["-so", &url]).await;
+    let listing = common::gdal("ogrinfo", &["-so", &url]).await;
     for layer in ["admin", "ownership", "parcels", "planning", "pricing", "projects", "units"] {
         assert!(listing.contains(&format!(": {layer} (")), "{listing}");
     }
     let current = app.db.count("SELECT count(*) FROM parcels WHERE valid_to IS NULL").await;
-    let summary = gdal("ogrinfo", &["-so", &url, "parcels"]).await;
+    let summary = common::gdal("ogrinfo", &["-so", &url, "parcels"]).await;
     assert!(summary.contains(&format!("Feature Count: {current}")), "{summary}");
 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("parcels.geojson");
-    gdal("ogr2ogr", &["-f", "GeoJSON", out.to_str().unwrap(), &url, "parcels"]).await;
+    common::gdal("ogr2ogr", &["-f", "GeoJSON", out.to_str().unwrap(), &url, "parcels"]).await;
     let copied: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(copied["features"].as_array().unwrap().len() as i64, current, "ogr2ogr paged through every parcel");
 
-    let [w, s, e, n] = TEST_BOX.map(|v| v.to_string());
-    let in_box = gdal("ogrinfo", &["-so", &url, "parcels", "-spat", &w, &s, &e, &n]).await;
-    let expected = parcels_in_test_box(&app).await;
+    let [w, s, e, n] = common::TEST_BOX.map(|v| v.to_string());
+    let in_box = common::gdal("ogrinfo", &["-so", &url, "parcels", "-spat", &w, &s, &e, &n]).await;
+    let expected = common::parcels_in_test_box(&app).await;
     assert!(in_box.contains(&format!("Feature Count: {expected}")), "{in_box}");
 }
 
@@ -280,13 +247,13 @@ async fn coordinates_come_in_the_crs_asked_for_and_bboxes_in_theirs() {
 #[tokio::test]
 async fn owslib_reads_the_collections_a_filtered_page_and_a_feature() {
     let app = TestApp::spawn(Content::Samples).await;
-    let out = common::python("owslib_ogcapi.py", &[&format!("{}/ogc", app.base), &test_box()]).await;
+    let out = common::python("owslib_ogcapi.py", &[&format!("{}/ogc", app.base), &common::test_box()]).await;
     let seen: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
         seen["collections"],
         serde_json::json!(["admin", "ownership", "parcels", "planning", "pricing", "projects", "units"])
     );
-    let expected = parcels_in_test_box(&app).await;
+    let expected = common::parcels_in_test_box(&app).await;
     assert_eq!((seen["matched"].as_i64(), seen["returned"].as_i64()), (Some(expected), Some(expected)));
     assert_eq!(seen["feature"]["id"], seen["feature"]["parcel_id"]);
 }
@@ -324,7 +291,7 @@ async fn cql2_filters_select_what_postgis_selects() {
     assert_eq!(queryables["properties"]["legal_area_m2"]["type"], "number");
     assert_eq!(queryables["properties"]["geometry"]["format"], "geometry-any");
 
-    let [w, s, e, n] = TEST_BOX;
+    let [w, s, e, n] = common::TEST_BOX;
     let envelope = format!("ST_MakeEnvelope({w}, {s}, {e}, {n}, 4326)");
     // The middle of the box, inside a parcel.
     let (mx, my) = ((w + e) / 2.0, (s + n) / 2.0);

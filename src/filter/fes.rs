@@ -87,7 +87,9 @@ fn parse_dom(xml: &str) -> Result<Node, String> {
             Event::GeneralRef(r) => {
                 let c = match r.resolve_char_ref().map_err(|e| bad(&e))? {
                     Some(c) => c.to_string(),
-                    None => quick_xml::escape::unescape(&format!("&{};", r.into_inner())).map_err(|e| bad(&e))?.into_owned(),
+                    None => {
+                        quick_xml::escape::unescape(&format!("&{};", r.into_inner())).map_err(|e| bad(&e))?.into_owned()
+                    }
                 };
                 stack.last_mut().expect("root").text.push_str(&c);
             }
@@ -155,8 +157,12 @@ impl Reader<'_> {
                 _ => Err("fes:Not takes one condition".into()),
             },
             "ResourceId" => self.resource_id(n),
-            "PropertyIsEqualTo" | "PropertyIsNotEqualTo" | "PropertyIsLessThan" | "PropertyIsGreaterThan"
-            | "PropertyIsLessThanOrEqualTo" | "PropertyIsGreaterThanOrEqualTo" => {
+            "PropertyIsEqualTo"
+            | "PropertyIsNotEqualTo"
+            | "PropertyIsLessThan"
+            | "PropertyIsGreaterThan"
+            | "PropertyIsLessThanOrEqualTo"
+            | "PropertyIsGreaterThanOrEqualTo" => {
                 let symbol = match n.name.as_str() {
                     "PropertyIsEqualTo" => "=",
                     "PropertyIsNotEqualTo" => "<>",
@@ -189,8 +195,11 @@ impl Reader<'_> {
                     n.attr("escapeChar").unwrap_or("\\"),
                 )?;
                 let (a, b) = (self.operand(a, Some(FieldType::String))?, Expr::Literal(pattern));
-                let (a, b) =
-                    if n.attr("matchCase") == Some("false") { (op("casei", vec![a]), op("casei", vec![b])) } else { (a, b) };
+                let (a, b) = if n.attr("matchCase") == Some("false") {
+                    (op("casei", vec![a]), op("casei", vec![b]))
+                } else {
+                    (a, b)
+                };
                 Ok(op("like", vec![a, b]))
             }
             "PropertyIsNull" | "PropertyIsNil" => match &kids[..] {
@@ -200,7 +209,8 @@ impl Reader<'_> {
             "PropertyIsBetween" => {
                 let kind = self.kind_in(kids);
                 let bound = |name: &str| -> Result<Expr, String> {
-                    let b = kids.iter().find(|k| k.name == name).ok_or(format!("fes:PropertyIsBetween needs {name}"))?;
+                    let b =
+                        kids.iter().find(|k| k.name == name).ok_or(format!("fes:PropertyIsBetween needs {name}"))?;
                     match &b.children[..] {
                         [one] => self.operand(one, kind),
                         _ => Err(format!("fes:{name} holds one expression")),
@@ -214,7 +224,10 @@ impl Reader<'_> {
                 Ok(op("s_intersects", vec![Expr::Property { property: "geometry".into() }, self.geometry(envelope)?]))
             }
             "Intersects" | "Within" | "Contains" | "Disjoint" | "Equals" | "Touches" | "Overlaps" | "Crosses" => {
-                let geometry = kids.iter().find(|k| k.name != "ValueReference").ok_or(format!("fes:{} needs a geometry", n.name))?;
+                let geometry = kids
+                    .iter()
+                    .find(|k| k.name != "ValueReference")
+                    .ok_or(format!("fes:{} needs a geometry", n.name))?;
                 let name = format!("s_{}", n.name.to_lowercase());
                 Ok(op(&name, vec![Expr::Property { property: "geometry".into() }, self.geometry(geometry)?]))
             }
@@ -257,14 +270,20 @@ impl Reader<'_> {
         let mut g = if n.name == "Envelope" {
             let corner = |name: &str| -> Result<[f64; 2], String> {
                 let c = n.children.iter().find(|c| c.name == name).ok_or(format!("gml:Envelope needs {name}"))?;
-                let v: Vec<f64> = c.text.split_whitespace().map(str::parse).collect::<Result<_, _>>().map_err(|_| format!("gml:{name} `{}` is not two numbers", c.text))?;
+                let v: Vec<f64> = c
+                    .text
+                    .split_whitespace()
+                    .map(str::parse)
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| format!("gml:{name} `{}` is not two numbers", c.text))?;
                 v.try_into().map_err(|_| format!("gml:{name} `{}` is not two numbers", c.text))
             };
             let ([x1, y1], [x2, y2]) = (corner("lowerCorner")?, corner("upperCorner")?);
             geo::Geometry::Polygon(geo::Rect::new((x1, y1), (x2, y2)).to_polygon())
         } else {
             let gml = &self.xml[n.span.0..n.span.1];
-            let ogr = gdal::vector::Geometry::from_gml(gml).map_err(|e| format!("gml:{} cannot be read: {e}", n.name))?;
+            let ogr =
+                gdal::vector::Geometry::from_gml(gml).map_err(|e| format!("gml:{} cannot be read: {e}", n.name))?;
             let wkb = ogr.wkb().map_err(|e| format!("gml:{}: {e}", n.name))?;
             geozero::wkb::Wkb(wkb).to_geo().map_err(|e| format!("gml:{}: {e}", n.name))?
         };

@@ -352,7 +352,10 @@ pub async fn items(
             };
             let queryable = |name: &str| spec.queryable(audience, name);
             let crs = crs_param(&q, "filter-crs")?;
-            Some(filter::to_sql(&expr, queryable, &features::fid_sql(spec), &crs).map_err(|e| ApiError::bad_request(format!("filter: {e}")))?)
+            Some(
+                filter::to_sql(&expr, queryable, &features::fid_sql(spec), &crs)
+                    .map_err(|e| ApiError::bad_request(format!("filter: {e}")))?,
+            )
         }
     };
     if !q.contains_key("filter") && (q.contains_key("filter-lang") || q.contains_key("filter-crs")) {

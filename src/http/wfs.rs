@@ -15,7 +15,7 @@ use crate::filter::{self, FEATURE_ID, fes};
 use crate::ogc::api::MAX_OFFSET;
 use crate::ogc::{self as features, ApiCrs, FeatureError, ItemQuery};
 use crate::tiles::catalog::{Audience, FieldType, LayerSpec};
-use crate::wfs::{self, GML_MEDIA, GET_FEATURE_BY_ID, MAX_COUNT, PREFIX, WfsError};
+use crate::wfs::{self, GET_FEATURE_BY_ID, GML_MEDIA, MAX_COUNT, PREFIX, WfsError};
 
 /// Request parameters with lower-cased names.
 struct Kvp(HashMap<String, String>);
@@ -64,10 +64,17 @@ async fn answer(state: &AppState, audience: Audience, base: &str, kvp: &Kvp) -> 
         if let Some(v) = kvp.get("acceptversions")
             && !v.split(',').any(|v| v.trim().starts_with("2.0"))
         {
-            return Err(WfsError { code: "VersionNegotiationFailed", locator: "acceptversions".into(), text: format!("versions `{v}` are not offered: this server speaks WFS 2.0.0") });
+            return Err(WfsError {
+                code: "VersionNegotiationFailed",
+                locator: "acceptversions".into(),
+                text: format!("versions `{v}` are not offered: this server speaks WFS 2.0.0"),
+            });
         }
     } else if let Some(v) = kvp.get("version").filter(|v| !v.starts_with("2.0")) {
-        return Err(WfsError::invalid("version", format!("version `{v}` is not offered: this server speaks WFS 2.0.0")));
+        return Err(WfsError::invalid(
+            "version",
+            format!("version `{v}` is not offered: this server speaks WFS 2.0.0"),
+        ));
     }
     let url = format!("{base}/wfs");
     let layers = state.tiles.layers();
@@ -87,8 +94,11 @@ async fn answer(state: &AppState, audience: Audience, base: &str, kvp: &Kvp) -> 
         "getfeature" => get_feature(state, audience, &url, kvp).await,
         "getpropertyvalue" => get_property_value(state, audience, kvp).await,
         "liststoredqueries" => {
-            let types: String =
-                catalog.layers.iter().map(|l| format!("<wfs:ReturnFeatureType>{PREFIX}:{}</wfs:ReturnFeatureType>", l.name)).collect();
+            let types: String = catalog
+                .layers
+                .iter()
+                .map(|l| format!("<wfs:ReturnFeatureType>{PREFIX}:{}</wfs:ReturnFeatureType>", l.name))
+                .collect();
             Ok(xml(
                 "application/xml",
                 format!(
@@ -100,7 +110,10 @@ async fn answer(state: &AppState, audience: Audience, base: &str, kvp: &Kvp) -> 
         }
         "describestoredqueries" => {
             if let Some(id) = kvp.get("storedquery_id").filter(|id| *id != GET_FEATURE_BY_ID) {
-                return Err(WfsError::invalid("storedquery_id", format!("no stored query `{id}`; there is {GET_FEATURE_BY_ID}")));
+                return Err(WfsError::invalid(
+                    "storedquery_id",
+                    format!("no stored query `{id}`; there is {GET_FEATURE_BY_ID}"),
+                ));
             }
             let types: Vec<String> = catalog.layers.iter().map(|l| format!("{PREFIX}:{}", l.name)).collect();
             Ok(xml(
@@ -116,7 +129,9 @@ async fn answer(state: &AppState, audience: Audience, base: &str, kvp: &Kvp) -> 
         other => Err(WfsError {
             code: "OperationNotSupported",
             locator: "request".into(),
-            text: format!("request `{other}` is not offered: use GetCapabilities, DescribeFeatureType, GetFeature, GetPropertyValue, ListStoredQueries or DescribeStoredQueries"),
+            text: format!(
+                "request `{other}` is not offered: use GetCapabilities, DescribeFeatureType, GetFeature, GetPropertyValue, ListStoredQueries or DescribeStoredQueries"
+            ),
         }),
     }
 }
@@ -126,11 +141,9 @@ fn find<'a>(state: &'a AppState, name: &str) -> Result<&'a LayerSpec, WfsError> 
     let bare = name.trim().trim_matches(['(', ')']);
     let bare = bare.strip_prefix(&format!("{PREFIX}:")).unwrap_or(bare);
     let catalog = state.tiles.layers().catalog();
-    catalog
-        .layers
-        .iter()
-        .find(|l| l.name == bare)
-        .ok_or_else(|| WfsError::invalid("typenames", format!("no feature type `{name}`; there are {}", catalog.names())))
+    catalog.layers.iter().find(|l| l.name == bare).ok_or_else(|| {
+        WfsError::invalid("typenames", format!("no feature type `{name}`; there are {}", catalog.names()))
+    })
 }
 
 fn number(kvp: &Kvp, name: &str, max: usize) -> Result<Option<usize>, WfsError> {
@@ -181,21 +194,29 @@ impl fes::Context for FesContext<'_> {
 }
 
 /// The query shared by GetFeature and GetPropertyValue, and the CRS the answer is in.
-fn query<'a>(state: &'a AppState, audience: Audience, kvp: &Kvp) -> Result<(&'a LayerSpec, ItemQuery, ApiCrs), WfsError> {
+fn query<'a>(
+    state: &'a AppState,
+    audience: Audience,
+    kvp: &Kvp,
+) -> Result<(&'a LayerSpec, ItemQuery, ApiCrs), WfsError> {
     let names = kvp.get("typenames").or(kvp.get("typename")).ok_or_else(|| WfsError::missing("typenames"))?;
     if names.contains(',') {
         return Err(WfsError::invalid("typenames", "ask for one feature type per request"));
     }
     let spec = find(state, names)?;
     let srs = wfs::srs(kvp.get("srsname").unwrap_or(wfs::DEFAULT_SRS), "srsname")?;
-    let limit = number(kvp, "count", usize::MAX)?.or(number(kvp, "maxfeatures", usize::MAX)?).unwrap_or(MAX_COUNT).min(MAX_COUNT);
+    let limit = number(kvp, "count", usize::MAX)?
+        .or(number(kvp, "maxfeatures", usize::MAX)?)
+        .unwrap_or(MAX_COUNT)
+        .min(MAX_COUNT);
     let offset = number(kvp, "startindex", MAX_OFFSET)?.unwrap_or(0);
     let bbox = kvp
         .get("bbox")
         .map(|b| {
             let parts: Vec<&str> = b.split(',').collect();
             let bad = || WfsError::invalid("bbox", format!("bbox `{b}` must be four numbers and an optional CRS"));
-            let n: Vec<f64> = parts.iter().take(4).map(|p| p.trim().parse().map_err(|_| bad())).collect::<Result<_, _>>()?;
+            let n: Vec<f64> =
+                parts.iter().take(4).map(|p| p.trim().parse().map_err(|_| bad())).collect::<Result<_, _>>()?;
             let crs = match parts.get(4..) {
                 Some(rest) if !rest.is_empty() => wfs::srs(&rest.join(","), "bbox")?,
                 _ => srs.clone(),
@@ -219,13 +240,17 @@ fn query<'a>(state: &'a AppState, audience: Audience, kvp: &Kvp) -> Result<(&'a 
         _ => {
             let expr = cql2::Expr::Operation { op: "and".into(), args: conditions.into_iter().map(Box::new).collect() };
             let queryable = |name: &str| spec.queryable(audience, name);
-            Some(filter::to_sql(&expr, queryable, &features::fid_sql(spec), &ApiCrs::crs84()).map_err(|e| WfsError::invalid("filter", e))?)
+            Some(
+                filter::to_sql(&expr, queryable, &features::fid_sql(spec), &ApiCrs::crs84())
+                    .map_err(|e| WfsError::invalid("filter", e))?,
+            )
         }
     };
     let field = |param: &str, name: &str| {
         let bare = name.trim().rsplit(':').next().unwrap_or_default();
-        spec.visible_field(audience, bare)
-            .ok_or_else(|| WfsError::invalid(param, format!("`{name}` is not a property of {}; see DescribeFeatureType", spec.name)))
+        spec.visible_field(audience, bare).ok_or_else(|| {
+            WfsError::invalid(param, format!("`{name}` is not a property of {}; see DescribeFeatureType", spec.name))
+        })
     };
     let sort = kvp
         .get("sortby")
@@ -267,7 +292,11 @@ fn database(e: FeatureError) -> WfsError {
         }
         FeatureError::Database(e) => {
             tracing::error!("wfs: {e}");
-            WfsError { code: "NoApplicableCode", locator: String::new(), text: "internal error; it has been logged".into() }
+            WfsError {
+                code: "NoApplicableCode",
+                locator: String::new(),
+                text: "internal error; it has been logged".into(),
+            }
         }
         FeatureError::Geometry(m) => WfsError::invalid("srsname", m),
     }
@@ -278,10 +307,21 @@ fn wants_json(kvp: &Kvp) -> Result<bool, WfsError> {
     match kvp.get("outputformat").map(|f| f.to_ascii_lowercase().replace(' ', "")) {
         None => Ok(false),
         Some(f) if f.contains("json") => Ok(true),
-        Some(f) if f.contains("gml/3.2") || f.contains("version=3.2") || f == "gml32" || f == "text/xml" || f == "application/xml" => Ok(false),
+        Some(f)
+            if f.contains("gml/3.2")
+                || f.contains("version=3.2")
+                || f == "gml32"
+                || f == "text/xml"
+                || f == "application/xml" =>
+        {
+            Ok(false)
+        }
         Some(_) => Err(WfsError::invalid(
             "outputformat",
-            format!("outputFormat `{}` is not offered: use {GML_MEDIA} or application/json", kvp.get("outputformat").unwrap_or_default()),
+            format!(
+                "outputFormat `{}` is not offered: use {GML_MEDIA} or application/json",
+                kvp.get("outputformat").unwrap_or_default()
+            ),
         )),
     }
 }
@@ -290,18 +330,33 @@ async fn get_feature(state: &AppState, audience: Audience, url: &str, kvp: &Kvp)
     let json = wants_json(kvp)?;
     if let Some(id) = kvp.get("storedquery_id") {
         if id != GET_FEATURE_BY_ID {
-            return Err(WfsError::invalid("storedquery_id", format!("no stored query `{id}`; there is {GET_FEATURE_BY_ID}")));
+            return Err(WfsError::invalid(
+                "storedquery_id",
+                format!("no stored query `{id}`; there is {GET_FEATURE_BY_ID}"),
+            ));
         }
         let rid = kvp.require("id")?;
-        let (layer, fid) = rid.split_once('.').ok_or_else(|| WfsError::invalid("id", format!("id `{rid}` must be layer.featureid")))?;
+        let (layer, fid) = rid
+            .split_once('.')
+            .ok_or_else(|| WfsError::invalid("id", format!("id `{rid}` must be layer.featureid")))?;
         let spec = find(state, layer)?;
         let srs = wfs::srs(kvp.get("srsname").unwrap_or(wfs::DEFAULT_SRS), "srsname")?;
         let item = features::item(&state.pool, spec, audience, fid, &srs).await.map_err(database)?;
-        let item = item.ok_or_else(|| WfsError { code: "NotFound", locator: "id".into(), text: format!("no feature `{rid}`") })?;
+        let item = item.ok_or_else(|| WfsError {
+            code: "NotFound",
+            locator: "id".into(),
+            text: format!("no feature `{rid}`"),
+        })?;
         return Ok(if json {
             xml("application/geo+json", item.feature.to_string())
         } else {
-            xml(GML_MEDIA, format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}", wfs::feature(spec, &item.feature, &srs.uri, true)))
+            xml(
+                GML_MEDIA,
+                format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}",
+                    wfs::feature(spec, &item.feature, &srs.uri, true)
+                ),
+            )
         });
     }
     let (spec, mut q, srs) = query(state, audience, kvp)?;
@@ -314,12 +369,17 @@ async fn get_feature(state: &AppState, audience: Audience, url: &str, kvp: &Kvp)
         q.limit = 0;
     }
     let (items, matched) = features::items(&state.pool, spec, audience, &q, &srs).await.map_err(database)?;
-    let next = (!hits && items.len() == q.limit && ((q.offset + q.limit) as i64) < matched && q.offset + q.limit <= MAX_OFFSET).then(|| {
-        let mut pairs: Vec<(String, String)> = kvp.0.iter().filter(|(k, _)| k.as_str() != "startindex").map(|(k, v)| (k.clone(), v.clone())).collect();
-        pairs.sort();
-        pairs.push(("startindex".into(), (q.offset + q.limit).to_string()));
-        format!("{url}?{}", form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish())
-    });
+    let next = (!hits
+        && items.len() == q.limit
+        && ((q.offset + q.limit) as i64) < matched
+        && q.offset + q.limit <= MAX_OFFSET)
+        .then(|| {
+            let mut pairs: Vec<(String, String)> =
+                kvp.0.iter().filter(|(k, _)| k.as_str() != "startindex").map(|(k, v)| (k.clone(), v.clone())).collect();
+            pairs.sort();
+            pairs.push(("startindex".into(), (q.offset + q.limit).to_string()));
+            format!("{url}?{}", form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish())
+        });
     if json {
         let body = json!({
             "type": "FeatureCollection",
@@ -330,7 +390,8 @@ async fn get_feature(state: &AppState, audience: Audience, url: &str, kvp: &Kvp)
         });
         return Ok(xml("application/geo+json", body.to_string()));
     }
-    let schema_url = format!("{url}?service=WFS&version=2.0.0&request=DescribeFeatureType&typenames={PREFIX}:{}", spec.name);
+    let schema_url =
+        format!("{url}?service=WFS&version=2.0.0&request=DescribeFeatureType&typenames={PREFIX}:{}", spec.name);
     let mut body = wfs::collection_start(matched, items.len(), next.as_deref(), &schema_url);
     for item in &items {
         body.push_str("<wfs:member>");
@@ -357,7 +418,13 @@ async fn get_property_value(state: &AppState, audience: Audience, kvp: &Kvp) -> 
     for (i, item) in items.iter().enumerate() {
         members.push_str("<wfs:member>");
         if geometry {
-            wfs::geometry(&mut members, &item.feature["geometry"], spec.geometry, &srs.uri, &format!("{}.v{i}", spec.name));
+            wfs::geometry(
+                &mut members,
+                &item.feature["geometry"],
+                spec.geometry,
+                &srs.uri,
+                &format!("{}.v{i}", spec.name),
+            );
         } else if let Some(v) = item.feature["properties"].get(name) {
             let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
             members.push_str(&format!("<{PREFIX}:{name}>{}</{PREFIX}:{name}>", quick_xml::escape::escape(&text)));

@@ -99,7 +99,9 @@ pub fn capabilities(url: &str, catalog: &Catalog, bounds: impl Fn(usize) -> [f64
         format!(r#"<ows:Parameter name="{name}"><ows:AllowedValues>{vs}</ows:AllowedValues></ows:Parameter>"#)
     };
     let constraint = |name: &str, value: &str| {
-        format!(r#"<ows:Constraint name="{name}"><ows:NoValues/><ows:DefaultValue>{value}</ows:DefaultValue></ows:Constraint>"#)
+        format!(
+            r#"<ows:Constraint name="{name}"><ows:NoValues/><ows:DefaultValue>{value}</ows:DefaultValue></ows:Constraint>"#
+        )
     };
     let get_feature_params = format!(
         "{}{}",
@@ -153,7 +155,11 @@ pub fn capabilities(url: &str, catalog: &Catalog, bounds: impl Fn(usize) -> [f64
         ("ImplementsSchemaElementFunc", "FALSE"),
     ]
     .iter()
-    .map(|(n, v)| format!(r#"<fes:Constraint name="{n}"><ows:NoValues/><ows:DefaultValue>{v}</ows:DefaultValue></fes:Constraint>"#))
+    .map(|(n, v)| {
+        format!(
+            r#"<fes:Constraint name="{n}"><ows:NoValues/><ows:DefaultValue>{v}</ows:DefaultValue></fes:Constraint>"#
+        )
+    })
     .collect();
     let comparisons: String = [
         "PropertyIsEqualTo",
@@ -170,14 +176,23 @@ pub fn capabilities(url: &str, catalog: &Catalog, bounds: impl Fn(usize) -> [f64
     .iter()
     .map(|o| format!(r#"<fes:ComparisonOperator name="{o}"/>"#))
     .collect();
-    let spatial: String = ["BBOX", "Intersects", "Within", "Contains", "Disjoint", "Equals", "Touches", "Overlaps", "Crosses"]
-        .iter()
-        .map(|o| format!(r#"<fes:SpatialOperator name="{o}"/>"#))
-        .collect();
-    let operands: String = ["gml:Envelope", "gml:Point", "gml:LineString", "gml:Polygon", "gml:MultiPoint", "gml:MultiCurve", "gml:MultiSurface"]
-        .iter()
-        .map(|o| format!(r#"<fes:GeometryOperand name="{o}"/>"#))
-        .collect();
+    let spatial: String =
+        ["BBOX", "Intersects", "Within", "Contains", "Disjoint", "Equals", "Touches", "Overlaps", "Crosses"]
+            .iter()
+            .map(|o| format!(r#"<fes:SpatialOperator name="{o}"/>"#))
+            .collect();
+    let operands: String = [
+        "gml:Envelope",
+        "gml:Point",
+        "gml:LineString",
+        "gml:Polygon",
+        "gml:MultiPoint",
+        "gml:MultiCurve",
+        "gml:MultiSurface",
+    ]
+    .iter()
+    .map(|o| format!(r#"<fes:GeometryOperand name="{o}"/>"#))
+    .collect();
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <WFS_Capabilities xmlns="http://www.opengis.net/wfs/2.0" xmlns:wfs="http://www.opengis.net/wfs/2.0" xmlns:ows="http://www.opengis.net/ows/1.1" xmlns:fes="http://www.opengis.net/fes/2.0" xmlns:gml="http://www.opengis.net/gml/3.2" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:{PREFIX}="{NS}" version="2.0.0">
@@ -222,10 +237,9 @@ pub fn schema(layers: &[&LayerSpec], audience: Audience) -> String {
             };
             let _ = write!(out, r#"<xsd:element name="{}" type="{kind}" minOccurs="0" nillable="true"/>"#, f.name);
         }
-        let _ = write!(
+        let _ = writeln!(
             out,
-            r#"<xsd:element name="geometry" type="{}" minOccurs="0" nillable="true"/></xsd:sequence></xsd:extension></xsd:complexContent></xsd:complexType>
-"#,
+            r#"<xsd:element name="geometry" type="{}" minOccurs="0" nillable="true"/></xsd:sequence></xsd:extension></xsd:complexContent></xsd:complexType>"#,
             geometry_type(spec.geometry)
         );
     }
@@ -252,7 +266,7 @@ pub fn feature(spec: &LayerSpec, f: &Value, srs_name: &str, namespaces: bool) ->
         Value::String(s) => s.clone(),
         v => v.to_string(),
     };
-    let gml_id = escape(&format!("{}.{id}", spec.name)).into_owned();
+    let gml_id = escape(format!("{}.{id}", spec.name)).into_owned();
     let ns = if namespaces {
         format!(r#" xmlns:gml="http://www.opengis.net/gml/3.2" xmlns:{PREFIX}="{NS}""#)
     } else {
@@ -291,7 +305,11 @@ fn polygon(out: &mut String, rings: &Value, id: &str, srs: &str) {
     let _ = write!(out, r#"<gml:Polygon gml:id="{id}"{srs}>"#);
     for (i, ring) in rings.as_array().into_iter().flatten().enumerate() {
         let side = if i == 0 { "exterior" } else { "interior" };
-        let _ = write!(out, "<gml:{side}><gml:LinearRing><gml:posList>{}</gml:posList></gml:LinearRing></gml:{side}>", pos_list(ring));
+        let _ = write!(
+            out,
+            "<gml:{side}><gml:LinearRing><gml:posList>{}</gml:posList></gml:LinearRing></gml:{side}>",
+            pos_list(ring)
+        );
     }
     out.push_str("</gml:Polygon>");
 }
@@ -301,28 +319,41 @@ fn polygon(out: &mut String, rings: &Value, id: &str, srs: &str) {
 pub fn geometry(out: &mut String, g: &Value, kind: GeometryKind, srs_name: &str, id: &str) {
     let srs = escape(srs_name);
     let c = &g["coordinates"];
-    let parts = |out: &mut String, tag: &str, member: &str, items: &[&Value], each: &dyn Fn(&mut String, &Value, &str)| {
-        let _ = write!(out, r#"<gml:{tag} gml:id="{id}" srsName="{srs}">"#);
-        for (i, item) in items.iter().enumerate() {
-            let _ = write!(out, "<gml:{member}>");
-            each(out, item, &format!("{id}.{i}"));
-            let _ = write!(out, "</gml:{member}>");
-        }
-        let _ = write!(out, "</gml:{tag}>");
-    };
+    let parts =
+        |out: &mut String, tag: &str, member: &str, items: &[&Value], each: &dyn Fn(&mut String, &Value, &str)| {
+            let _ = write!(out, r#"<gml:{tag} gml:id="{id}" srsName="{srs}">"#);
+            for (i, item) in items.iter().enumerate() {
+                let _ = write!(out, "<gml:{member}>");
+                each(out, item, &format!("{id}.{i}"));
+                let _ = write!(out, "</gml:{member}>");
+            }
+            let _ = write!(out, "</gml:{tag}>");
+        };
     let line = |out: &mut String, coords: &Value, id: &str| {
-        let _ = write!(out, r#"<gml:LineString gml:id="{id}"><gml:posList>{}</gml:posList></gml:LineString>"#, pos_list(coords));
+        let _ = write!(
+            out,
+            r#"<gml:LineString gml:id="{id}"><gml:posList>{}</gml:posList></gml:LineString>"#,
+            pos_list(coords)
+        );
     };
     fn many(v: &Value) -> Vec<&Value> {
         v.as_array().map(|a| a.iter().collect()).unwrap_or_default()
     }
     match g["type"].as_str().unwrap_or_default() {
         "Point" => {
-            let _ = write!(out, r#"<gml:Point gml:id="{id}" srsName="{srs}"><gml:pos>{} {}</gml:pos></gml:Point>"#, c[0], c[1]);
+            let _ = write!(
+                out,
+                r#"<gml:Point gml:id="{id}" srsName="{srs}"><gml:pos>{} {}</gml:pos></gml:Point>"#,
+                c[0], c[1]
+            );
         }
         "LineString" if kind == GeometryKind::Line => parts(out, "MultiCurve", "curveMember", &[c], &line),
         "LineString" => {
-            let _ = write!(out, r#"<gml:LineString gml:id="{id}" srsName="{srs}"><gml:posList>{}</gml:posList></gml:LineString>"#, pos_list(c));
+            let _ = write!(
+                out,
+                r#"<gml:LineString gml:id="{id}" srsName="{srs}"><gml:posList>{}</gml:posList></gml:LineString>"#,
+                pos_list(c)
+            );
         }
         "Polygon" if kind == GeometryKind::Polygon => {
             parts(out, "MultiSurface", "surfaceMember", &[c], &|out, rings, id| polygon(out, rings, id, ""))

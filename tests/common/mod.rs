@@ -310,3 +310,36 @@ pub fn cs2cs_args(args: &[&str], a: f64, b: f64) -> (f64, f64) {
     let v: Vec<f64> = out.split_whitespace().take(2).map(|s| s.parse().unwrap()).collect();
     (v[0], v[1])
 }
+
+/// A small box in Phường Phan Đình Phùng, W,S,E,N.
+pub const TEST_BOX: [f64; 4] = [105.832, 21.588, 105.834, 21.590];
+
+/// `TEST_BOX` as `bbox=` writes it.
+pub fn test_box() -> String {
+    TEST_BOX.map(|v| v.to_string()).join(",")
+}
+
+/// Current parcels meeting `TEST_BOX`, as PostGIS counts them.
+pub async fn parcels_in_test_box(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM parcels WHERE valid_to IS NULL
+         AND ST_Intersects(geom, ST_MakeEnvelope($1, $2, $3, $4, 4326))",
+    )
+    .bind(TEST_BOX[0])
+    .bind(TEST_BOX[1])
+    .bind(TEST_BOX[2])
+    .bind(TEST_BOX[3])
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+/// Runs one of GDAL's programs against the running server; returns what it printed.
+pub async fn gdal(program: &str, args: &[&str]) -> String {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    let o = run_beside(cmd).await;
+    let said = text(&o);
+    assert!(o.status.success(), "{program} {args:?}: {said}");
+    said
+}
