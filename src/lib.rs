@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod crs;
 pub mod domain;
+pub mod export;
 pub mod filter;
 pub mod http;
 pub mod import;

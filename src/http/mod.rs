@@ -31,6 +31,18 @@ fn geojson<T: serde::Serialize>(body: &T) -> Result<axum::response::Response, er
     Ok(([(axum::http::header::CONTENT_TYPE, "application/geo+json")], bytes).into_response())
 }
 
+/// A download, streamed from its (already unlinked) file.
+fn download(file: std::fs::File, name: &str, format: crate::export::Format) -> axum::response::Response {
+    use axum::http::header;
+    let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
+    let disposition = format!("attachment; filename=\"{name}.{}\"", format.extension());
+    (
+        [(header::CONTENT_TYPE, format.media_type().to_owned()), (header::CONTENT_DISPOSITION, disposition)],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,

@@ -11,6 +11,7 @@ use super::error::ApiError;
 use super::identity::Caller;
 use super::tiles::base_url;
 use super::{AppState, params};
+use crate::export::{self, ExportError, Format};
 use crate::filter::{self, Lang};
 use crate::ogc::api::{self, DEFAULT_LIMIT, ITEM, ITEMS, MAX_LIMIT, MAX_OFFSET, OTHER};
 use crate::ogc::{self as features, ApiCrs, CRS84, FeatureError, ItemQuery};
@@ -32,10 +33,6 @@ fn json_as(media: &'static str, body: &Value) -> Response {
 /// Checks the parameters an endpoint takes, and `f`.
 fn check(q: &HashMap<String, String>, allowed: &[api::Param]) -> Result<(), ApiError> {
     params::only(q, &api::names(allowed))?;
-    check_f(q)
-}
-
-fn check_f(q: &HashMap<String, String>) -> Result<(), ApiError> {
     match q.get("f").map(String::as_str) {
         None | Some("json") | Some("html") => Ok(()),
         Some(f) => Err(ApiError::bad_request(format!("f `{f}` is not offered: use f=json or f=html"))),
@@ -257,7 +254,13 @@ pub async fn items(
     let mut allowed = api::names(ITEMS);
     allowed.extend(spec.visible_fields(audience).map(|(_, f)| f.name.as_str()));
     params::only(&q, &allowed)?;
-    check_f(&q)?;
+    // Items also come as files to download.
+    let download = match q.get("f").map(String::as_str) {
+        None | Some("json") | Some("html") => None,
+        Some(f) => Some(Format::parse(f).ok_or_else(|| {
+            ApiError::bad_request(format!("f `{f}` is not offered: use json, html or a download: {}", Format::NAMES))
+        })?),
+    };
     let limit = match q.get("limit") {
         None => DEFAULT_LIMIT,
         Some(l) => l
@@ -363,6 +366,12 @@ pub async fn items(
     }
     let sorted = !sort.is_empty();
     let query = ItemQuery { bbox, limit, after, properties, sort, offset, filter };
+    if let Some(format) = download {
+        // Files keep GIS axis order (longitude or easting first) whatever the CRS.
+        let crs = crs.clone().spelled(&crs.uri, false);
+        let file = export::export(&state.pool, spec, audience, query, &crs, format).await.map_err(export_error)?;
+        return Ok(with_crs(super::download(file, &id, format), &crs));
+    }
     let (items, matched) = features::items(&state.pool, spec, audience, &query, &crs).await.map_err(feature_error)?;
     let href = format!("{}/ogc/collections/{id}/items", base_url(&headers));
     // Paging carries on by key in the default order, by offset when sorted.
@@ -404,6 +413,14 @@ pub async fn items(
 
 fn crs_param(q: &HashMap<String, String>, name: &str) -> Result<ApiCrs, ApiError> {
     q.get(name).map_or(Ok(ApiCrs::crs84()), |c| ApiCrs::parse(c, name).map_err(ApiError::bad_request))
+}
+
+fn export_error(e: ExportError) -> ApiError {
+    match e {
+        ExportError::Feature(e) => feature_error(e),
+        ExportError::Gdal(m) => ApiError::internal(m),
+        e => ApiError::bad_request(e.to_string()),
+    }
 }
 
 fn feature_error(e: FeatureError) -> ApiError {

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::identity::Caller;
 use super::tiles::base_url;
+use crate::export::{self, ExportError, Format};
 use crate::filter::{self, FEATURE_ID, fes};
 use crate::ogc::api::MAX_OFFSET;
 use crate::ogc::{self as features, ApiCrs, FeatureError, ItemQuery};
@@ -290,44 +291,45 @@ fn database(e: FeatureError) -> WfsError {
         FeatureError::Database(sqlx::Error::Database(d)) if d.code().as_deref() == Some("57014") => {
             WfsError::invalid("filter", "the query ran past its 10 s limit: narrow it with BBOX or FILTER")
         }
-        FeatureError::Database(e) => {
-            tracing::error!("wfs: {e}");
-            WfsError {
-                code: "NoApplicableCode",
-                locator: String::new(),
-                text: "internal error; it has been logged".into(),
-            }
-        }
+        FeatureError::Database(e) => WfsError::internal(format!("wfs: {e}")),
         FeatureError::Geometry(m) => WfsError::invalid("srsname", m),
     }
 }
 
-/// GeoJSON or GML 3.2, by OUTPUTFORMAT.
-fn wants_json(kvp: &Kvp) -> Result<bool, WfsError> {
-    match kvp.get("outputformat").map(|f| f.to_ascii_lowercase().replace(' ', "")) {
-        None => Ok(false),
-        Some(f) if f.contains("json") => Ok(true),
-        Some(f)
-            if f.contains("gml/3.2")
-                || f.contains("version=3.2")
-                || f == "gml32"
-                || f == "text/xml"
-                || f == "application/xml" =>
-        {
-            Ok(false)
-        }
-        Some(_) => Err(WfsError::invalid(
+/// What OUTPUTFORMAT asks for.
+#[derive(PartialEq)]
+enum Output {
+    Gml,
+    Json,
+    File(Format),
+}
+
+fn output(kvp: &Kvp) -> Result<Output, WfsError> {
+    let Some(asked) = kvp.get("outputformat") else { return Ok(Output::Gml) };
+    let f = asked.to_ascii_lowercase().replace(' ', "");
+    if f.contains("json") {
+        return Ok(Output::Json);
+    }
+    if f.contains("gml/3.2")
+        || f.contains("version=3.2")
+        || ["gml32", "text/xml", "application/xml"].contains(&f.as_str())
+    {
+        return Ok(Output::Gml);
+    }
+    Format::parse(asked).map(Output::File).ok_or_else(|| {
+        WfsError::invalid(
             "outputformat",
             format!(
-                "outputFormat `{}` is not offered: use {GML_MEDIA} or application/json",
-                kvp.get("outputformat").unwrap_or_default()
+                "outputFormat `{asked}` is not offered: use {GML_MEDIA}, application/json or a download: {}",
+                Format::NAMES
             ),
-        )),
-    }
+        )
+    })
 }
 
 async fn get_feature(state: &AppState, audience: Audience, url: &str, kvp: &Kvp) -> Result<Response, WfsError> {
-    let json = wants_json(kvp)?;
+    let output = output(kvp)?;
+    let json = output == Output::Json;
     if let Some(id) = kvp.get("storedquery_id") {
         if id != GET_FEATURE_BY_ID {
             return Err(WfsError::invalid(
@@ -367,6 +369,15 @@ async fn get_feature(state: &AppState, audience: Audience, url: &str, kvp: &Kvp)
     };
     if hits {
         q.limit = 0;
+    }
+    if let Output::File(format) = output {
+        let crs = srs.clone().spelled(&srs.uri, false);
+        let file = export::export(&state.pool, spec, audience, q, &crs, format).await.map_err(|e| match e {
+            ExportError::Feature(e) => database(e),
+            ExportError::Gdal(m) => WfsError::internal(format!("wfs download: {m}")),
+            e => WfsError::invalid("outputformat", e.to_string()),
+        })?;
+        return Ok(super::download(file, &spec.name, format));
     }
     let (items, matched) = features::items(&state.pool, spec, audience, &q, &srs).await.map_err(database)?;
     let next = (!hits

@@ -50,6 +50,12 @@ const F: Param = Param {
     schema: || json!({ "type": "string", "enum": ["json", "html"] }),
 };
 
+const F_ITEMS: Param = Param {
+    name: "f",
+    description: "Encoding: json (the default), html, or a download of every matching feature (at most 100000) made by GDAL: gpkg, shp (zipped Shapefile), kml, csv (WKT geometry), fgb.",
+    schema: || json!({ "type": "string", "enum": ["json", "html", "gpkg", "shp", "kml", "csv", "fgb"] }),
+};
+
 /// Query parameters of the items endpoint.
 pub const ITEMS: &[Param] = &[
     Param {
@@ -108,7 +114,7 @@ pub const ITEMS: &[Param] = &[
         description: "Paging: features after this key (the `next` link carries it).",
         schema: || json!({ "type": "integer" }),
     },
-    F,
+    F_ITEMS,
 ];
 
 /// Query parameters of one item.

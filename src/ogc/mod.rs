@@ -71,6 +71,10 @@ impl ApiCrs {
         ApiCrs { uri: uri.to_owned(), lat_first, ..self }
     }
 
+    pub fn epsg(&self) -> Option<u32> {
+        self.crs.epsg()
+    }
+
     pub fn is_lat_first(&self) -> bool {
         self.lat_first
     }

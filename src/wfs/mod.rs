@@ -30,6 +30,11 @@ impl WfsError {
     pub fn invalid(locator: &str, text: impl Into<String>) -> WfsError {
         WfsError { code: "InvalidParameterValue", locator: locator.into(), text: text.into() }
     }
+    /// A fault of the server's: logged, and reported without detail.
+    pub fn internal(detail: String) -> WfsError {
+        tracing::error!("{detail}");
+        WfsError { code: "NoApplicableCode", locator: String::new(), text: "internal error; it has been logged".into() }
+    }
     pub fn missing(locator: &str) -> WfsError {
         WfsError { code: "MissingParameterValue", locator: locator.into(), text: format!("{locator} is required") }
     }
