@@ -27,7 +27,8 @@ ensure_packages() {
 
 # ensure_test_clients: Node.js and Python venv support (when the machine has none) and the
 # independent clients the tests drive: tests/js (an MVT decoder, the PMTiles reader, the MapLibre
-# style validator; pinned by package-lock.json) and tests/py (OWSLib; pinned by requirements.txt).
+# style validator; pinned by package-lock.json) and tests/py (OWSLib and the ogctests verifier;
+# pinned by requirements.txt).
 ensure_test_clients() {
   command -v npm >/dev/null || ensure_packages nodejs npm
   python3 -c 'import venv, ensurepip' 2>/dev/null || ensure_packages python3-venv

@@ -375,3 +375,12 @@ async fn cql2_filters_select_what_postgis_selects() {
     ])
     .await;
 }
+
+#[tokio::test]
+async fn the_ogctests_verifier_passes_every_part_1_test() {
+    let app = TestApp::spawn(Content::Samples).await;
+    // The script exits non-zero, failing this test, if any verifier test fails or errs.
+    let out = common::python("ogctests_core.py", &[&format!("{}/ogc", app.base)]).await;
+    let summary = out.lines().last().unwrap_or_default();
+    assert!(summary.contains(" passed") && !summary.contains("failed") && !summary.contains("error"), "{out}");
+}

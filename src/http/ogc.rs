@@ -278,11 +278,16 @@ pub async fn items(
         params::datetime(d)?;
     }
     let crs = crs_param(&q, "crs")?;
-    let bbox = match (q.get("bbox"), crs_param(&q, "bbox-crs")?) {
+    // A 3D box (W,S,low,E,N,high) filters by its footprint: the layers are 2D.
+    let flat = q.get("bbox").map(|b| match b.split(',').collect::<Vec<_>>()[..] {
+        [w, s, _, e, n, _] => [w, s, e, n].join(","),
+        _ => b.clone(),
+    });
+    let bbox = match (flat, crs_param(&q, "bbox-crs")?) {
         (None, _) => None,
-        (Some(b), c) if c.uri == CRS84 => Some(params::bbox(b)?),
+        (Some(b), c) if c.uri == CRS84 => Some(params::bbox(&b)?),
         (Some(b), c) => {
-            let n = params::numbers::<4>(b, "bbox", "W,S,E,N (or S,W,N,E for EPSG:4326)")?;
+            let n = params::numbers::<4>(&b, "bbox", "W,S,E,N (or S,W,N,E for EPSG:4326)")?;
             Some(c.bbox_to_crs84(n).map_err(ApiError::bad_request)?)
         }
     };

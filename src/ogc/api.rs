@@ -60,8 +60,8 @@ const F_ITEMS: Param = Param {
 pub const ITEMS: &[Param] = &[
     Param {
         name: "bbox",
-        description: "Only features meeting this box: W,S,E,N in CRS84 degrees.",
-        schema: || json!({ "type": "array", "minItems": 4, "maxItems": 4, "items": { "type": "number" } }),
+        description: "Only features meeting this box: W,S,E,N in CRS84 degrees (or W,S,low,E,N,high; heights are ignored).",
+        schema: || json!({ "type": "array", "minItems": 4, "maxItems": 6, "items": { "type": "number" } }),
     },
     Param {
         name: "bbox-crs",
