@@ -126,8 +126,9 @@ pub async fn export(
     let dir = tempfile::tempdir().map_err(|e| ExportError::Gdal(e.to_string()))?;
     let path = dir.path().join(format!("{}.{}", spec.name, format.extension()));
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Value>>(2);
-    let (name, kind, writing) = (spec.name.clone(), spec.geometry, path.clone());
-    let writer = tokio::task::spawn_blocking(move || write(&writing, format, &name, kind, epsg, &fields, rx));
+    let target = Target { format, name: spec.name.clone(), kind: spec.geometry, epsg, fields };
+    let writing = path.clone();
+    let writer = tokio::task::spawn_blocking(move || write(&writing, &target, rx));
     let mut page = first;
     loop {
         let last = page.last().map(|i| i.key);
@@ -150,38 +151,35 @@ pub async fn export(
     Ok(file)
 }
 
-fn write(
-    path: &std::path::Path,
+/// What the file holds: one layer of `fields`, in EPSG:`epsg`.
+struct Target {
     format: Format,
-    name: &str,
+    name: String,
     kind: GeometryKind,
     epsg: u32,
-    fields: &[(String, FieldType)],
-    pages: std::sync::mpsc::Receiver<Vec<Value>>,
-) -> Result<(), ExportError> {
-    let gdal = |e: gdal::errors::GdalError| ExportError::Gdal(e.to_string());
-    let driver = DriverManager::get_driver_by_name(format.driver()).map_err(gdal)?;
+    fields: Vec<(String, FieldType)>,
+}
+
+fn gdal(e: gdal::errors::GdalError) -> ExportError {
+    ExportError::Gdal(e.to_string())
+}
+
+fn write(path: &std::path::Path, t: &Target, pages: std::sync::mpsc::Receiver<Vec<Value>>) -> Result<(), ExportError> {
+    let driver = DriverManager::get_driver_by_name(t.format.driver()).map_err(gdal)?;
     let mut ds = driver.create_vector_only(path).map_err(gdal)?;
-    if format == Format::GeoPackage {
+    if t.format == Format::GeoPackage {
         // One transaction, or SQLite commits every feature.
         let mut tx = ds.start_transaction().map_err(gdal)?;
-        write_layer(&mut tx, format, name, kind, epsg, fields, pages)?;
+        write_layer(&mut tx, t, pages)?;
         tx.commit().map_err(gdal)
     } else {
-        write_layer(&mut ds, format, name, kind, epsg, fields, pages)
+        write_layer(&mut ds, t, pages)
     }
 }
 
-fn write_layer(
-    ds: &mut Dataset,
-    format: Format,
-    name: &str,
-    kind: GeometryKind,
-    epsg: u32,
-    fields: &[(String, FieldType)],
-    pages: std::sync::mpsc::Receiver<Vec<Value>>,
-) -> Result<(), ExportError> {
-    let gdal = |e: gdal::errors::GdalError| ExportError::Gdal(e.to_string());
+fn write_layer(ds: &mut Dataset, t: &Target, pages: std::sync::mpsc::Receiver<Vec<Value>>) -> Result<(), ExportError> {
+    let Target { format, name, kind, epsg, fields } = t;
+    let (format, kind, epsg) = (*format, *kind, *epsg);
     let mut srs = SpatialRef::from_epsg(epsg).map_err(gdal)?;
     srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
     // A Shapefile holds one geometry type; the others take any.

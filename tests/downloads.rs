@@ -36,14 +36,7 @@ async fn read_back(file: &str, dir: &tempfile::TempDir) -> (Value, String) {
 async fn every_format_holds_the_filtered_features_in_the_crs_asked() {
     let app = TestApp::spawn(Content::Samples).await;
     let dir = tempfile::tempdir().unwrap();
-    let want: BTreeSet<String> = sqlx::query_scalar(
-        "SELECT parcel_id FROM parcels WHERE valid_to IS NULL AND legal_area_m2 > 300 AND land_use[1] = 'ODT'",
-    )
-    .fetch_all(&app.db.pool)
-    .await
-    .unwrap()
-    .into_iter()
-    .collect();
+    let want = common::parcels_where(&app, "p.legal_area_m2 > 300 AND p.land_use[1] = 'ODT'").await;
     assert!(want.len() > 1000, "more than one page of features");
     let filter = "filter=legal_area_m2%20%3E%20300%20AND%20land_use_main%20%3D%20%27ODT%27";
     let vn = "http://www.opengis.net/def/crs/EPSG/0/9213";

@@ -265,12 +265,6 @@ async fn filtered_ids(app: &TestApp, query: &[(&str, &str)]) -> BTreeSet<String>
     features.iter().map(|f| f["id"].as_str().unwrap().to_owned()).collect()
 }
 
-/// Parcel IDs of current parcels meeting `condition` (SQL over `parcels p`), as PostGIS finds them.
-async fn parcels_where(app: &TestApp, condition: &str) -> BTreeSet<String> {
-    let sql = format!("SELECT p.parcel_id FROM parcels p WHERE p.valid_to IS NULL AND ({condition})");
-    sqlx::query_scalar::<_, String>(&sql).fetch_all(&app.db.pool).await.unwrap().into_iter().collect()
-}
-
 #[tokio::test]
 async fn cql2_filters_select_what_postgis_selects() {
     let app = TestApp::spawn(Content::Samples).await;
@@ -316,12 +310,12 @@ async fn cql2_filters_select_what_postgis_selects() {
         ),
     ];
     for (cql, sql) in &cases {
-        let want = parcels_where(&app, sql).await;
+        let want = common::parcels_where(&app, sql).await;
         assert!(!want.is_empty() && want.len() < 3303, "{sql} selects some parcels, not all: {}", want.len());
         assert_eq!(filtered_ids(&app, &[("filter", cql)]).await, want, "{cql}");
     }
     // The same condition as CQL2 JSON, as Part 1 property=value, and as GDAL 3.6 sends it (cql-text).
-    let want = parcels_where(&app, "p.legal_area_m2 > 300 AND p.land_use[1] = 'ODT'").await;
+    let want = common::parcels_where(&app, "p.legal_area_m2 > 300 AND p.land_use[1] = 'ODT'").await;
     let json = r#"{"op":"and","args":[{"op":">","args":[{"property":"legal_area_m2"},300]},{"op":"=","args":[{"property":"land_use_main"},"ODT"]}]}"#;
     assert_eq!(filtered_ids(&app, &[("filter", json), ("filter-lang", "cql2-json")]).await, want);
     assert_eq!(filtered_ids(&app, &[("filter", "legal_area_m2 > 300"), ("land_use_main", "ODT")]).await, want);

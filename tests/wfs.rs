@@ -101,16 +101,8 @@ async fn owslib_reads_capabilities_a_bbox_page_and_a_feature_by_id() {
     );
     assert!(seen["operations"].as_array().unwrap().iter().any(|o| o == "GetPropertyValue"));
     let [w, s, e, n] = common::TEST_BOX;
-    let want: Vec<String> = sqlx::query_scalar(
-        "SELECT parcel_id FROM parcels WHERE valid_to IS NULL AND ST_Intersects(geom, ST_MakeEnvelope($1, $2, $3, $4, 4326)) ORDER BY 1",
-    )
-    .bind(w)
-    .bind(s)
-    .bind(e)
-    .bind(n)
-    .fetch_all(&app.db.pool)
-    .await
-    .unwrap();
+    let want =
+        common::parcels_where(&app, &format!("ST_Intersects(p.geom, ST_MakeEnvelope({w}, {s}, {e}, {n}, 4326))")).await;
     assert_eq!(seen["matched"].as_i64(), Some(want.len() as i64));
     assert_eq!(seen["ids"], serde_json::json!(want));
     assert_eq!(seen["gml_has_first"], true);
@@ -141,19 +133,11 @@ async fn get_feature_answers_filters_axis_orders_paging_and_stored_queries() {
         r#"<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0" xmlns:gml="http://www.opengis.net/gml/3.2"><fes:And><fes:Within><fes:ValueReference>geometry</fes:ValueReference><gml:Polygon gml:id="p" srsName="urn:ogc:def:crs:EPSG::4326"><gml:exterior><gml:LinearRing><gml:posList>{s} {w} {s} {e} {n} {e} {n} {w} {s} {w}</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></fes:Within><fes:PropertyIsLike wildCard="*" singleChar="?" escapeChar="\"><fes:ValueReference>dc:legacy_key</fes:ValueReference><fes:Literal>05443-*</fes:Literal></fes:PropertyIsLike></fes:And></fes:Filter>"#
     );
     let xml = app.get_text_owned(format!("{W}&request=GetFeature&typenames=dc:parcels&filter={}", enc(&filter))).await;
-    let want: BTreeSet<String> = sqlx::query_scalar(
-        "SELECT parcel_id FROM parcels WHERE valid_to IS NULL AND commune_code_recorded = '05443'
-         AND ST_Within(geom, ST_MakeEnvelope($1, $2, $3, $4, 4326))",
+    let want = common::parcels_where(
+        &app,
+        &format!("p.commune_code_recorded = '05443' AND ST_Within(p.geom, ST_MakeEnvelope({w}, {s}, {e}, {n}, 4326))"),
     )
-    .bind(w)
-    .bind(s)
-    .bind(e)
-    .bind(n)
-    .fetch_all(&app.db.pool)
-    .await
-    .unwrap()
-    .into_iter()
-    .collect();
+    .await;
     assert!(!want.is_empty());
     assert_eq!(feature_ids(&xml), want);
     assert_eq!(attr(&xml, "numberMatched"), want.len().to_string());

@@ -343,3 +343,9 @@ pub async fn gdal(program: &str, args: &[&str]) -> String {
     assert!(o.status.success(), "{program} {args:?}: {said}");
     said
 }
+
+/// Parcel IDs of current parcels meeting `condition` (SQL over `parcels p`), as PostGIS finds them.
+pub async fn parcels_where(app: &TestApp, condition: &str) -> std::collections::BTreeSet<String> {
+    let sql = format!("SELECT p.parcel_id FROM parcels p WHERE p.valid_to IS NULL AND ({condition})");
+    sqlx::query_scalar::<_, String>(&sql).fetch_all(&app.db.pool).await.unwrap().into_iter().collect()
+}
