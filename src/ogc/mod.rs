@@ -148,17 +148,30 @@ pub struct Item {
 const STATEMENT_TIMEOUT_MS: &str = "10000";
 
 fn filtered(spec: &LayerSpec, filter: Option<&Filter>, select: &str, tail: &str) -> String {
+    format!("WITH f AS NOT MATERIALIZED ({}) SELECT {select} FROM f WHERE {} {tail}", spec.sql, conditions(spec, filter))
+}
+
+/// The features' conditions over `f`: bbox ($2), keyset ($3), feature id ($4) and the filter.
+fn conditions(spec: &LayerSpec, filter: Option<&Filter>) -> String {
     format!(
-        "WITH f AS ({sql})
-         SELECT {select} FROM f
-         WHERE ($2::float8[] IS NULL OR ST_Intersects(f.geom, ST_MakeEnvelope($2[1], $2[2], $2[3], $2[4], 4326)))
-           AND ($3::bigint IS NULL OR f.id > $3)
-           AND ($4::text IS NULL OR {fid} = $4)
-           AND {filter}
-         {tail}",
+        "($2::float8[] IS NULL OR ST_Intersects(f.geom, ST_MakeEnvelope($2[1], $2[2], $2[3], $2[4], 4326)))
+         AND ($3::bigint IS NULL OR f.id > $3)
+         AND ($4::text IS NULL OR {} = $4)
+         AND {}",
+        fid_sql(spec),
+        filter.map_or("true", |f| &f.sql),
+    )
+}
+
+/// A page: the keys are chosen first, from rows whose properties are not built (PostgreSQL
+/// drops unused columns of the inlined layer query), then only the page's rows are built.
+fn page(spec: &LayerSpec, filter: Option<&Filter>, order: &str) -> String {
+    format!(
+        "WITH f AS NOT MATERIALIZED ({sql}),
+              page AS (SELECT f.id FROM f WHERE {conditions} ORDER BY {order} LIMIT $5 OFFSET $6)
+         SELECT {SELECT_ITEM} FROM f WHERE f.id IN (SELECT id FROM page) ORDER BY {order}",
         sql = spec.sql,
-        filter = filter.map_or("true", |f| &f.sql),
-        fid = fid_sql(spec),
+        conditions = conditions(spec, filter),
     )
 }
 
@@ -205,8 +218,7 @@ pub async fn items(
         })
         .chain(std::iter::once("f.id".to_owned()))
         .collect();
-    let page = filtered(spec, filter, SELECT_ITEM, &format!("ORDER BY {} LIMIT $5 OFFSET $6", order.join(", ")));
-    let rows = sqlx::query_with(&page, args(q.after)?).fetch_all(&mut *tx).await?;
+    let rows = sqlx::query_with(&page(spec, filter, &order.join(", ")), args(q.after)?).fetch_all(&mut *tx).await?;
     tx.commit().await?;
     let to = crs.transform_from_crs84().map_err(FeatureError::Geometry)?;
     let only = q.properties.as_deref();
