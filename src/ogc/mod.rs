@@ -148,7 +148,11 @@ pub struct Item {
 const STATEMENT_TIMEOUT_MS: &str = "10000";
 
 fn filtered(spec: &LayerSpec, filter: Option<&Filter>, select: &str, tail: &str) -> String {
-    format!("WITH f AS NOT MATERIALIZED ({}) SELECT {select} FROM f WHERE {} {tail}", spec.sql, conditions(spec, filter))
+    format!(
+        "WITH f AS NOT MATERIALIZED ({}) SELECT {select} FROM f WHERE {} {tail}",
+        spec.sql,
+        conditions(spec, filter)
+    )
 }
 
 /// The features' conditions over `f`: bbox ($2), keyset ($3), feature id ($4) and the filter.
