@@ -25,12 +25,14 @@ ensure_packages() {
   fi
 }
 
-# ensure_test_clients: Node.js and Python venv support (when the machine has none) and the
+# ensure_test_clients: Node.js, Chromium and Python venv support (when the machine has none) and the
 # independent clients the tests drive: tests/js (an MVT decoder, the PMTiles reader, the MapLibre
 # style validator; pinned by package-lock.json) and tests/py (OWSLib and the ogctests verifier;
 # pinned by requirements.txt).
 ensure_test_clients() {
   command -v npm >/dev/null || ensure_packages nodejs npm
+  # The web map's end-to-end tests drive Debian's Chromium (Playwright cannot download one here).
+  [ -x /usr/bin/chromium ] || ensure_packages chromium
   python3 -c 'import venv, ensurepip' 2>/dev/null || ensure_packages python3-venv
   if [ ! -x tests/py/.venv/bin/python ] || [ tests/py/requirements.txt -nt tests/py/.venv ]; then
     echo "== installing the Python test clients in tests/py/.venv"

@@ -171,7 +171,7 @@ async fn neighbours_share_a_boundary_by_postgis_too() {
 #[tokio::test]
 async fn health_and_metrics() {
     let app = TestApp::spawn(Content::Samples).await;
-    let (status, landing) = app.get("/").await;
+    let (status, landing) = app.get("/api").await;
     assert_eq!(status, 200);
     assert!(landing["links"].as_array().unwrap().iter().any(|l| l["href"] == "/api/parcels/{code}"));
     let (status, h) = app.get("/health").await;

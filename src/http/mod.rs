@@ -9,6 +9,7 @@ mod overlays;
 pub mod params;
 mod parcels;
 pub mod tiles;
+mod web;
 mod wfs;
 
 use axum::Router;
@@ -80,7 +81,9 @@ pub fn router(state: AppState) -> Router {
         .route("/tiles/{spec}", get(tiles::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))
         .route("/styles/{name}", get(tiles::style))
-        .route("/", get(ops::landing))
+        .route("/", get(web::index))
+        .route("/web/{*path}", get(web::file))
+        .route("/api", get(ops::landing))
         .route("/health", get(ops::health))
         .route("/metrics", get(ops::metrics))
         .fallback(|| async { error::ApiError::not_found("no such endpoint; see README.md for the API") })

@@ -1,0 +1,105 @@
+//! The planners' web map at `/`, driven in headless Chromium (tests/js/web-e2e.mjs, Playwright)
+//! and checked against PostGIS. Screenshots are saved under target/web-e2e/.
+
+mod common;
+
+use std::process::Command;
+
+use common::{Content, TestApp};
+use serde_json::Value;
+
+#[tokio::test]
+async fn planners_browse_search_and_open_parcel_cards_in_a_real_browser() {
+    let app = TestApp::spawn(Content::Samples).await;
+    let (status, html) = app.get_text("/").await;
+    assert!(status == 200 && html.contains("/web/vendor/maplibre-gl/maplibre-gl.js"), "{html}");
+    let (status, licence) = app.get_text("/web/vendor/maplibre-gl/LICENSE.txt").await;
+    assert!(status == 200 && licence.contains("MapLibre"));
+
+    let (id, key, address, area, lon, lat): (String, String, String, f64, f64, f64) = sqlx::query_as(
+        "SELECT parcel_id, commune_code_recorded || '-' || sheet || '-' || parcel_no, address, legal_area_m2::float8,
+                ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))
+         FROM parcels WHERE valid_to IS NULL AND commune_code_recorded = '05443' AND sheet = '1' AND parcel_no = '1'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let (product, unit_parcel): (String, String) =
+        sqlx::query_as("SELECT product_id, parcel_id FROM units ORDER BY product_id LIMIT 1")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let out = common::repo().join("target/web-e2e");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut cmd = Command::new("node");
+    cmd.arg(common::repo().join("tests/js/web-e2e.mjs")).args([
+        app.base.as_str(),
+        out.to_str().unwrap(),
+        &id,
+        &key,
+        &lon.to_string(),
+        &lat.to_string(),
+        &product,
+    ]);
+    let o = common::run_beside(cmd).await;
+    assert!(o.status.success(), "web-e2e.mjs: {}", common::text(&o));
+    let seen: Value = serde_json::from_slice(&o.stdout).unwrap();
+
+    assert_eq!(seen["loadErrors"], serde_json::json!([]), "the page loads with no console errors");
+    let groups: Vec<&str> = seen["panel"].as_array().unwrap().iter().map(|g| g["group"].as_str().unwrap()).collect();
+    assert_eq!(groups, ["cadastral", "planning", "pricing", "ownership", "projects"]);
+    assert!(seen["panel"][0]["legend"].as_u64().unwrap() > 5 && seen["panel"][3]["legend"].as_u64().unwrap() >= 5);
+    // The map opens on the loaded data.
+    let (_, tiles) = app.get("/tiles/admin,parcels.json").await;
+    let (b, o) = (&tiles["bounds"], &seen["opened"]);
+    for i in 0..4 {
+        let (data, view) = (b[i].as_f64().unwrap(), o[i].as_f64().unwrap());
+        assert!(if i < 2 { view <= data + 1e-6 } else { view >= data - 1e-6 }, "view {o} holds the data {b}");
+    }
+    assert!(o[2].as_f64().unwrap() - o[0].as_f64().unwrap() < 5.0, "framed on the data, not the world: {o}");
+    // Land-use colours on the canvas; the ownership overlay changes the picture.
+    let total = seen["pixels"]["total"].as_f64().unwrap();
+    assert!(seen["pixels"]["odt"].as_f64().unwrap() > 0.01 * total, "{}", seen["pixels"]);
+    assert!(seen["ownershipChanged"].as_f64().unwrap() > 0.05 * total, "{}", seen["ownershipChanged"]);
+    assert!(seen["hash"].as_str().unwrap().contains("layers=cadastral,planning"), "{}", seen["hash"]);
+
+    // The searched parcel's card holds its values; the map flew to it.
+    for card in [&seen["searched"], &seen["clicked"]] {
+        let f = &card["fields"];
+        assert_eq!((f["parcel_id"].as_str(), f["legacy_key"].as_str()), (Some(id.as_str()), Some(key.as_str())));
+        assert_eq!(f["address"], address.as_str());
+        assert_eq!(f["legal_area"], format!("{area} m²").replace('.', ","));
+        assert!(f["price"].as_str().unwrap().contains("6.428.800.000 VND"), "{f}");
+        assert_eq!(f["ownership_category"], "individual");
+        assert_eq!(card["download"], format!("/ogc/collections/parcels/items/{id}?f=json"));
+    }
+    let c = &seen["searchedCentre"];
+    assert!((c[0].as_f64().unwrap() - lon).abs() < 1e-3 && (c[1].as_f64().unwrap() - lat).abs() < 1e-3, "{c}");
+    assert_eq!(seen["unit"]["fields"]["product_id"], product.as_str());
+    assert_eq!(seen["unit"]["fields"]["parcel_id"], unit_parcel.as_str());
+    assert_eq!(seen["unknown"], "Không tìm thấy: zzzzzzzzzzzz");
+    assert_eq!(seen["malformed"], "Mã không hợp lệ: no such thing");
+    // English on request; the shared URL reopens the same view and layers.
+    assert_eq!(seen["english"], "Layers");
+    assert_eq!(seen["reopened"]["planning"], "visible");
+    assert_eq!(seen["reopened"]["heading"], "Layers");
+    let shared = seen["sharedUrl"].as_str().unwrap();
+    let view: Vec<f64> = shared
+        .split("#map=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .split('/')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let r = &seen["reopened"];
+    assert_eq!(r["zoom"].as_f64(), Some(view[0]), "{shared}: {r}");
+    let (rlon, rlat) = (r["centre"][0].as_f64().unwrap(), r["centre"][1].as_f64().unwrap());
+    assert!((rlat - view[1]).abs() < 1e-6 && (rlon - view[2]).abs() < 1e-6, "{shared}: {r}");
+    for name in ["cadastral", "ownership", "searched"] {
+        assert!(out.join(format!("{name}.png")).metadata().unwrap().len() > 10_000, "{name}.png saved");
+    }
+    eprintln!("first tile {} ms, first idle {} ms after navigation", seen["firstTileMs"], seen["firstIdleMs"]);
+}
