@@ -35,6 +35,10 @@ const GROUPS = [
   { id: "projects", style: null, layers: ["projects-fill", "projects-line"] },
 ];
 const TILESET = "/tiles/admin,parcels,planning,pricing,ownership,projects.json";
+// The streets the service knows (the centre lines of the land-price segments), drawn under every
+// map since no external base map is reachable.
+const STREETS = { id: "streets", type: "line", source: "diachinh", "source-layer": "pricing",
+  paint: { "line-color": "#cfc8b8", "line-width": ["interpolate", ["linear"], ["zoom"], 12, 1, 18, 8] } };
 // No style draws projects yet; their outline is the same on every map.
 const PROJECT_LAYERS = [
   { id: "projects-fill", type: "fill", source: "diachinh", "source-layer": "projects",
@@ -72,6 +76,7 @@ async function composeStyle() {
     for (const l of styles[g.style].layers.filter((l) => g.layers.includes(l.id))) overlays.push({ ...l, source: "diachinh" });
   }
   style.layers.splice(top, 0, ...overlays, ...PROJECT_LAYERS);
+  style.layers.splice(1, 0, STREETS);
   for (const g of GROUPS) {
     for (const l of style.layers.filter((l) => g.layers.includes(l.id))) {
       l.layout = { ...(l.layout || {}), visibility: shown.has(g.id) ? "visible" : "none" };
