@@ -24,11 +24,13 @@ async fn planners_browse_search_and_open_parcel_cards_in_a_real_browser() {
     .fetch_one(&app.db.pool)
     .await
     .unwrap();
-    let (product, unit_parcel): (String, String) =
-        sqlx::query_as("SELECT product_id, parcel_id FROM units ORDER BY product_id LIMIT 1")
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap();
+    let (product, unit_parcel, project, units): (String, String, String, i64) = sqlx::query_as(
+        "SELECT product_id, parcel_id, project_code, (SELECT count(*) FROM units v WHERE v.parcel_id = u.parcel_id)
+         FROM units u ORDER BY product_id LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
     let out = common::repo().join("target/web-e2e");
     std::fs::create_dir_all(&out).unwrap();
     let mut cmd = Command::new("node");
@@ -77,6 +79,8 @@ async fn planners_browse_search_and_open_parcel_cards_in_a_real_browser() {
     assert!((c[0].as_f64().unwrap() - lon).abs() < 1e-3 && (c[1].as_f64().unwrap() - lat).abs() < 1e-3, "{c}");
     assert_eq!(seen["unit"]["fields"]["product_id"], product.as_str());
     assert_eq!(seen["unit"]["fields"]["parcel_id"], unit_parcel.as_str());
+    assert_eq!(seen["unitParcel"]["fields"]["project"], project.as_str());
+    assert_eq!(seen["unitParcel"]["fields"]["units"], units.to_string());
     assert_eq!(seen["unknown"], "Không tìm thấy: zzzzzzzzzzzz");
     assert_eq!(seen["malformed"], "Mã không hợp lệ: no such thing");
     // English on request; the shared URL reopens the same view and layers.

@@ -174,7 +174,7 @@ const area = (m2) => (m2 === null || m2 === undefined ? null : `${Number(m2).toL
 function parcelCard(f) {
   const p = f.properties;
   const planning = (p.planning || []).map((z) => `${z.zone_code} ${(z.land_use || []).join("+")} ${Math.round(z.share * 100)}%`).join("; ");
-  const project = p.project ? `${p.project.code ?? ""} ${p.project.name ?? ""}`.trim() : null;
+  const project = p.project; // the project's code, when the parcel is in one
   showCard(`${t("parcel")} ${p.parcel_id}`, [
     ["parcel_id", p.parcel_id], ["legacy_key", p.legacy_key], ["commune", `${p.commune_name} (${p.commune_code})`],
     ["land_use", (p.land_use || []).join("+")], ["legal_area", area(p.legal_area_m2)], ["computed_area", area(p.geodesic_area_m2)],

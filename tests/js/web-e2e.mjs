@@ -138,6 +138,10 @@ step = "searching a unit and unknown codes";
 await search(productId);
 await until(() => document.querySelector("#card h3")?.textContent.startsWith("Căn hộ"));
 seen.unit = await card();
+// The unit's parcel: its card names the project and counts the units.
+await search(seen.unit.fields.parcel_id);
+await until((id) => document.querySelector("#card h3")?.textContent.endsWith(id), seen.unit.fields.parcel_id);
+seen.unitParcel = await card();
 await search("zzzzzzzzzzzz");
 await until(() => !document.getElementById("message").hidden);
 seen.unknown = await message();
