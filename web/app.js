@@ -66,8 +66,9 @@ async function getJson(url) {
 
 /** The base style with every overlay's layers added (one tile source for all), boundaries on top. */
 async function composeStyle() {
-  const styles = {};
-  for (const name of ["cadastral", "planning", "pricing", "ownership"]) styles[name] = await getJson(`/styles/${name}.json`);
+  const names = ["cadastral", "planning", "pricing", "ownership"];
+  const fetched = await Promise.all(names.map((name) => getJson(`/styles/${name}.json`)));
+  const styles = Object.fromEntries(names.map((name, i) => [name, fetched[i]]));
   const style = styles.cadastral;
   style.sources.diachinh.url = new URL(TILESET, location.href).href;
   const top = style.layers.findIndex((l) => l.id === "communes-line");
@@ -216,6 +217,8 @@ async function search(map, raw) {
 }
 
 async function main() {
+  // The data's bounds are asked for at once, beside the styles.
+  const tileset = getJson(TILESET);
   const style = await composeStyle();
   const framed = new URLSearchParams(location.hash.slice(1)).has("map");
   const map = new maplibregl.Map({ container: "map", style, hash: "map", attributionControl: false, maxZoom: 21 });
@@ -232,7 +235,7 @@ async function main() {
   map.addLayer({ id: "highlight", type: "line", source: "highlight", paint: { "line-color": "#00e5ff", "line-width": 4 } });
   if (!framed) {
     // Open on the loaded data, whatever it is.
-    const tiles = await getJson(TILESET);
+    const tiles = await tileset;
     if (tiles.bounds) map.fitBounds([[tiles.bounds[0], tiles.bounds[1]], [tiles.bounds[2], tiles.bounds[3]]], { padding: 20, duration: 0 });
   }
   renderPanel(map);
