@@ -139,7 +139,7 @@ pub async fn export(
         match last {
             Some(key) if full => {
                 q.after = Some(key);
-                page = ogc::items(pool, spec, audience, &q, crs).await?.0;
+                page = ogc::page_of(pool, spec, audience, &q, crs).await?;
             }
             _ => break,
         }

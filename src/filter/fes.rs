@@ -9,7 +9,7 @@ use quick_xml::events::Event;
 
 use crate::tiles::catalog::FieldType;
 
-use super::{GEOMETRY_NAMES, MAX_DEPTH, MAX_FILTER_BYTES, MAX_NODES};
+use super::{GEOMETRY_NAMES, MAX_DEPTH, MAX_FILTER_BYTES, MAX_NODES, join, op};
 
 /// What reading a filter needs of the service: property types and CRS handling.
 pub trait Context {
@@ -113,7 +113,8 @@ pub fn parse(xml: &str, ctx: &dyn Context) -> Result<Expr, String> {
     let reader = Reader { xml, ctx };
     // Several ResourceIds select any of them.
     if !root.children.is_empty() && root.children.iter().all(|c| c.name == "ResourceId") {
-        return any(root.children.iter().map(|c| reader.resource_id(c)).collect::<Result<_, _>>()?);
+        let ids = root.children.iter().map(|c| reader.resource_id(c)).collect::<Result<_, _>>()?;
+        return Ok(join("or", ids).expect("one ResourceId at least"));
     }
     match &root.children[..] {
         [one] => reader.expr(one),
@@ -121,20 +122,9 @@ pub fn parse(xml: &str, ctx: &dyn Context) -> Result<Expr, String> {
     }
 }
 
-fn any(mut exprs: Vec<Expr>) -> Result<Expr, String> {
-    match exprs.len() {
-        1 => Ok(exprs.remove(0)),
-        _ => Ok(Expr::Operation { op: "or".into(), args: exprs.into_iter().map(Box::new).collect() }),
-    }
-}
-
 struct Reader<'a> {
     xml: &'a str,
     ctx: &'a dyn Context,
-}
-
-fn op(name: &str, args: Vec<Expr>) -> Expr {
-    Expr::Operation { op: name.into(), args: args.into_iter().map(Box::new).collect() }
 }
 
 impl Reader<'_> {

@@ -9,7 +9,7 @@ use cql2::Expr;
 use geozero::{CoordDimensions, ToGeo, ToWkb};
 
 use crate::ogc::ApiCrs;
-use crate::tiles::catalog::FieldType;
+use crate::tiles::catalog::{Audience, FieldType, LayerSpec};
 
 /// Feature queries bind their own six parameters first; a filter's start at this number.
 pub const FIRST_PARAM: usize = 7;
@@ -137,31 +137,52 @@ pub fn property_sql(name: &str, kind: FieldType) -> String {
     format!("(f.props->>'{name}'){cast}")
 }
 
-/// Writes `expr` as SQL. `field` finds a queryable property (the caller's audience decides
-/// which); `fid` is the feature id's SQL; geometry literals are in `crs`.
-pub fn to_sql<'a>(
-    expr: &Expr,
-    field: impl Fn(&str) -> Option<(&'a str, FieldType)>,
-    fid: &str,
+/// An operation over `args`.
+pub fn op(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Operation { op: name.into(), args: args.into_iter().map(Box::new).collect() }
+}
+
+/// `property = value`.
+pub fn equals(property: &str, value: Expr) -> Expr {
+    op("=", vec![Expr::Property { property: property.into() }, value])
+}
+
+/// The conditions joined by `and` or `or`; one stands alone; none is no condition.
+pub fn join(name: &str, mut exprs: Vec<Expr>) -> Option<Expr> {
+    match exprs.len() {
+        0 => None,
+        1 => exprs.pop(),
+        _ => Some(op(name, exprs)),
+    }
+}
+
+/// Writes all of `conditions` as SQL over `spec`'s rows: properties are the fields `audience`
+/// may see, `"@fid"` the feature id; geometry literals are in `crs`. None when there are none.
+pub fn to_sql(
+    conditions: Vec<Expr>,
+    spec: &LayerSpec,
+    audience: Audience,
     crs: &ApiCrs,
-) -> Result<Filter, String> {
-    let mut w = Writer { field: &field, fid, crs, binds: Vec::new(), nodes: 0 };
-    let (sql, kind) = w.expr(expr, 0)?;
+) -> Result<Option<Filter>, String> {
+    let Some(expr) = join("and", conditions) else { return Ok(None) };
+    let mut w = Writer { spec, audience, fid: crate::ogc::fid_sql(spec), crs, binds: Vec::new(), nodes: 0 };
+    let (sql, kind) = w.expr(&expr, 0)?;
     if kind != Kind::Bool {
         return Err(format!("filter must be a condition, not {}", kind.name()));
     }
-    Ok(Filter { sql, binds: w.binds })
+    Ok(Some(Filter { sql, binds: w.binds }))
 }
 
-struct Writer<'w, 'a> {
-    field: &'w dyn Fn(&str) -> Option<(&'a str, FieldType)>,
-    fid: &'w str,
+struct Writer<'w> {
+    spec: &'w LayerSpec,
+    audience: Audience,
+    fid: String,
     crs: &'w ApiCrs,
     binds: Vec<Bind>,
     nodes: usize,
 }
 
-impl Writer<'_, '_> {
+impl Writer<'_> {
     fn bind(&mut self, b: Bind, kind: Kind) -> (String, Kind) {
         self.binds.push(b);
         let n = FIRST_PARAM + self.binds.len() - 1;
@@ -181,8 +202,8 @@ impl Writer<'_, '_> {
             Expr::Property { property } if GEOMETRY_NAMES.contains(&property.as_str()) => {
                 Ok(("f.geom".to_owned(), Kind::Geometry))
             }
-            Expr::Property { property } if property == FEATURE_ID => Ok((self.fid.to_owned(), Kind::Text)),
-            Expr::Property { property } => match (self.field)(property) {
+            Expr::Property { property } if property == FEATURE_ID => Ok((self.fid.clone(), Kind::Text)),
+            Expr::Property { property } => match self.spec.queryable(self.audience, property) {
                 Some((name, kind)) => Ok((property_sql(name, kind), Kind::of(kind))),
                 None => Err(format!("`{property}` is not a queryable property of this collection")),
             },

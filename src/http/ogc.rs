@@ -334,38 +334,25 @@ pub async fn items(
     if after.is_some() && !sort.is_empty() {
         return Err(ApiError::bad_request("after pages the default order; with sortby, page with offset"));
     }
-    let equal = spec.visible_fields(audience).filter_map(|(_, f)| {
-        let v = q.get(&f.name)?;
-        let value = match f.kind {
-            FieldType::String => cql2::Expr::Literal(v.clone()),
-            _ => v.parse::<f64>().map_or_else(|_| cql2::Expr::Literal(v.clone()), cql2::Expr::Float),
-        };
-        Some(Box::new(cql2::Expr::Operation {
-            op: "=".into(),
-            args: vec![Box::new(cql2::Expr::Property { property: f.name.clone() }), Box::new(value)],
-        }))
-    });
-    let mut conditions: Vec<Box<cql2::Expr>> = equal.collect();
+    // Each visible property given as a parameter must equal it (Part 1), and the filter hold.
+    let mut conditions: Vec<cql2::Expr> = spec
+        .visible_fields(audience)
+        .filter_map(|(_, f)| {
+            let v = q.get(&f.name)?;
+            let value = match f.kind {
+                FieldType::String => cql2::Expr::Literal(v.clone()),
+                _ => v.parse::<f64>().map_or_else(|_| cql2::Expr::Literal(v.clone()), cql2::Expr::Float),
+            };
+            Some(filter::equals(&f.name, value))
+        })
+        .collect();
     if let Some(text) = q.get("filter") {
         let lang =
             Lang::parse(q.get("filter-lang").map_or("cql2-text", String::as_str)).map_err(ApiError::bad_request)?;
-        conditions.push(Box::new(filter::parse(text, lang).map_err(ApiError::bad_request)?));
+        conditions.push(filter::parse(text, lang).map_err(ApiError::bad_request)?);
     }
-    let filter = match conditions.len() {
-        0 => None,
-        n => {
-            let expr = match conditions.pop() {
-                Some(only) if n == 1 => *only,
-                last => cql2::Expr::Operation { op: "and".into(), args: conditions.into_iter().chain(last).collect() },
-            };
-            let queryable = |name: &str| spec.queryable(audience, name);
-            let crs = crs_param(&q, "filter-crs")?;
-            Some(
-                filter::to_sql(&expr, queryable, &features::fid_sql(spec), &crs)
-                    .map_err(|e| ApiError::bad_request(format!("filter: {e}")))?,
-            )
-        }
-    };
+    let filter = filter::to_sql(conditions, spec, audience, &crs_param(&q, "filter-crs")?)
+        .map_err(|e| ApiError::bad_request(format!("filter: {e}")))?;
     if !q.contains_key("filter") && (q.contains_key("filter-lang") || q.contains_key("filter-crs")) {
         return Err(ApiError::bad_request("filter-lang and filter-crs go with a filter"));
     }
@@ -430,8 +417,7 @@ fn export_error(e: ExportError) -> ApiError {
 
 fn feature_error(e: FeatureError) -> ApiError {
     match e {
-        // The per-request statement timeout: the caller asked for too much at once.
-        FeatureError::Database(sqlx::Error::Database(d)) if d.code().as_deref() == Some("57014") => {
+        e if e.is_timeout() => {
             ApiError::bad_request("the query ran past its 10 s limit: narrow it with bbox or filter")
         }
         FeatureError::Database(e) => e.into(),

@@ -184,13 +184,7 @@ impl fes::Context for FesContext<'_> {
             }
             _ => rid,
         };
-        Ok(cql2::Expr::Operation {
-            op: "=".into(),
-            args: vec![
-                Box::new(cql2::Expr::Property { property: FEATURE_ID.into() }),
-                Box::new(cql2::Expr::Literal(fid.into())),
-            ],
-        })
+        Ok(filter::equals(FEATURE_ID, cql2::Expr::Literal(fid.into())))
     }
 }
 
@@ -234,19 +228,11 @@ fn query<'a>(
     if let Some(ids) = kvp.get("resourceid") {
         let ids = ids.split(',').map(|id| fes::Context::resource_id(&ctx, id.trim())).collect::<Result<Vec<_>, _>>();
         let ids = ids.map_err(|e| WfsError::invalid("resourceid", e))?;
-        conditions.push(cql2::Expr::Operation { op: "or".into(), args: ids.into_iter().map(Box::new).collect() });
+        conditions.extend(filter::join("or", ids));
     }
-    let filter = match conditions.len() {
-        0 => None,
-        _ => {
-            let expr = cql2::Expr::Operation { op: "and".into(), args: conditions.into_iter().map(Box::new).collect() };
-            let queryable = |name: &str| spec.queryable(audience, name);
-            Some(
-                filter::to_sql(&expr, queryable, &features::fid_sql(spec), &ApiCrs::crs84())
-                    .map_err(|e| WfsError::invalid("filter", e))?,
-            )
-        }
-    };
+    // FES geometries are already in CRS84.
+    let filter =
+        filter::to_sql(conditions, spec, audience, &ApiCrs::crs84()).map_err(|e| WfsError::invalid("filter", e))?;
     let field = |param: &str, name: &str| {
         let bare = name.trim().rsplit(':').next().unwrap_or_default();
         spec.visible_field(audience, bare).ok_or_else(|| {
@@ -288,7 +274,7 @@ fn query<'a>(
 
 fn database(e: FeatureError) -> WfsError {
     match e {
-        FeatureError::Database(sqlx::Error::Database(d)) if d.code().as_deref() == Some("57014") => {
+        e if e.is_timeout() => {
             WfsError::invalid("filter", "the query ran past its 10 s limit: narrow it with BBOX or FILTER")
         }
         FeatureError::Database(e) => WfsError::internal(format!("wfs: {e}")),

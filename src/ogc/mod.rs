@@ -137,6 +137,13 @@ pub enum FeatureError {
     Geometry(String),
 }
 
+impl FeatureError {
+    /// The per-request statement timeout ended the query: the caller asked for too much at once.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, FeatureError::Database(sqlx::Error::Database(d)) if d.code().as_deref() == Some("57014"))
+    }
+}
+
 /// One feature as GeoJSON, with its paging key.
 pub struct Item {
     pub key: i64,
@@ -204,6 +211,29 @@ pub async fn items(
     q: &ItemQuery,
     crs: &ApiCrs,
 ) -> Result<(Vec<Item>, i64), FeatureError> {
+    let (items, matched) = fetch(pool, spec, audience, q, crs, true).await?;
+    Ok((items, matched.unwrap_or_default()))
+}
+
+/// A page of items, uncounted (for callers that already know how many match).
+pub async fn page_of(
+    pool: &PgPool,
+    spec: &LayerSpec,
+    audience: Audience,
+    q: &ItemQuery,
+    crs: &ApiCrs,
+) -> Result<Vec<Item>, FeatureError> {
+    Ok(fetch(pool, spec, audience, q, crs, false).await?.0)
+}
+
+async fn fetch(
+    pool: &PgPool,
+    spec: &LayerSpec,
+    audience: Audience,
+    q: &ItemQuery,
+    crs: &ApiCrs,
+    count: bool,
+) -> Result<(Vec<Item>, Option<i64>), FeatureError> {
     let mut tx = transaction(pool).await?;
     let bbox = q.bbox.map(|b| b.to_vec());
     let filter = q.filter.as_ref();
@@ -212,8 +242,12 @@ pub async fn items(
     let args = |after: Option<i64>| {
         Params { bbox: bbox.clone(), after, fid: None, limit: q.limit as i64, offset: q.offset as i64 }.with(filter)
     };
-    let matched: i64 =
-        sqlx::query_scalar_with(&filtered(spec, filter, "count(*)", ""), args(None)?).fetch_one(&mut *tx).await?;
+    let matched: Option<i64> = match count {
+        true => Some(
+            sqlx::query_scalar_with(&filtered(spec, filter, "count(*)", ""), args(None)?).fetch_one(&mut *tx).await?,
+        ),
+        false => None,
+    };
     let order: Vec<String> = q
         .sort
         .iter()
