@@ -3,9 +3,10 @@
 
 PG_VERSION=15
 PG_BIN=/usr/lib/postgresql/$PG_VERSION/bin
+# libclang-dev: proj-sys runs bindgen at build time, which loads libclang.
 DEB_PACKAGES=(
   "postgresql-$PG_VERSION" "postgresql-$PG_VERSION-postgis-3" postgresql-client
-  libgdal-dev gdal-bin libproj-dev proj-bin pkg-config build-essential bc
+  libgdal-dev gdal-bin libproj-dev proj-bin libclang-dev pkg-config build-essential bc
 )
 
 as_root() {
