@@ -17,6 +17,7 @@ use crate::import::parcels::{self, ParcelImportOptions};
 use crate::import::planning::Planning;
 use crate::import::prices::Prices;
 use crate::import::source::{Assignment, Field, FieldMapping, SourceOptions};
+use crate::import::zones::CommuneZones;
 use crate::import::{Action, OnDuplicate, OnInvalid, ReportLine};
 use crate::samples::SampleKind;
 use crate::storage::overlays::Store;
@@ -57,6 +58,10 @@ enum Command {
         /// MapLibre styles served at /styles/{name}.json.
         #[arg(long, default_value = "styles")]
         styles_dir: PathBuf,
+        /// The URL clients reach the service at (behind a proxy: its public address), which
+        /// absolute links start with; by default http:// and the --listen address.
+        #[arg(long, env = "DIACHINH_PUBLIC_URL", value_name = "URL")]
+        public_url: Option<String>,
     },
     /// Vector tiles: export a PMTiles archive, or warm a running server's tile cache.
     #[command(subcommand)]
@@ -269,7 +274,7 @@ struct ParcelArgs {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // GDAL and GEOS print to stderr on their own; what matters reaches the user through errors
     // and the import report, the rest goes to the log.
-    gdal::config::set_error_handler(|class, code, msg| tracing::debug!(target: "gdal", "{class:?} {code}: {msg}"));
+    crate::gdal_errors::install();
     let url = || cli.database_url.clone().context("no database: set DATABASE_URL or pass --database-url");
     match cli.command {
         Command::Migrate => {
@@ -289,9 +294,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 ImportKind::Addresses(args) => import_layer::<Addresses>(&pool, args).await?,
             }
         }
-        Command::Serve { listen, tile_cache_mb, tiles_dir, styles_dir } => {
-            let settings =
-                startup::Settings { tiles_dir, styles_dir, tile_cache_mb, ..startup::Settings::new(&url()?, listen) };
+        Command::Serve { listen, tile_cache_mb, tiles_dir, styles_dir, public_url } => {
+            let settings = startup::Settings {
+                tiles_dir,
+                styles_dir,
+                tile_cache_mb,
+                public_url,
+                ..startup::Settings::new(&url()?, listen)
+            };
             let app = startup::Application::build(&settings).await?;
             println!("diachinh serving on http://{}", app.local_addr());
             app.run_until_stopped().await?;
@@ -479,7 +489,7 @@ async fn import_parcels(pool: &sqlx::PgPool, args: ParcelArgs) -> anyhow::Result
         on_duplicate: args.on_duplicate,
         tolerance_m: args.polylabel_tolerance,
     };
-    let communes = storage::communes(pool).await?;
+    let communes = CommuneZones::new(storage::commune_zones(pool).await?);
     let progress = progress_bar("features");
     let files = args.source.files.clone();
     let pb = progress.clone();

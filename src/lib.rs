@@ -6,6 +6,7 @@ pub mod crs;
 pub mod domain;
 pub mod export;
 pub mod filter;
+pub mod gdal_errors;
 pub mod http;
 pub mod import;
 pub mod index;

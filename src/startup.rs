@@ -27,6 +27,9 @@ pub struct Settings {
     pub styles_dir: PathBuf,
     /// Memory for cached tiles; 0 turns the cache off.
     pub tile_cache_mb: u64,
+    /// Where clients reach the service (behind a proxy, its public address); by default
+    /// `http://` and the address listened on.
+    pub public_url: Option<String>,
 }
 
 impl Settings {
@@ -38,7 +41,20 @@ impl Settings {
             tiles_dir: "tiles".into(),
             styles_dir: "styles".into(),
             tile_cache_mb: 256,
+            public_url: None,
         }
+    }
+}
+
+/// A public URL as links start with: http(s), a host, no query, no trailing slash.
+fn public_url(url: &str) -> anyhow::Result<String> {
+    let trimmed = url.trim_end_matches('/');
+    let host = trimmed.strip_prefix("https://").or_else(|| trimmed.strip_prefix("http://"));
+    match host {
+        Some(h) if !h.is_empty() && !h.contains(['?', '#', '"', '<', '>', ' ', '\\']) => Ok(trimmed.to_owned()),
+        _ => anyhow::bail!(
+            "public URL `{url}` must be http:// or https:// followed by a host (and a path), without a query"
+        ),
     }
 }
 
@@ -49,6 +65,8 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
+        crate::gdal_errors::install();
+        let public_url = settings.public_url.as_deref().map(public_url).transpose()?;
         let catalog = Catalog::load(&settings.tiles_dir).map_err(anyhow::Error::msg)?;
         let styles = load_styles(&settings.styles_dir).map_err(anyhow::Error::msg)?;
         let pool =
@@ -71,7 +89,12 @@ impl Application {
         );
         let listen = settings.listen;
         let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-        Ok(Application { listener, state: AppState { pool, index, tiles, styles: Arc::new(styles) } })
+        let public_url = match public_url {
+            Some(url) => url,
+            None => format!("http://{}", listener.local_addr()?),
+        };
+        let state = AppState { pool, index, tiles, styles: Arc::new(styles), public_url: public_url.into() };
+        Ok(Application { listener, state })
     }
 
     pub fn local_addr(&self) -> SocketAddr {

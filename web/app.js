@@ -234,9 +234,10 @@ async function main() {
   map.addSource("highlight", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
   map.addLayer({ id: "highlight", type: "line", source: "highlight", paint: { "line-color": "#00e5ff", "line-width": 4 } });
   if (!framed) {
-    // Open on the loaded data, whatever it is.
+    // Open where the loaded data is densest, at a zoom that draws its parcels (the TileJSON's
+    // centre): framing all the data would show specks where areas lie far apart.
     const tiles = await tileset;
-    if (tiles.bounds) map.fitBounds([[tiles.bounds[0], tiles.bounds[1]], [tiles.bounds[2], tiles.bounds[3]]], { padding: 20, duration: 0 });
+    if (tiles.center) map.jumpTo({ center: [tiles.center[0], tiles.center[1]], zoom: tiles.center[2] });
   }
   renderPanel(map);
   writeHash();

@@ -271,16 +271,46 @@ impl Reader<'_> {
             let ([x1, y1], [x2, y2]) = (corner("lowerCorner")?, corner("upperCorner")?);
             geo::Geometry::Polygon(geo::Rect::new((x1, y1), (x2, y2)).to_polygon())
         } else {
+            check_rings(n)?;
             let gml = &self.xml[n.span.0..n.span.1];
-            let ogr =
-                gdal::vector::Geometry::from_gml(gml).map_err(|e| format!("gml:{} cannot be read: {e}", n.name))?;
-            let wkb = ogr.wkb().map_err(|e| format!("gml:{}: {e}", n.name))?;
+            let what = format!("gml:{} cannot be read", n.name);
+            let wkb = crate::gdal_errors::attempt(&what, || gdal::vector::Geometry::from_gml(gml)?.wkb())?;
             geozero::wkb::Wkb(wkb).to_geo().map_err(|e| format!("gml:{}: {e}", n.name))?
         };
         self.ctx.to_crs84(&mut g, srs)?;
         let wkt = g.to_wkt().map_err(|e| e.to_string())?;
         Ok(Expr::Geometry(cql2::Geometry::Wkt(wkt)))
     }
+}
+
+/// Each `gml:LinearRing` as written (OGR would close an open one silently): at least 4
+/// positions, the last repeating the first.
+fn check_rings(n: &Node) -> Result<(), String> {
+    if n.name == "LinearRing" {
+        let dim: usize =
+            n.attr("srsDimension").and_then(|d| d.parse().ok()).filter(|d| (2..=3).contains(d)).unwrap_or(2);
+        let text: String = n
+            .children
+            .iter()
+            .filter(|c| matches!(c.name.as_str(), "posList" | "pos" | "coordinates"))
+            .map(|c| c.text.replace(',', " ") + " ")
+            .collect();
+        let numbers = text
+            .split_whitespace()
+            .map(|v| v.parse::<f64>().map_err(|_| format!("a gml:LinearRing position `{v}` is not a number")))
+            .collect::<Result<Vec<f64>, String>>()?;
+        let points: Vec<&[f64]> = numbers.chunks(dim).collect();
+        if points.len() < 4 {
+            return Err(format!(
+                "a gml:LinearRing has {} positions; a ring needs at least 4 (the last repeating the first)",
+                points.len()
+            ));
+        }
+        if points.first() != points.last() {
+            return Err("a gml:LinearRing does not close: its last position must repeat its first".into());
+        }
+    }
+    n.children.iter().try_for_each(check_rings)
 }
 
 /// `dc:land_use` or `dc:parcels/dc:land_use` → `land_use`; any geometry name → `geometry`.

@@ -63,34 +63,129 @@ impl Lang {
     }
 }
 
-/// Reads a CQL2 filter, refusing oversized or too deeply nested ones before the parser
-/// recurses into them.
+/// Most operators, keywords and brackets a CQL2 filter may hold. The parser recurses once per
+/// operator (a chain of `NOT`s or `=`s as deep as a bracket nesting), so this bounds its depth.
+const MAX_OPERATORS: usize = 2_000;
+
+/// The parser's own thread stack: ample for [`MAX_OPERATORS`] of the deepest-recursing operator
+/// (measured in a debug build: 1,990 chained `NOT`s, `=`s, `LIKE`s or unary `-`s need 2-4 MiB),
+/// so no filter reaches the end of it.
+const PARSE_STACK_BYTES: usize = 64 << 20;
+
+/// Reads a CQL2 filter. Oversized filters and those with too many operators are refused
+/// before the parser sees them; the parse itself runs on a thread with a stack that bounded
+/// input cannot exhaust, and the tree it builds is refused there when it nests too deep.
 pub fn parse(text: &str, lang: Lang) -> Result<Expr, String> {
     if text.len() > MAX_FILTER_BYTES {
         return Err(format!("filter is {} bytes; at most {MAX_FILTER_BYTES} are accepted", text.len()));
     }
-    if nesting(text) > MAX_DEPTH {
-        return Err(format!("filter nests deeper than {MAX_DEPTH} levels"));
+    if text.contains('\0') {
+        return Err("filter holds a NUL character".into());
     }
     match lang {
-        Lang::Cql2Text => cql2::parse_text(text).map_err(|e| format!("filter is not valid CQL2 text: {e}")),
-        Lang::Cql2Json => cql2::parse_json(text).map_err(|e| format!("filter is not valid CQL2 JSON: {e}")),
+        Lang::Cql2Text => match scan_text(text) {
+            (n, _) if n > MAX_OPERATORS => {
+                return Err(format!("filter holds {n} operators and brackets; at most {MAX_OPERATORS} are accepted"));
+            }
+            (_, deepest) if deepest > MAX_DEPTH => {
+                return Err(format!("filter nests deeper than {MAX_DEPTH} levels of brackets"));
+            }
+            _ => {}
+        },
+        // Each level of the tree is an object and its `args` array; coordinates nest 4 more.
+        Lang::Cql2Json => match json_nesting(text) {
+            n if n > 2 * MAX_DEPTH + 4 => {
+                return Err(format!("filter nests {n} brackets deep; at most {} are accepted", 2 * MAX_DEPTH + 4));
+            }
+            _ => {}
+        },
     }
+    let text = text.to_owned();
+    let parse = move || {
+        let expr = match lang {
+            Lang::Cql2Text => cql2::parse_text(&text).map_err(|e| format!("filter is not valid CQL2 text: {e}"))?,
+            Lang::Cql2Json => cql2::parse_json(&text).map_err(|e| format!("filter is not valid CQL2 JSON: {e}"))?,
+        };
+        match depth(&expr) {
+            d if d > MAX_DEPTH => Err(format!("filter nests {d} levels deep; at most {MAX_DEPTH} are accepted")),
+            _ => Ok(expr),
+        }
+    };
+    std::thread::Builder::new()
+        .name("filter-parse".into())
+        .stack_size(PARSE_STACK_BYTES)
+        .spawn(parse)
+        .map_err(|e| format!("cannot start the filter parser: {e}"))?
+        .join()
+        .unwrap_or_else(|_| Err("the filter could not be read".into()))
 }
 
-/// The deepest bracket nesting outside quoted strings.
-fn nesting(text: &str) -> usize {
-    let (mut depth, mut deepest, mut quote) = (0usize, 0usize, None);
+/// How deep an expression tree nests.
+fn depth(e: &Expr) -> usize {
+    let children: Vec<&Expr> = match e {
+        Expr::Operation { args, .. } => args.iter().map(Box::as_ref).collect(),
+        Expr::Array(items) => items.iter().map(Box::as_ref).collect(),
+        Expr::BBox { bbox } => bbox.iter().map(Box::as_ref).collect(),
+        Expr::Interval { interval } => interval.iter().map(Box::as_ref).collect(),
+        _ => Vec::new(),
+    };
+    1 + children.into_iter().map(depth).max().unwrap_or(0)
+}
+
+/// Operators, keywords and brackets of CQL2 text outside quoted strings and names (each a level
+/// the parser may recurse into), and the deepest bracket nesting.
+fn scan_text(text: &str) -> (usize, usize) {
+    const KEYWORDS: [&str; 9] = ["not", "and", "or", "like", "in", "between", "is", "div", "casei"];
+    let (mut count, mut depth, mut deepest, mut quote, mut word) = (0usize, 0usize, 0usize, None, String::new());
+    let end_word = |word: &mut String, count: &mut usize| {
+        if KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(word)) {
+            *count += 1;
+        }
+        word.clear();
+    };
     for c in text.chars() {
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
             (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '(' | '[' | '{') => {
+            (None, '\'' | '"') => {
+                end_word(&mut word, &mut count);
+                quote = Some(c);
+            }
+            (None, c) if c.is_alphanumeric() || c == '_' => word.push(c),
+            (None, c) => {
+                end_word(&mut word, &mut count);
+                if "=<>!+-*/%^([{".contains(c) {
+                    count += 1;
+                }
+                if "([{".contains(c) {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                } else if ")]}".contains(c) {
+                    depth = depth.saturating_sub(1);
+                }
+            }
+        }
+    }
+    end_word(&mut word, &mut count);
+    (count, deepest)
+}
+
+/// The deepest nesting of objects and arrays in a CQL2 JSON document, outside strings (whose
+/// `\"` does not end them).
+fn json_nesting(text: &str) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for c in text.chars() {
+        match (in_string, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (true, false, '"') => in_string = false,
+            (true, false, _) => {}
+            (false, _, '"') => in_string = true,
+            (false, _, '[' | '{') => {
                 depth += 1;
                 deepest = deepest.max(depth);
             }
-            (None, ')' | ']' | '}') => depth = depth.saturating_sub(1),
+            (false, _, ']' | '}') => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
@@ -173,6 +268,97 @@ pub fn to_sql(
     Ok(Some(Filter { sql, binds: w.binds }))
 }
 
+/// `p = a OR p = b OR …` as `p IN (a, b, …)`, which PostgreSQL answers with one hashed lookup
+/// per row rather than a comparison per term.
+fn as_in_list(args: &[Box<Expr>]) -> Option<Expr> {
+    let mut property = None;
+    let mut values = Vec::with_capacity(args.len());
+    for a in args {
+        let Expr::Operation { op, args } = a.as_ref() else { return None };
+        let [p, v] = args.as_slice() else { return None };
+        match (op.as_str(), p.as_ref(), v.as_ref()) {
+            ("=", Expr::Property { property: name }, v @ (Expr::Literal(_) | Expr::Float(_)))
+                if property.is_none_or(|seen| seen == name) =>
+            {
+                property = Some(name);
+                values.push(Box::new(v.clone()));
+            }
+            _ => return None,
+        }
+    }
+    let property = property.filter(|_| values.len() > 1)?.clone();
+    Some(op("in", vec![Expr::Property { property }, Expr::Array(values)]))
+}
+
+/// A LIKE pattern is a string (or CASEI of one) that does not end in its escape character.
+fn like_pattern(e: &Expr) -> Result<(), String> {
+    match e {
+        Expr::Literal(p) => match p.chars().rev().take_while(|c| *c == '\\').count() % 2 {
+            1 => Err(format!("LIKE pattern `{p}` ends in the escape character \\: escape it as \\\\")),
+            _ => Ok(()),
+        },
+        Expr::Operation { op, args } if op == "casei" && args.len() == 1 => like_pattern(&args[0]),
+        _ => Err("LIKE takes a pattern written as a string (or CASEI of one)".into()),
+    }
+}
+
+/// Reads a filter's geometry literal, refusing what PostGIS could not take: an empty
+/// geometry, a ring that is not closed or has fewer than 4 points, or any other invalidity
+/// (a self-intersecting ring, a collection holding one).
+fn read_geometry(source: &impl geozero::GeozeroGeometry) -> Result<geo::Geometry, String> {
+    use geo::{CoordsIter, Validation};
+    let mut rings = RingCheck::default();
+    source.process_geom(&mut rings).map_err(|e| format!("geometry in the filter cannot be read: {e}"))?;
+    let g = source.to_geo().map_err(|e| format!("geometry in the filter cannot be read: {e}"))?;
+    if g.coords_count() == 0 {
+        return Err("geometry in the filter is empty".into());
+    }
+    g.check_validation().map_err(|e| format!("geometry in the filter is not valid: {e}"))?;
+    Ok(g)
+}
+
+/// Checks each polygon ring as written, before anything closes it.
+#[derive(Default)]
+struct RingCheck {
+    polygons: usize,
+    ring: Vec<(f64, f64)>,
+}
+
+impl geozero::GeomProcessor for RingCheck {
+    fn xy(&mut self, x: f64, y: f64, _idx: usize) -> geozero::error::Result<()> {
+        if !x.is_finite() || !y.is_finite() {
+            return Err(geozero::error::GeozeroError::Geometry("a coordinate is not a finite number".into()));
+        }
+        self.ring.push((x, y));
+        Ok(())
+    }
+    fn polygon_begin(&mut self, _tagged: bool, _size: usize, _idx: usize) -> geozero::error::Result<()> {
+        self.polygons += 1;
+        Ok(())
+    }
+    fn polygon_end(&mut self, _tagged: bool, _idx: usize) -> geozero::error::Result<()> {
+        self.polygons -= 1;
+        Ok(())
+    }
+    fn linestring_begin(&mut self, _tagged: bool, _size: usize, _idx: usize) -> geozero::error::Result<()> {
+        self.ring.clear();
+        Ok(())
+    }
+    fn linestring_end(&mut self, tagged: bool, _idx: usize) -> geozero::error::Result<()> {
+        let bad = |m: String| Err(geozero::error::GeozeroError::Geometry(m));
+        match (tagged, self.ring.len()) {
+            (true, 1) => bad("a line has a single point".into()),
+            (false, n) if self.polygons > 0 && n < 4 => {
+                bad(format!("a polygon ring has {n} points; a ring needs at least 4 (the last repeating the first)"))
+            }
+            (false, _) if self.polygons > 0 && self.ring.first() != self.ring.last() => {
+                bad("a polygon ring does not close: its last point must repeat its first".into())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 struct Writer<'w> {
     spec: &'w LayerSpec,
     audience: Audience,
@@ -183,12 +369,15 @@ struct Writer<'w> {
 }
 
 impl Writer<'_> {
+    /// A parameter, typed in the SQL so that two literals compare (`true = true`).
     fn bind(&mut self, b: Bind, kind: Kind) -> (String, Kind) {
         self.binds.push(b);
         let n = FIRST_PARAM + self.binds.len() - 1;
         let sql = match kind {
             Kind::Geometry => format!("ST_GeomFromWKB(${n}, 4326)"),
-            _ => format!("${n}"),
+            Kind::Text => format!("${n}::text"),
+            Kind::Number => format!("${n}::float8"),
+            Kind::Bool => format!("${n}::boolean"),
         };
         (sql, kind)
     }
@@ -210,16 +399,16 @@ impl Writer<'_> {
             Expr::Literal(s) if s.chars().count() > MAX_STRING_CHARS => {
                 Err(format!("a string in the filter is longer than {MAX_STRING_CHARS} characters"))
             }
+            Expr::Literal(s) if s.contains('\0') => Err("a string in the filter holds a NUL character".into()),
             Expr::Literal(s) => Ok(self.bind(Bind::Text(s.clone()), Kind::Text)),
             Expr::Float(n) if n.is_finite() => Ok(self.bind(Bind::Number(*n), Kind::Number)),
             Expr::Float(n) => Err(format!("number `{n}` is not finite")),
             Expr::Bool(b) => Ok(self.bind(Bind::Bool(*b), Kind::Bool)),
             Expr::Geometry(g) => {
                 let mut g = match g {
-                    cql2::Geometry::Wkt(wkt) => geozero::wkt::Wkt(wkt.as_str()).to_geo(),
-                    cql2::Geometry::GeoJSON(json) => geozero::geojson::GeoJson(&json.to_string()).to_geo(),
-                }
-                .map_err(|e| format!("geometry in the filter cannot be read: {e}"))?;
+                    cql2::Geometry::Wkt(wkt) => read_geometry(&geozero::wkt::Wkt(wkt.as_str())),
+                    cql2::Geometry::GeoJSON(json) => read_geometry(&geozero::geojson::GeoJson(&json.to_string())),
+                }?;
                 self.geometry(&mut g)
             }
             Expr::BBox { bbox } => {
@@ -280,6 +469,9 @@ impl Writer<'_> {
             }
         };
         let cond = |sql: String| Ok((sql, Kind::Bool));
+        if let Some(list) = (op == "or").then(|| as_in_list(args)).flatten() {
+            return self.expr(&list, depth);
+        }
         match op {
             "and" | "or" => {
                 let vs = values(self, Some(Kind::Bool))?;
@@ -304,6 +496,7 @@ impl Writer<'_> {
             }
             "like" => {
                 arity(2)?;
+                like_pattern(&args[1])?;
                 let vs = values(self, Some(Kind::Text))?;
                 cond(format!("({} LIKE {})", vs[0].0, vs[1].0))
             }
@@ -363,5 +556,70 @@ impl Writer<'_> {
                 "`{op}` is not supported: use =, <>, <, <=, >, >=, LIKE, BETWEEN, IN, IS NULL, CASEI, AND, OR, NOT and S_INTERSECTS, S_WITHIN, S_CONTAINS, S_DISJOINT, S_EQUALS, S_TOUCHES, S_OVERLAPS, S_CROSSES"
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(text: &str) -> Expr {
+        parse(text, Lang::Cql2Text).unwrap()
+    }
+
+    #[test]
+    fn operators_are_counted_outside_strings_and_names() {
+        assert_eq!(scan_text("NOT NOT a = 'x AND y (z'"), (3, 0));
+        assert_eq!(scan_text("\"notes\" LIKE 'a%' OR b IN (1, (2))"), (5, 2));
+        assert_eq!(scan_text("nothing_here = android"), (1, 0));
+        assert_eq!(json_nesting(r#"{"args": ["a\"]]]]", [[1]]]}"#), 4);
+    }
+
+    #[test]
+    fn an_or_of_equalities_on_one_property_is_a_list() {
+        let Expr::Operation { args, .. } = parsed("a = 'x' OR a = 'y' OR a = 3") else { panic!() };
+        let list = as_in_list(&args).unwrap();
+        assert_eq!(
+            list,
+            op(
+                "in",
+                vec![
+                    Expr::Property { property: "a".into() },
+                    Expr::Array(vec![
+                        Box::new(Expr::Literal("x".into())),
+                        Box::new(Expr::Literal("y".into())),
+                        Box::new(Expr::Float(3.0)),
+                    ])
+                ]
+            )
+        );
+        let Expr::Operation { args, .. } = parsed("a = 'x' OR b = 'y'") else { panic!() };
+        assert_eq!(as_in_list(&args), None);
+        let Expr::Operation { args, .. } = parsed("a = 'x' OR a > 'y'") else { panic!() };
+        assert_eq!(as_in_list(&args), None);
+    }
+
+    #[test]
+    fn like_patterns_may_not_end_in_a_lone_escape() {
+        assert!(like_pattern(&Expr::Literal(r"ab\".into())).is_err());
+        assert!(like_pattern(&Expr::Literal(r"ab\\".into())).is_ok());
+        assert!(like_pattern(&Expr::Literal(r"ab\\\".into())).is_err());
+        assert!(like_pattern(&op("casei", vec![Expr::Literal(r"a\".into())])).is_err());
+        assert!(like_pattern(&Expr::Property { property: "a".into() }).is_err());
+    }
+
+    #[test]
+    fn filter_geometries_are_checked_as_written() {
+        let wkt = |s: &str| read_geometry(&geozero::wkt::Wkt(s)).map(|_| ());
+        assert!(wkt("POLYGON((0 0, 1 0, 1 1, 0 0))").is_ok());
+        assert!(wkt("POLYGON((0 0, 1 0))").unwrap_err().contains("2 points"));
+        assert!(wkt("POLYGON((0 0, 1 0, 1 1, 0 1))").unwrap_err().contains("does not close"));
+        assert!(wkt("POLYGON EMPTY").unwrap_err().contains("empty"));
+        assert!(wkt("LINESTRING(0 0)").is_err());
+        assert!(
+            wkt("GEOMETRYCOLLECTION(POINT(0 0), POLYGON((0 0, 1 1, 1 0, 0 1, 0 0)))")
+                .unwrap_err()
+                .contains("not valid")
+        );
     }
 }

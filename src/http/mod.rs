@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use sqlx::PgPool;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
@@ -44,17 +45,44 @@ fn download(file: std::fs::File, name: &str, format: crate::export::Format) -> a
         .into_response()
 }
 
+/// No parameter may hold a NUL byte (PostgreSQL's text cannot), so a URL with one is refused
+/// before any handler reads it.
+async fn refuse_nul(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let uri = req.uri();
+    if !uri.path_and_query().is_some_and(|pq| pq.as_str().contains("%00")) {
+        return next.run(req).await;
+    }
+    let message = "the URL holds a NUL character (%00), which no path or parameter may contain";
+    match uri.path() {
+        "/wfs" => wfs::exception(crate::wfs::WfsError::invalid("", message)),
+        _ => error::ApiError::bad_request(message).into_response(),
+    }
+}
+
+/// The answer to a request that panicked; the panic is logged.
+fn panicked(detail: Box<dyn std::any::Any + Send>) -> axum::response::Response {
+    let what = detail
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| detail.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic");
+    error::ApiError::internal(format!("a request panicked: {what}")).into_response()
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
     pub index: SharedIndex,
     pub tiles: Arc<Tiles>,
     pub styles: Arc<BTreeMap<String, serde_json::Value>>,
+    /// `scheme://host[:port]` clients reach this server at, for absolute links; configured,
+    /// never taken from a request's `Host`, so no caller can write another's links.
+    pub public_url: Arc<str>,
 }
 
 pub fn router(state: AppState) -> Router {
     ops::prometheus();
-    Router::new()
+    let router = Router::new()
         .route("/api/parcels", get(parcels::search))
         .route("/api/parcels/{code}", get(parcels::get_one))
         .route("/api/parcels/{code}/neighbours", get(parcels::neighbours))
@@ -87,8 +115,36 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(ops::health))
         .route("/metrics", get(ops::metrics))
         .fallback(|| async { error::ApiError::not_found("no such endpoint; see README.md for the API") })
-        .layer(axum::middleware::from_fn(ops::track))
-        .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(axum::middleware::from_fn(refuse_nul))
+        .layer(axum::middleware::from_fn(ops::track));
+    catch_panics(router).layer(CompressionLayer::new()).layer(TraceLayer::new_for_http()).with_state(state)
+}
+
+/// A panic in one request ends that request alone, answered as the server's fault.
+fn catch_panics<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router.layer(CatchPanicLayer::custom(panicked))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn boom() -> &'static str {
+        panic!("boom")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_request_is_answered_500_and_the_next_one_is_served() {
+        let app: Router =
+            catch_panics(Router::new().route("/boom", get(boom)).route("/fine", get(|| async { "fine" })));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let boom = reqwest::get(format!("{base}/boom")).await.unwrap();
+        assert_eq!(boom.status(), 500);
+        let body: serde_json::Value = boom.json().await.unwrap();
+        assert_eq!(body["message"], "internal error; it has been logged");
+        let fine = reqwest::get(format!("{base}/fine")).await.unwrap();
+        assert_eq!(fine.text().await.unwrap(), "fine");
+    }
 }

@@ -9,7 +9,6 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::identity::Caller;
-use super::tiles::base_url;
 use super::{AppState, params};
 use crate::export::{self, ExportError, Format};
 use crate::filter::{self, Lang};
@@ -46,7 +45,10 @@ fn respond(q: &HashMap<String, String>, headers: &HeaderMap, media: &'static str
         Some(f) => f == "html",
         None => headers.get(header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|a| a.starts_with("text/html")),
     };
-    if html { Html(page(body)).into_response() } else { json_as(media, body) }
+    let mut resp = if html { Html(page(body)).into_response() } else { json_as(media, body) };
+    // Shared caches must keep the page and the JSON apart.
+    resp.headers_mut().insert(header::VARY, header::HeaderValue::from_static("accept"));
+    resp
 }
 
 /// One renderer for every document: its title, its links, a table of its features or
@@ -87,9 +89,13 @@ fn page(doc: &Value) -> String {
     out
 }
 
-pub async fn landing(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
+pub async fn landing(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
     check(&q, OTHER)?;
-    let base = format!("{}/ogc", base_url(&headers));
+    let base = format!("{}/ogc", state.public_url);
     Ok(respond(
         &q,
         &headers,
@@ -111,16 +117,15 @@ pub async fn landing(headers: HeaderMap, Query(q): Query<HashMap<String, String>
 pub async fn openapi(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     check(&q, OTHER)?;
-    Ok(json_as(OPENAPI, &api::openapi(&base_url(&headers), state.tiles.layers().catalog(), caller.audience())))
+    Ok(json_as(OPENAPI, &api::openapi(&state.public_url, state.tiles.layers().catalog(), caller.audience())))
 }
 
 /// The API documentation: the OpenAPI document's paths and parameters as a page.
-pub async fn openapi_html(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> Html<String> {
-    let doc = api::openapi(&base_url(&headers), state.tiles.layers().catalog(), caller.audience());
+pub async fn openapi_html(State(state): State<AppState>, caller: Caller) -> Html<String> {
+    let doc = api::openapi(&state.public_url, state.tiles.layers().catalog(), caller.audience());
     let mut html = String::from(
         "<!doctype html><meta charset=utf-8><title>diachinh OGC API</title><h1>diachinh OGC API - Features</h1>",
     );
@@ -140,8 +145,9 @@ pub async fn openapi_html(State(state): State<AppState>, caller: Caller, headers
     Html(html)
 }
 
+/// Text for an element or a quoted attribute.
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
 pub async fn conformance(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
@@ -174,7 +180,7 @@ pub async fn collections(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     check(&q, OTHER)?;
-    let base = format!("{}/ogc", base_url(&headers));
+    let base = format!("{}/ogc", state.public_url);
     let catalog = state.tiles.layers().catalog();
     let collections: Vec<Value> =
         catalog.layers.iter().enumerate().map(|(i, spec)| collection_json(&state, &base, i, spec)).collect();
@@ -204,14 +210,13 @@ pub async fn collection(
 ) -> Result<Response, ApiError> {
     check(&q, OTHER)?;
     let (index, spec) = find(&state, &id)?;
-    Ok(respond(&q, &headers, JSON, &collection_json(&state, &format!("{}/ogc", base_url(&headers)), index, spec)))
+    Ok(respond(&q, &headers, JSON, &collection_json(&state, &format!("{}/ogc", state.public_url), index, spec)))
 }
 
 /// `/schema` and `/queryables`: the properties the caller sees, as JSON Schema.
 pub async fn schema(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
     Path((id, which)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
@@ -233,7 +238,7 @@ pub async fn schema(
     }
     let body = json!({
         "$schema": "https://json-schema.org/draft/2019-09/schema",
-        "$id": format!("{}/ogc/collections/{id}/{which}", base_url(&headers)),
+        "$id": format!("{}/ogc/collections/{id}/{which}", state.public_url),
         "type": "object",
         "title": spec.title,
         "properties": properties,
@@ -365,7 +370,7 @@ pub async fn items(
         return Ok(with_crs(super::download(file, &id, format), &crs));
     }
     let (items, matched) = features::items(&state.pool, spec, audience, &query, &crs).await.map_err(feature_error)?;
-    let href = format!("{}/ogc/collections/{id}/items", base_url(&headers));
+    let href = format!("{}/ogc/collections/{id}/items", state.public_url);
     // Paging carries on by key in the default order, by offset when sorted.
     let with = |page: Option<(&str, String)>| {
         let mut pairs: Vec<(String, String)> = q
@@ -451,7 +456,7 @@ pub async fn item(
     else {
         return Err(ApiError::not_found(format!("collection '{id}' has no feature '{fid}'")));
     };
-    let href = format!("{}/ogc/collections/{id}", base_url(&headers));
+    let href = format!("{}/ogc/collections/{id}", state.public_url);
     let mut feature = item.feature;
     feature["links"] = json!([
         link(format!("{href}/items/{}", urlencode(&fid)), "self", GEOJSON, "This feature"),

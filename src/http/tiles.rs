@@ -15,12 +15,8 @@ use crate::tiles::catalog::{Audience, LayerSpec};
 
 const MVT: &str = "application/vnd.mapbox-vector-tile";
 
-/// `http://host` as the caller reached this server, for the absolute URLs clients need.
-pub fn base_url(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
-    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
-    format!("{scheme}://{host}")
-}
+/// TileJSON's opening zooms: from the first at which parcels are drawn to street level.
+const OPENING_ZOOMS: (u8, u8) = (14, 18);
 
 fn layer_set(state: &AppState, set: &str) -> Result<Vec<usize>, ApiError> {
     state.tiles.layers().catalog().parse_set(set).map_err(ApiError::not_found)
@@ -88,7 +84,6 @@ pub async fn tilejson(
     State(state): State<AppState>,
     caller: Caller,
     Path(spec): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let Some(set) = spec.strip_suffix(".json") else {
         return Err(ApiError::not_found(format!(
@@ -100,28 +95,32 @@ pub async fn tilejson(
     let specs: Vec<&LayerSpec> = layers.iter().map(|l| &all.catalog().layers[*l]).collect();
     let (minzoom, maxzoom) = zoom_range(&specs);
     let bounds = all.bounds(&layers).unwrap_or([-180.0, -85.051_128, 180.0, 85.051_128]);
-    let width = (bounds[2] - bounds[0]).max(bounds[3] - bounds[1]).max(1e-6);
-    // The zoom at which the bounds fill about a 1000-pixel window.
-    let zoom = ((360.0 * 1000.0 / 256.0 / width).log2().floor() as i64).clamp(minzoom as i64, maxzoom as i64);
+    // Open framed on where the data is densest, at a zoom that draws parcels: framing all of
+    // it would show specks where areas lie far apart.
+    let [w, s, e, n] = all.densest(&layers, OPENING_ZOOMS.0).unwrap_or(bounds);
+    let width = (e - w).max(n - s).max(1e-9);
+    // The zoom at which that extent fills about a 700-pixel window.
+    let zoom = ((360.0 * 700.0 / 512.0 / width).log2().floor() as u8).clamp(OPENING_ZOOMS.0, OPENING_ZOOMS.1);
+    let zoom = zoom.clamp(minzoom, maxzoom);
     let audience = caller.audience();
     let body = json!({
         "tilejson": "3.0.0",
         "name": set,
         "description": specs.iter().map(|s| s.title.as_str()).collect::<Vec<_>>().join("; "),
         "scheme": "xyz",
-        "tiles": [format!("{}/tiles/{set}/{{z}}/{{x}}/{{y}}.mvt", base_url(&headers))],
+        "tiles": [format!("{}/tiles/{set}/{{z}}/{{x}}/{{y}}.mvt", state.public_url)],
         "minzoom": minzoom,
         "maxzoom": maxzoom,
         "bounds": bounds,
-        "center": [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, zoom],
+        "center": [(w + e) / 2.0, (s + n) / 2.0, zoom],
         "vector_layers": specs.iter().map(|s| s.vector_layer(audience)).collect::<Vec<_>>(),
     });
     Ok(axum::Json(body).into_response())
 }
 
 /// `GET /tiles`: every layer, its zoom range, fields and TileJSON.
-pub async fn catalog(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> axum::Json<Value> {
-    let base = base_url(&headers);
+pub async fn catalog(State(state): State<AppState>, caller: Caller) -> axum::Json<Value> {
+    let base = &state.public_url;
     let audience = caller.audience();
     let layers: Vec<Value> = state
         .tiles
@@ -141,18 +140,14 @@ pub async fn catalog(State(state): State<AppState>, caller: Caller, headers: Hea
 }
 
 /// `GET /styles/{name}.json`: a style from `styles/`, its sources' URLs made absolute.
-pub async fn style(
-    State(state): State<AppState>,
-    Path(file): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
+pub async fn style(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, ApiError> {
     let name = file.strip_suffix(".json").unwrap_or(&file);
     let Some(style) = state.styles.get(name) else {
         let names: Vec<&str> = state.styles.keys().map(String::as_str).collect();
         return Err(ApiError::not_found(format!("no style '{name}'; styles: {}", names.join(", "))));
     };
     let mut style = style.clone();
-    let base = base_url(&headers);
+    let base = &state.public_url;
     if let Some(sources) = style.get_mut("sources").and_then(Value::as_object_mut) {
         for source in sources.values_mut() {
             if let Some(url) = source.get("url").and_then(Value::as_str).filter(|u| u.starts_with('/')) {

@@ -4,13 +4,12 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::AppState;
 use super::identity::Caller;
-use super::tiles::base_url;
 use crate::export::{self, ExportError, Format};
 use crate::filter::{self, FEATURE_ID, fes};
 use crate::ogc::api::MAX_OFFSET;
@@ -34,7 +33,7 @@ fn xml(media: &'static str, body: String) -> Response {
     ([(header::CONTENT_TYPE, media)], body).into_response()
 }
 
-fn exception(e: WfsError) -> Response {
+pub(super) fn exception(e: WfsError) -> Response {
     let status = match e.code {
         "NotFound" => StatusCode::NOT_FOUND,
         "NoApplicableCode" => StatusCode::INTERNAL_SERVER_ERROR,
@@ -46,11 +45,10 @@ fn exception(e: WfsError) -> Response {
 pub async fn wfs(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
     let kvp = Kvp(pairs.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect());
-    answer(&state, caller.audience(), &base_url(&headers), &kvp).await.unwrap_or_else(exception)
+    answer(&state, caller.audience(), &state.public_url, &kvp).await.unwrap_or_else(exception)
 }
 
 async fn answer(state: &AppState, audience: Audience, base: &str, kvp: &Kvp) -> Result<Response, WfsError> {

@@ -8,6 +8,7 @@ pub mod parcels;
 pub mod planning;
 pub mod prices;
 pub mod source;
+pub mod zones;
 
 use std::fmt;
 
@@ -48,6 +49,8 @@ pub enum Action {
     Skipped,
     Merged,
     Warning,
+    /// What the import decided for the user to know (the TM-3 zone of parcel IDs).
+    Note,
 }
 
 impl fmt::Display for Action {
@@ -58,6 +61,7 @@ impl fmt::Display for Action {
             Action::Skipped => "skipped",
             Action::Merged => "merged",
             Action::Warning => "warning",
+            Action::Note => "note",
         })
     }
 }

@@ -7,6 +7,7 @@ use geo::{BooleanOps, BoundingRect, MultiPolygon, Rect};
 
 use super::layer::positive;
 use super::source::{self, Field, SourceFeature, SourceOptions};
+use super::zones::{CommuneZones, ZoneReason};
 use super::{Action, ImportError, OnDuplicate, OnInvalid, Report, check_wgs84, polygonal, refuse, union_rect};
 use crate::crs::{Crs, Transforms, WGS84};
 use crate::domain::{CommuneCode, DigitalAddress, IdError, LandUse, LegacyKey, ParcelId};
@@ -53,6 +54,9 @@ pub struct NewParcel {
     pub geom: MultiPolygon,
 }
 
+/// A parcel and, for a source not in a TM-3 zone, the zone its ID was computed in and why.
+type Finished = (NewParcel, Option<(Crs, ZoneReason)>);
+
 /// What `prepare` hands to storage.
 pub struct Prepared {
     pub sources: Vec<String>,
@@ -78,11 +82,11 @@ struct Candidate {
 }
 
 /// Reads, checks and transforms every feature. Blocking (GDAL, PROJ): run it off the async runtime.
-/// `zones` holds the 2025 communes with the TM-3 zone of each, for sources not in a TM-3 zone.
+/// `zones` gives the TM-3 zone of parcel IDs for sources not in a TM-3 zone.
 pub fn prepare(
     files: &[PathBuf],
     opts: &ParcelImportOptions,
-    zones: &HashMap<String, Crs>,
+    zones: &CommuneZones,
     progress: &indicatif::ProgressBar,
 ) -> Result<Prepared, ImportError> {
     let started = std::time::Instant::now();
@@ -101,9 +105,14 @@ pub fn prepare(
     let mut parcels = Vec::with_capacity(candidates.len());
     let mut by_id: HashMap<ParcelId, LegacyKey> = HashMap::new();
     let mut extent: Option<Rect> = None;
-    for (subject, result) in finish_all(candidates, opts, zones) {
+    // Parcels per file, zone and reason, for the summary.
+    let mut chosen: std::collections::BTreeMap<(String, String, ZoneReason), usize> = Default::default();
+    for (subject, file, result) in finish_all(candidates, opts, zones) {
         match result {
-            Ok(p) => {
+            Ok((p, zone)) => {
+                if let Some((crs, reason)) = zone {
+                    *chosen.entry((file, crs.to_string(), reason)).or_default() += 1;
+                }
                 if let Some(other) = by_id.insert(p.parcel_id.clone(), p.key.clone()) {
                     report.push(
                         &subject,
@@ -119,6 +128,9 @@ pub fn prepare(
             }
             Err(reason) => report.push(&subject, Action::Rejected, reason),
         }
+    }
+    for ((file, crs, reason), n) in chosen {
+        report.push(file, Action::Note, format!("parcel IDs of {n} parcel(s) computed in {crs}, the zone of {reason}"));
     }
     tracing::debug!("import: parcel IDs and reprojection in {:.2?}", started.elapsed());
     let report = report.checked()?;
@@ -272,8 +284,8 @@ fn resolve_duplicates(candidates: Vec<Candidate>, policy: OnDuplicate, report: &
 fn finish_all(
     candidates: Vec<Candidate>,
     opts: &ParcelImportOptions,
-    zones: &HashMap<String, Crs>,
-) -> Vec<(String, Result<NewParcel, String>)> {
+    zones: &CommuneZones,
+) -> Vec<(String, String, Result<Finished, String>)> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = candidates.len().div_ceil(threads).max(1);
     let mut chunks: Vec<Vec<Candidate>> = Vec::new();
@@ -289,7 +301,10 @@ fn finish_all(
                     let mut transforms = Transforms::default();
                     chunk
                         .into_iter()
-                        .map(|c| (c.key.to_string(), finish(c, opts, zones, &mut transforms)))
+                        .map(|c| {
+                            let file = file_of(&c.origins[0]).to_owned();
+                            (c.key.to_string(), file, finish(c, opts, zones, &mut transforms))
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -298,33 +313,39 @@ fn finish_all(
     })
 }
 
+/// The file a feature came from, out of its origin (`FILE[:LAYER] feature N`).
+fn file_of(origin: &str) -> &str {
+    origin.rsplit_once(" feature ").map_or(origin, |(file, _)| file)
+}
+
 /// Computes the parcel ID and reprojects to WGS84.
 fn finish(
     c: Candidate,
     opts: &ParcelImportOptions,
-    zones: &HashMap<String, Crs>,
+    zones: &CommuneZones,
     transforms: &mut Transforms,
-) -> Result<NewParcel, String> {
-    let pid = if c.crs.is_vn2000_tm3() {
-        parcel_id::parcel_id(&c.geom, &c.crs, transforms, opts.tolerance_m)
-    } else {
-        let zone = opts.zone.as_ref().or_else(|| zones.get(c.key.commune.as_str())).ok_or_else(|| {
-            format!(
-                "no VN-2000 TM-3 zone for its parcel ID: commune {} is not in the 2025 list; give one with --zone EPSG:nnnn",
-                c.key.commune
-            )
-        })?;
-        let mut zone_geom = c.geom.clone();
-        transforms.get(&c.crs, zone).and_then(|t| t.geometry(&mut zone_geom)).map_err(|e| e.to_string())?;
-        parcel_id::parcel_id(&zone_geom, zone, transforms, opts.tolerance_m)
-    }
-    .map_err(|e| e.to_string())?;
-    let mut geom = c.geom;
+) -> Result<Finished, String> {
+    let mut geom = c.geom.clone();
     transforms.get(&c.crs, &WGS84).and_then(|t| t.geometry(&mut geom)).map_err(|e| e.to_string())?;
     check_wgs84(&geom, &c.crs)?;
-    Ok(NewParcel {
+    let (pid, zone) = if c.crs.is_vn2000_tm3() {
+        (parcel_id::parcel_id(&c.geom, &c.crs, transforms, opts.tolerance_m).map_err(|e| e.to_string())?, None)
+    } else {
+        let (zone, reason) = match &opts.zone {
+            Some(z) => (z.clone(), ZoneReason::Given),
+            None => {
+                let at = geom.bounding_rect().map(|r| r.center()).unwrap_or_default();
+                zones.choose(c.key.commune.as_str(), at.x, at.y)?
+            }
+        };
+        let mut zone_geom = c.geom.clone();
+        transforms.get(&c.crs, &zone).and_then(|t| t.geometry(&mut zone_geom)).map_err(|e| e.to_string())?;
+        let pid = parcel_id::parcel_id(&zone_geom, &zone, transforms, opts.tolerance_m).map_err(|e| e.to_string())?;
+        (pid, Some((zone, reason)))
+    };
+    let parcel = NewParcel {
         parcel_id: pid,
-        commune: zones.contains_key(c.key.commune.as_str()).then(|| c.key.commune.clone()),
+        commune: zones.is_current(c.key.commune.as_str()).then(|| c.key.commune.clone()),
         key: c.key,
         land_use: c.land_use,
         legal_area_m2: c.area,
@@ -334,5 +355,6 @@ fn finish(
         holders: c.holders,
         source_crs: c.crs.to_string(),
         geom,
-    })
+    };
+    Ok((parcel, zone))
 }

@@ -168,6 +168,31 @@ impl Layers {
         })
     }
 
+    /// Where most features of the layers lie: the extent (W, S, E, N in degrees) of the features
+    /// whose centres fall in the busiest tile at zoom `z`, where a map opened on the data shows
+    /// the most of it.
+    pub fn densest(&self, layers: &[usize], z: u8) -> Option<[f64; 4]> {
+        let size = 2.0 * std::f64::consts::PI * R / f64::from(1u32 << z);
+        // Per tile: how many features, and their extent.
+        type Cell = (usize, AABB<[f64; 2]>);
+        let mut cells: HashMap<(i64, i64), Cell> = HashMap::new();
+        for l in layers {
+            for f in self.read(*l).by_id.values() {
+                let (lo, hi) = (f.env.lower(), f.env.upper());
+                let cell =
+                    (((lo[0] + hi[0]) / 2.0 / size).floor() as i64, ((lo[1] + hi[1]) / 2.0 / size).floor() as i64);
+                cells
+                    .entry(cell)
+                    .and_modify(|(n, env)| (*n, *env) = (*n + 1, env.merged(&f.env)))
+                    .or_insert((1, f.env));
+            }
+        }
+        // Ties go to the lowest cell, so the answer does not depend on hashing.
+        let (_, (_, env)) = cells.into_iter().max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.0.cmp(&a.0)))?;
+        let (lo, hi) = (to_lonlat(env.lower().into()), to_lonlat(env.upper().into()));
+        Some([lo.x, lo.y, hi.x, hi.y])
+    }
+
     /// The extent of the layers, in longitude and latitude.
     pub fn bounds(&self, layers: &[usize]) -> Option<[f64; 4]> {
         let env = layers.iter().filter_map(|l| self.read(*l).bounds()).reduce(|a, b| a.merged(&b))?;

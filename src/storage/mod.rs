@@ -4,13 +4,10 @@ pub mod copy;
 pub mod overlays;
 pub mod parcels;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
-
-use crate::crs::Crs;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -22,10 +19,10 @@ pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     MIGRATOR.run(pool).await
 }
 
-/// The 2025 communes, each with the TM-3 zone for parcel IDs (from its province).
-pub async fn communes(pool: &PgPool) -> Result<HashMap<String, Crs>, sqlx::Error> {
-    let rows: Vec<(String, i32)> = sqlx::query_as(include_str!("sql/communes.sql")).fetch_all(pool).await?;
-    Ok(rows.into_iter().map(|(c, z)| (c, Crs::Epsg(z as u32))).collect())
+/// Every commune code parcels may record (2025 and pre-reform), with the EPSG code of its
+/// province's TM-3 zone and whether it is a 2025 commune.
+pub async fn commune_zones(pool: &PgPool) -> Result<Vec<(String, i32, bool)>, sqlx::Error> {
+    sqlx::query_as(include_str!("sql/commune_zones.sql")).fetch_all(pool).await
 }
 
 /// Refreshes the planner's statistics after a bulk load, so that the first queries after an

@@ -77,6 +77,10 @@ pub struct LayerSpec {
     /// be specks, and they are what makes low-zoom tiles huge.
     #[serde(default)]
     pub min_size_px: f64,
+    /// A polygon too small to draw at a zoom becomes a point at its centre rather than
+    /// vanishing (for layers whose features mark where data is at low zoom).
+    #[serde(default)]
+    pub specks_as_points: bool,
     /// At most this many features per tile; the largest are kept.
     pub max_features: usize,
     /// The SQL takes the uids of changed parcels as `$1` and returns only theirs (NULL: all).

@@ -123,7 +123,12 @@ pub fn render(all: &Layers, layers: &[usize], t: TileId, audience: Audience) -> 
         tags.value_index.reserve(found.len() * 2);
         let mut features = Vec::new();
         for f in found {
-            let Some((kind, geometry)) = mvt::encode(&f.geom, &to_tile, tolerance) else { continue };
+            let encoded = mvt::encode(&f.geom, &to_tile, tolerance).or_else(|| {
+                let (lo, hi) = (f.env.lower(), f.env.upper());
+                let centre = geo::Point::new((lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0);
+                spec.specks_as_points.then(|| mvt::encode(&centre.into(), &to_tile, tolerance)).flatten()
+            });
+            let Some((kind, geometry)) = encoded else { continue };
             let mut feature_tags = Vec::new();
             for (i, field) in spec.visible_fields(audience) {
                 if let Some(v) = &f.values[i] {

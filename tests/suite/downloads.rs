@@ -1,7 +1,7 @@
 //! Downloads (GeoPackage, zipped Shapefile, KML, CSV, FlatGeobuf) from OGC API and WFS, read
 //! back with GDAL and checked against PostGIS.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

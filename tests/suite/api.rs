@@ -1,6 +1,6 @@
 //! The HTTP API against a started server on the loaded samples, checked against PostGIS.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

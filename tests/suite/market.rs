@@ -1,6 +1,6 @@
 //! Projects, their documents, housing units with product IDs, and digital addresses.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

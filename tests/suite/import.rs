@@ -1,6 +1,6 @@
 //! `diachinh import parcels` as a land officer runs it, against a real PostGIS.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 
@@ -91,15 +91,127 @@ async fn wgs84_input_takes_its_zone_from_the_province() {
         let metres = ((pa.x - pb.x) * 103_500.0).hypot((pa.y - pb.y) * 110_700.0);
         assert!(metres < 15.0, "{key}: {id} vs {} are {metres:.2} m apart", b[key]);
     }
-    // Without a 2025 commune and no --zone, the import says what to do.
+    // A commune code in neither list takes the zone of where the parcels lie; --zone overrides.
     let messy_wgs = dir.path().join("messy-wgs84.geojson");
     ogr2ogr(&messy_wgs, &samples_dir().join("messy-20248.geojson"), &["-f", "GeoJSON", "-t_srs", "EPSG:4326"]);
     let skip_all = ["import", "parcels", messy_wgs.to_str().unwrap(), "--on-invalid", "skip", "--on-duplicate", "skip"];
     let out = TestDb::new(Content::Empty).await.cli(&skip_all);
-    assert!(!out.status.success());
-    assert!(text(&out).contains("give one with --zone EPSG:nnnn"), "{}", text(&out));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("the zone of the parcel's location"), "{}", text(&out));
     let out = TestDb::new(Content::Empty).await.cli(&[&skip_all[..], &["--zone", "EPSG:9210"]].concat());
     assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("computed in EPSG:9210, the zone of given with --zone"), "{}", text(&out));
+    // Where no zone's area holds the parcels, the import says what to do.
+    let far = dir.path().join("far.geojson");
+    std::fs::write(&far, parcels_geojson(&[("99999", 2.35, 48.85)])).unwrap();
+    let out = TestDb::new(Content::Empty).await.cli(&["import", "parcels", far.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("give one with --zone EPSG:nnnn"), "{}", text(&out));
+}
+
+/// A WGS84 GeoJSON of a block of 6 parcels (20 x 25 m) per `(commune code, lon, lat)`.
+pub fn parcels_geojson(blocks: &[(&str, f64, f64)]) -> String {
+    let (dx, dy) = (20.0 / 104_000.0, 25.0 / 110_700.0);
+    let mut features = Vec::new();
+    for (commune, lon, lat) in blocks {
+        for i in 0..6 {
+            let (x, y) = (lon + (i % 3) as f64 * dx, lat + (i / 3) as f64 * dy);
+            let ring = [[x, y], [x + dx, y], [x + dx, y + dy], [x, y + dy], [x, y]];
+            features.push(serde_json::json!({
+                "type": "Feature",
+                "properties": { "MaXa": commune, "SoHieuToBanDo": "7", "SoThuTuThua": 10 + i, "KyHieuMucDichSuDung": "ONT", "DienTich": 500.0 },
+                "geometry": { "type": "Polygon", "coordinates": [ring] },
+            }));
+        }
+    }
+    serde_json::json!({ "type": "FeatureCollection", "features": features }).to_string()
+}
+
+#[tokio::test]
+async fn pre_reform_wgs84_data_takes_its_former_provinces_zones() {
+    let db = TestDb::new(Content::Empty).await;
+    // A pre-reform commune code of each former province (not reused by the 2025 list), its zone.
+    let former = |province: &'static str| {
+        let pool = db.pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, i32)>(
+                "SELECT f.code, fp.tm3_epsg FROM former_communes f JOIN former_provinces fp ON fp.code = f.former_province_code
+                 WHERE fp.code = $1 AND NOT EXISTS (SELECT 1 FROM communes c WHERE c.code = f.code) ORDER BY f.code LIMIT 1",
+            )
+            .bind(province)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    // Hà Giang and Hải Dương (105°30'), Gia Lai (108°30'), Bạc Liêu (105°00').
+    let (ha_giang, hai_duong, gia_lai, bac_lieu) =
+        (former("02").await, former("30").await, former("64").await, former("95").await);
+    assert_eq!((ha_giang.1, hai_duong.1, gia_lai.1, bac_lieu.1), (9209, 9209, 9218, 5897));
+    let dir = tempfile::tempdir().unwrap();
+    let north = dir.path().join("north.geojson");
+    let south = dir.path().join("south.geojson");
+    std::fs::write(&north, parcels_geojson(&[(&ha_giang.0, 104.98, 22.82), (&hai_duong.0, 106.31, 20.94)])).unwrap();
+    // 99999 is in neither list: at 105°51' in Hà Nội, the nearest meridian of the zones whose
+    // area holds it is 105°45'.
+    std::fs::write(
+        &south,
+        parcels_geojson(&[(&gia_lai.0, 108.0, 13.98), (&bac_lieu.0, 105.72, 9.29), ("99999", 105.85, 21.03)]),
+    )
+    .unwrap();
+    let out = db.cli(&["import", "parcels", north.to_str().unwrap(), south.to_str().unwrap()]);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    for line in [
+        "north.geojson: note — parcel IDs of 12 parcel(s) computed in EPSG:9209, the zone of the pre-reform commune's former province",
+        "south.geojson: note — parcel IDs of 6 parcel(s) computed in EPSG:9218, the zone of the pre-reform commune's former province",
+        "south.geojson: note — parcel IDs of 6 parcel(s) computed in EPSG:5897, the zone of the pre-reform commune's former province",
+        "south.geojson: note — parcel IDs of 6 parcel(s) computed in EPSG:9210, the zone of the parcel's location",
+    ] {
+        assert!(said.contains(line), "{line}\n{said}");
+    }
+    // Each parcel's ID is the one --zone gives with its former province's zone.
+    let ids = ids_by_key(&db).await;
+    assert_eq!(ids.len(), 30);
+    for (code, epsg, lon, lat) in
+        [(&ha_giang.0, 9209, 104.98, 22.82), (&gia_lai.0, 9218, 108.0, 13.98), (&bac_lieu.0, 5897, 105.72, 9.29)]
+    {
+        let one = dir.path().join(format!("{code}.geojson"));
+        std::fs::write(&one, parcels_geojson(&[(code, lon, lat)])).unwrap();
+        let reference = TestDb::new(Content::Empty).await;
+        let out = reference.cli(&["import", "parcels", one.to_str().unwrap(), "--zone", &format!("EPSG:{epsg}")]);
+        assert!(out.status.success(), "{}", text(&out));
+        for (key, id) in ids_by_key(&reference).await {
+            assert_eq!(ids[&key], id, "{key}");
+        }
+    }
+    // The parcels' communes are unknown, so the admin collection outlines them by the code
+    // recorded, in the 2025 province the former one is now part of.
+    let app = common::TestApp::spawn(Content::Empty).await;
+    let out = app.db.cli_beside_server(&["import", "parcels", north.to_str().unwrap(), south.to_str().unwrap()]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let (status, page) = app.get("/ogc/collections/admin/items?kind=commune&limit=100").await;
+    assert_eq!(status, 200, "{page}");
+    let mut outlines: Vec<(String, String, String, i64)> = page["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            let text = |k: &str| p[k].as_str().unwrap_or("-").to_owned();
+            (text("code"), text("code_list"), text("province_code"), p["parcels"].as_i64().unwrap())
+        })
+        .collect();
+    outlines.sort();
+    let mut expected = vec![
+        (ha_giang.0.clone(), "pre-reform".into(), "08".into(), 6),
+        (hai_duong.0.clone(), "pre-reform".into(), "31".into(), 6),
+        (gia_lai.0.clone(), "pre-reform".into(), "52".into(), 6),
+        (bac_lieu.0.clone(), "pre-reform".into(), "96".into(), 6),
+        ("99999".into(), "unknown".into(), "-".into(), 6),
+    ];
+    expected.sort();
+    assert_eq!(outlines, expected);
 }
 
 #[tokio::test]

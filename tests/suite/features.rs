@@ -1,6 +1,6 @@
 //! OGC API - Features (Part 1) at /ogc, checked against PostGIS and with GDAL's own OAPIF client.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::process::Command;

@@ -1,6 +1,6 @@
 //! WFS 2.0 at /wfs, checked against PostGIS and with GDAL's and OWSLib's own WFS clients.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::process::Command;

@@ -1,6 +1,6 @@
 //! Reprojection checked against PROJ's own command-line tool, for every VN-2000 TM-3 zone.
 
-mod common;
+use crate::common;
 
 use common::{cs2cs, cs2cs_args};
 use diachinh::crs::{Crs, TM3_ZONES, Transform, WGS84};

@@ -1,7 +1,7 @@
 //! Vector tiles, checked with an independent decoder (@mapbox/vector-tile) against PostGIS's own
 //! ST_AsMVTGeom; the change-driven cache; TileJSON; styles validated by the MapLibre style spec.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -376,4 +376,29 @@ async fn seeding_fills_the_servers_cache() {
     let o = app.db.cli_beside_server(&args).await;
     assert!(o.status.success() && common::text(&o).contains("seeded"), "{}", common::text(&o));
     assert_eq!(fetch(&app, &format!("/tiles/parcels/15/{x}/{y}.mvt")).await.1, "hit");
+}
+
+#[tokio::test]
+async fn a_commune_too_small_to_draw_stays_on_the_map_as_a_point() {
+    let app = TestApp::spawn(Content::Samples).await;
+    // Both sample communes at a zoom where their outlines are a few pixels: each is in its
+    // tile, as a polygon or, once too small to draw, as a point with its name and parcel count.
+    for z in [4u8, 7, 9] {
+        for (code, lon, lat) in [("05443", 105.833, 21.589), ("11311", 106.68, 20.86)] {
+            let (x, y) = tile_of(lon, lat, z);
+            let tile = app.tile(&format!("/tiles/admin/{z}/{x}/{y}.mvt")).await;
+            let found: Vec<&Value> = tile["admin"]["features"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|f| f["properties"]["code"] == code)
+                .collect();
+            assert_eq!(found.len(), 1, "commune {code} at z{z}: {tile}");
+            let p = &found[0]["properties"];
+            assert!(p["parcels"].as_i64().unwrap() > 100 && p["name"].is_string(), "{p}");
+            if z == 4 {
+                assert_eq!(found[0]["type"], 1, "at z4 commune {code} is a point");
+            }
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! The planners' web map at `/`, driven in headless Chromium (tests/js/web-e2e.mjs, Playwright)
 //! and checked against PostGIS. Screenshots are saved under target/web-e2e/.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
@@ -51,14 +51,8 @@ async fn planners_browse_search_and_open_parcel_cards_in_a_real_browser() {
     let groups: Vec<&str> = seen["panel"].as_array().unwrap().iter().map(|g| g["group"].as_str().unwrap()).collect();
     assert_eq!(groups, ["cadastral", "planning", "pricing", "ownership", "projects"]);
     assert!(seen["panel"][0]["legend"].as_u64().unwrap() > 5 && seen["panel"][3]["legend"].as_u64().unwrap() >= 5);
-    // The map opens on the loaded data.
-    let (_, tiles) = app.get("/tiles/admin,parcels.json").await;
-    let (b, o) = (&tiles["bounds"], &seen["opened"]);
-    for i in 0..4 {
-        let (data, view) = (b[i].as_f64().unwrap(), o[i].as_f64().unwrap());
-        assert!(if i < 2 { view <= data + 1e-6 } else { view >= data - 1e-6 }, "view {o} holds the data {b}");
-    }
-    assert!(o[2].as_f64().unwrap() - o[0].as_f64().unwrap() < 5.0, "framed on the data, not the world: {o}");
+    // The map opens where parcels are drawn, not on specks.
+    opens_on_drawn_data(&app, &out.join("opening.png")).await;
     // Land-use colours on the canvas; the ownership overlay changes the picture.
     let total = seen["pixels"]["total"].as_f64().unwrap();
     assert!(seen["pixels"]["odt"].as_f64().unwrap() > 0.01 * total, "{}", seen["pixels"]);
@@ -106,4 +100,46 @@ async fn planners_browse_search_and_open_parcel_cards_in_a_real_browser() {
         assert!(out.join(format!("{name}.png")).metadata().unwrap().len() > 10_000, "{name}.png saved");
     }
     eprintln!("first tile {} ms, first idle {} ms after navigation", seen["firstTileMs"], seen["firstIdleMs"]);
+}
+
+/// Opens the map with no view in the URL, as a planner would; checks that its map area shows
+/// parcels or outlines (not just the background) at a zoom where they are drawn.
+async fn opens_on_drawn_data(app: &TestApp, png: &std::path::Path) {
+    let mut cmd = Command::new("node");
+    cmd.arg(common::repo().join("tests/js/web-opening.mjs")).args([app.base.as_str(), png.to_str().unwrap()]);
+    let o = common::run_beside(cmd).await;
+    assert!(o.status.success(), "web-opening.mjs: {}", common::text(&o));
+    let seen: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(seen["zoom"].as_f64().unwrap() >= 14.0, "{seen}");
+    let drawn = 1.0 - seen["background"].as_f64().unwrap() / seen["pixels"].as_f64().unwrap();
+    assert!(drawn > 0.05, "only {:.1}% of the map area is drawn at the opening view: {seen}", drawn * 100.0);
+    let (_, tiles) = app.get("/tiles/admin,parcels.json").await;
+    let (b, c) = (&tiles["bounds"], &seen["centre"]);
+    let (lon, lat) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+    assert!(
+        (b[0].as_f64().unwrap()..=b[2].as_f64().unwrap()).contains(&lon)
+            && (b[1].as_f64().unwrap()..=b[3].as_f64().unwrap()).contains(&lat),
+        "the view {c} opens inside the data {b}"
+    );
+}
+
+#[tokio::test]
+async fn the_map_opens_on_parcels_of_pre_reform_data_far_apart() {
+    // Pre-reform commune codes in WGS84, in blocks hundreds of kilometres apart.
+    let app = TestApp::spawn(Content::Empty).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pre-reform.geojson");
+    std::fs::write(&file, crate::import::parcels_geojson(&[("00001", 105.85, 21.03), ("10507", 106.31, 20.94)]))
+        .unwrap();
+    let out = app.db.cli_beside_server(&["import", "parcels", file.to_str().unwrap()]).await;
+    assert!(out.status.success(), "{}", common::text(&out));
+    // The change feed brings the parcels into the map's layers.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.get("/tiles/parcels.json").await.1["bounds"][0].as_f64().unwrap() < 0.0 {
+        assert!(std::time::Instant::now() < deadline, "the parcels reached the tile layers within 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let png = common::repo().join("target/web-e2e");
+    std::fs::create_dir_all(&png).unwrap();
+    opens_on_drawn_data(&app, &png.join("opening-pre-reform.png")).await;
 }

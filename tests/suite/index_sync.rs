@@ -1,6 +1,6 @@
 //! The in-memory index follows committed changes in PostGIS without a restart.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

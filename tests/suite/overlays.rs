@@ -1,7 +1,7 @@
 //! Planning zones, land prices, holders and rights: imported by the CLI, served over HTTP,
 //! checked against PostGIS and against hand-computed prices.
 
-mod common;
+use crate::common;
 
 use common::{Content, TestApp, TestDb, text, write_file};
 

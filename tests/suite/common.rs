@@ -1,6 +1,5 @@
 //! Test harness: a fresh PostGIS database per test, cloned from a migrated template, and the
 //! service or the CLI run against it as a user would.
-#![allow(dead_code)] // each test binary uses its own part of the harness
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};

@@ -1,0 +1,17 @@
+//! The integration suite, one binary so GDAL, PROJ, sqlx and axum are linked once: each module
+//! tests one surface through the service or the CLI, against a real PostGIS.
+
+mod common;
+
+mod api;
+mod crs;
+mod downloads;
+mod features;
+mod hostile;
+mod import;
+mod index_sync;
+mod market;
+mod overlays;
+mod tiles;
+mod web;
+mod wfs;
