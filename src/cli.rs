@@ -11,8 +11,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::crs::Crs;
 use crate::import::holders::Holders;
-use crate::import::layer::{self, Layer};
 use crate::import::market::{Addresses, Projects, Units};
+use crate::import::overlay::{self, Overlay};
 use crate::import::parcels::{self, ParcelImportOptions};
 use crate::import::planning::Planning;
 use crate::import::prices::Prices;
@@ -128,11 +128,11 @@ impl TileRange {
     /// The tiles, given the data's extent for when no bbox was asked.
     fn tiles(&self, extent: Option<[f64; 4]>) -> anyhow::Result<([f64; 4], Vec<crate::tiles::TileId>)> {
         anyhow::ensure!(
-            self.minzoom <= self.maxzoom && self.maxzoom <= crate::tiles::catalog::MAX_ZOOM,
+            self.minzoom <= self.maxzoom && self.maxzoom <= crate::catalog::MAX_ZOOM,
             "zooms {}-{} must be ordered and at most {}",
             self.minzoom,
             self.maxzoom,
-            crate::tiles::catalog::MAX_ZOOM
+            crate::catalog::MAX_ZOOM
         );
         let bbox = match &self.bbox {
             Some(b) => crate::http::params::bbox(b).map_err(|e| anyhow::anyhow!(e.message))?,
@@ -307,7 +307,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Tiles(TilesCommand::Export { range, tiles_dir, out }) => {
-            let catalog = crate::tiles::catalog::Catalog::load(&tiles_dir).map_err(anyhow::Error::msg)?;
+            let catalog = crate::catalog::Catalog::load(&tiles_dir).map_err(anyhow::Error::msg)?;
             let set = catalog.parse_set(&range.layers).map_err(anyhow::Error::msg)?;
             let layers = crate::index::layers::Layers::new(std::sync::Arc::new(catalog));
             let pool = storage::connect(&url()?).await?;
@@ -522,7 +522,7 @@ where
     let progress = progress_bar("features");
     let files = args.files.clone();
     let pb = progress.clone();
-    let prepared = tokio::task::spawn_blocking(move || layer::prepare::<L>(&files, &opts, &pb)).await?;
+    let prepared = tokio::task::spawn_blocking(move || overlay::prepare::<L>(&files, &opts, &pb)).await?;
     let prepared = prepared.inspect_err(|_| progress.finish_and_clear())?;
     progress.set_message("writing");
     let (crs, features) = (prepared.crs_label.clone(), prepared.feature_count);

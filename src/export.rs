@@ -9,8 +9,9 @@ use gdal::{Dataset, DriverManager};
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::ogc::{self, ApiCrs, FeatureError, ItemQuery};
-use crate::tiles::catalog::{Audience, FieldType, GeometryKind, LayerSpec};
+use crate::catalog::{Audience, FieldType, GeometryKind, LayerSpec};
+use crate::crs::ApiCrs;
+use crate::features::{self, FeatureError, ItemQuery};
 
 /// More features than this in one download are refused: narrow it with bbox or filter.
 pub const MAX_FEATURES: i64 = 100_000;
@@ -119,7 +120,7 @@ pub async fn export(
         .collect();
     (q.limit, q.after, q.offset) = (PAGE, None, 0);
     q.sort.clear();
-    let (first, matched) = ogc::items(pool, spec, audience, &q, crs).await?;
+    let (first, matched) = features::items(pool, spec, audience, &q, crs).await?;
     if matched > MAX_FEATURES {
         return Err(ExportError::TooMany(matched));
     }
@@ -139,7 +140,7 @@ pub async fn export(
         match last {
             Some(key) if full => {
                 q.after = Some(key);
-                page = ogc::page_of(pool, spec, audience, &q, crs).await?;
+                page = features::page_of(pool, spec, audience, &q, crs).await?;
             }
             _ => break,
         }

@@ -1,16 +1,18 @@
 //! diachinh: a GIS spatial data service for Vietnam's land database and housing & real-estate
 //! market database. The `diachinh` binary is a thin shell over this library.
 
+pub mod access;
+pub mod catalog;
 pub mod cli;
 pub mod crs;
 pub mod domain;
 pub mod export;
+pub mod features;
 pub mod filter;
 pub mod gdal_errors;
 pub mod http;
 pub mod import;
 pub mod index;
-pub mod ogc;
 pub mod parcel_id;
 pub mod pricing;
 pub mod samples;

@@ -8,13 +8,13 @@ use std::time::Instant;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
+use crate::catalog::Catalog;
 use crate::http::tiles::load_styles;
 use crate::http::{AppState, router};
 use crate::index::layers::Layers;
 use crate::index::{SharedIndex, sync};
 use crate::storage;
 use crate::tiles::Tiles;
-use crate::tiles::catalog::Catalog;
 
 /// How to run the service.
 #[derive(Debug, Clone)]

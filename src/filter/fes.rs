@@ -7,7 +7,7 @@ use geozero::{ToGeo, ToWkt};
 use quick_xml::XmlVersion;
 use quick_xml::events::Event;
 
-use crate::tiles::catalog::FieldType;
+use crate::catalog::FieldType;
 
 use super::{GEOMETRY_NAMES, MAX_DEPTH, MAX_FILTER_BYTES, MAX_NODES, join, op};
 

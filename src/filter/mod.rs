@@ -8,8 +8,8 @@ pub mod fes;
 use cql2::Expr;
 use geozero::{CoordDimensions, ToGeo, ToWkb};
 
-use crate::ogc::ApiCrs;
-use crate::tiles::catalog::{Audience, FieldType, LayerSpec};
+use crate::catalog::{Audience, FieldType, LayerSpec, property_sql};
+use crate::crs::ApiCrs;
 
 /// Feature queries bind their own six parameters first; a filter's start at this number.
 pub const FIRST_PARAM: usize = 7;
@@ -220,18 +220,6 @@ impl Kind {
     }
 }
 
-/// A catalog property as a typed SQL value. `name` is a catalog field name (checked to be
-/// lower-case letters, digits and _ when the catalog loads).
-pub fn property_sql(name: &str, kind: FieldType) -> String {
-    let cast = match kind {
-        FieldType::String => "",
-        FieldType::Number => "::float8",
-        FieldType::Integer => "::bigint",
-        FieldType::Boolean => "::boolean",
-    };
-    format!("(f.props->>'{name}'){cast}")
-}
-
 /// An operation over `args`.
 pub fn op(name: &str, args: Vec<Expr>) -> Expr {
     Expr::Operation { op: name.into(), args: args.into_iter().map(Box::new).collect() }
@@ -260,7 +248,7 @@ pub fn to_sql(
     crs: &ApiCrs,
 ) -> Result<Option<Filter>, String> {
     let Some(expr) = join("and", conditions) else { return Ok(None) };
-    let mut w = Writer { spec, audience, fid: crate::ogc::fid_sql(spec), crs, binds: Vec::new(), nodes: 0 };
+    let mut w = Writer { spec, audience, fid: spec.fid_sql(), crs, binds: Vec::new(), nodes: 0 };
     let (sql, kind) = w.expr(&expr, 0)?;
     if kind != Kind::Bool {
         return Err(format!("filter must be a condition, not {}", kind.name()));

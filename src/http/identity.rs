@@ -4,7 +4,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use super::error::ApiError;
-use crate::tiles::catalog::Audience;
+use crate::catalog::Audience;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::ApiError;
 use super::identity::Caller;
+use crate::catalog::{Audience, LayerSpec};
 use crate::tiles::TileId;
-use crate::tiles::catalog::{Audience, LayerSpec};
 
 const MVT: &str = "application/vnd.mapbox-vector-tile";
 

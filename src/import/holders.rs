@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::layer::{Attributes, Context, GeometryRule, Layer, Shape, date, required};
+use super::overlay::{Attributes, Context, GeometryRule, Overlay, Shape, date, required};
 use super::source::Field;
 use crate::domain::ParcelCode;
 
@@ -37,7 +37,7 @@ pub struct HolderRight {
 
 pub struct Holders;
 
-impl Layer for Holders {
+impl Overlay for Holders {
     const KIND: &'static str = "holders";
     const FIELDS: &'static [Field] = &[
         HOLDER,

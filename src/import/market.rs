@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use geo::{MultiPolygon, Point};
 use sha2::{Digest, Sha256};
 
-use super::layer::{Attributes, Context, GeometryRule, Layer, Shape, date, positive, required};
+use super::overlay::{Attributes, Context, GeometryRule, Overlay, Shape, date, positive, required};
 use super::source::Field;
 use crate::domain::{CommuneCode, DigitalAddress, IdError, ParcelCode, ProductId, ProjectCode};
 
@@ -54,7 +54,7 @@ pub struct Project {
 
 pub struct Projects;
 
-impl Layer for Projects {
+impl Overlay for Projects {
     const KIND: &'static str = "projects";
     const FIELDS: &'static [Field] = &[
         PROJECT,
@@ -170,7 +170,7 @@ pub struct Unit {
 
 pub struct Units;
 
-impl Layer for Units {
+impl Overlay for Units {
     const KIND: &'static str = "units";
     const FIELDS: &'static [Field] =
         &[PROJECT, PARCEL, BUILDING, FLOOR, UNIT_NO, LOCATION, SEQ, FLOOR_AREA, STATUS, PRODUCT];
@@ -237,7 +237,7 @@ pub struct Address {
 
 pub struct Addresses;
 
-impl Layer for Addresses {
+impl Overlay for Addresses {
     const KIND: &'static str = "addresses";
     const FIELDS: &'static [Field] =
         &[ADDRESS, PARCEL, PRODUCT, COMMUNE, STREET, HOUSE, BUILDING, FLOOR, ROOM, POSTCODE];

@@ -2,8 +2,8 @@
 //! parcel IDs, then load all-or-nothing in one transaction (see `storage::parcels`).
 
 pub mod holders;
-pub mod layer;
 pub mod market;
+pub mod overlay;
 pub mod parcels;
 pub mod planning;
 pub mod prices;

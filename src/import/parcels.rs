@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use geo::{BooleanOps, BoundingRect, MultiPolygon, Rect};
 
-use super::layer::positive;
+use super::overlay::positive;
 use super::source::{self, Field, SourceFeature, SourceOptions};
 use super::zones::{CommuneZones, ZoneReason};
 use super::{Action, ImportError, OnDuplicate, OnInvalid, Report, check_wgs84, polygonal, refuse, union_rect};

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use geo::MultiPolygon;
 
-use super::layer::{Attributes, Context, GeometryRule, Layer, Shape, date, required};
+use super::overlay::{Attributes, Context, GeometryRule, Overlay, Shape, date, required};
 use super::source::Field;
 use crate::domain::LandUse;
 
@@ -30,7 +30,7 @@ pub struct Zone {
 
 pub struct Planning;
 
-impl Layer for Planning {
+impl Overlay for Planning {
     const KIND: &'static str = "planning";
     const FIELDS: &'static [Field] = &[ZONE, PLAN, LEVEL, PERIOD, DECISION, DECISION_DATE, STATUS, LAND_USE];
     const GEOMETRY: GeometryRule = GeometryRule::Polygon;

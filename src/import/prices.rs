@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use geo::MultiLineString;
 
-use super::layer::{Attributes, Context, GeometryRule, Layer, Shape, date, positive, required};
+use super::overlay::{Attributes, Context, GeometryRule, Overlay, Shape, date, positive, required};
 use super::source::Field;
 use crate::domain::LandUseCode;
 
@@ -39,7 +39,7 @@ pub struct SegmentPrices {
 
 pub struct Prices;
 
-impl Layer for Prices {
+impl Overlay for Prices {
     const KIND: &'static str = "prices";
     const FIELDS: &'static [Field] =
         &[SEGMENT, STREET, FROM, TO, LAND_USE, VT[0], VT[1], VT[2], VT[3], DECISION, EFFECTIVE_FROM, EFFECTIVE_TO];

@@ -12,7 +12,7 @@ use geozero::wkb;
 use rstar::{AABB, Envelope, RTree, RTreeObject};
 use sqlx::{PgPool, Row};
 
-use crate::tiles::catalog::{Catalog, FieldType, LayerSpec};
+use crate::catalog::{Catalog, FieldType, LayerSpec};
 
 /// Web Mercator (EPSG:3857) radius and the latitude where its square world ends.
 const R: f64 = 6_378_137.0;

@@ -7,14 +7,14 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::domain::{ParcelCode, ProductId};
 use crate::import::holders::{HolderRight, Holders};
-use crate::import::layer::{Layer, LayerPrepared};
 use crate::import::market::{Address, Addresses, Project, Projects, Unit, Units};
+use crate::import::overlay::{Overlay, OverlayPrepared};
 use crate::import::planning::{Planning, Zone};
 use crate::import::prices::{Prices, SegmentPrices};
 use crate::import::{Action, ImportError, Report};
 
 /// How a kind's rows reach the database, inside the import's transaction.
-pub trait Store: Layer {
+pub trait Store: Overlay {
     /// The tables `write` fills, analysed after a committed import.
     const TABLES: &'static [&'static str];
     /// Writes the rows; refusals go into `report` as rejected lines. Returns the rows written.
@@ -34,10 +34,10 @@ pub struct Written {
 
 pub async fn store<L: Store>(
     pool: &PgPool,
-    prepared: LayerPrepared<L::Row>,
+    prepared: OverlayPrepared<L::Row>,
     dry_run: bool,
 ) -> Result<Written, ImportError> {
-    let LayerPrepared { sources, crs_label, feature_count, rows, mut report } = prepared;
+    let OverlayPrepared { sources, crs_label, feature_count, rows, mut report } = prepared;
     let mut tx = pool.begin().await?;
     let import_id: i64 = sqlx::query_scalar(include_str!("sql/import_begin.sql"))
         .bind(L::KIND)

@@ -1,7 +1,6 @@
 //! Vector tiles cut in-process from the in-memory layers, and their cache. A committed change
 //! evicts exactly the cached tiles its old and new envelopes touch, at every zoom.
 
-pub mod catalog;
 pub mod mvt;
 pub mod pmtiles;
 
@@ -13,8 +12,8 @@ use geozero::mvt::{Message, Tile as MvtTile, TileValue};
 use moka::sync::Cache;
 use rstar::{AABB, Envelope};
 
+use crate::catalog::{Audience, MAX_ZOOM};
 use crate::index::layers::Layers;
-use catalog::{Audience, MAX_ZOOM};
 
 const WORLD: f64 = 2.0 * std::f64::consts::PI * 6_378_137.0;
 

@@ -9,8 +9,8 @@ use anyhow::Context;
 use pmtiles::{PmTilesWriter, TileCoord, TileType};
 use serde_json::json;
 
-use super::catalog::Audience;
 use super::{TileId, render};
+use crate::catalog::Audience;
 use crate::index::layers::{Layers, to_mercator};
 
 /// Every tile from `minzoom` to `maxzoom` meeting `bbox` (W,S,E,N in degrees), or Err with

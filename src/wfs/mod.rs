@@ -7,8 +7,8 @@ use std::fmt::Write;
 use quick_xml::escape::escape;
 use serde_json::Value;
 
-use crate::ogc::ApiCrs;
-use crate::tiles::catalog::{Audience, Catalog, FieldType, GeometryKind, LayerSpec};
+use crate::catalog::{Audience, Catalog, FieldType, GeometryKind, LayerSpec};
+use crate::crs::ApiCrs;
 
 /// The feature types' namespace and its prefix.
 pub const NS: &str = "urn:diachinh";

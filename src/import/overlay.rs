@@ -39,7 +39,8 @@ pub struct Context<'a> {
 
 pub type Attributes = HashMap<&'static str, String>;
 
-pub trait Layer {
+/// An overlay kind (planning zones, prices, holders, projects, units, addresses).
+pub trait Overlay {
     /// The word after `diachinh import`.
     const KIND: &'static str;
     const FIELDS: &'static [Field];
@@ -51,7 +52,7 @@ pub trait Layer {
     fn key(row: &Self::Row) -> String;
 }
 
-pub struct LayerPrepared<R> {
+pub struct OverlayPrepared<R> {
     pub sources: Vec<String>,
     pub crs_label: String,
     pub feature_count: usize,
@@ -60,11 +61,11 @@ pub struct LayerPrepared<R> {
 }
 
 /// Reads and checks every feature of `files` as kind `L`. Blocking (GDAL, PROJ).
-pub fn prepare<L: Layer>(
+pub fn prepare<L: Overlay>(
     files: &[PathBuf],
     opts: &SourceOptions,
     progress: &indicatif::ProgressBar,
-) -> Result<LayerPrepared<L::Row>, ImportError> {
+) -> Result<OverlayPrepared<L::Row>, ImportError> {
     let mut report = Report::default();
     let mut rows = Vec::new();
     let mut keys = HashSet::new();
@@ -88,7 +89,7 @@ pub fn prepare<L: Layer>(
         }
     })?;
     let report = report.checked()?;
-    Ok(LayerPrepared {
+    Ok(OverlayPrepared {
         sources: super::file_names(files),
         crs_label: read.crs_label,
         feature_count: read.feature_count,

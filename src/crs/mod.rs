@@ -3,6 +3,10 @@
 //! PROJ's EPSG database carries the VN-2000 → WGS 84 datum shift (EPSG:6960), so every transform
 //! goes through it by EPSG code; only a TM-3 meridian with no EPSG code is spelled out by hand.
 
+pub mod api;
+
+pub use api::{ApiCrs, CRS84};
+
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;

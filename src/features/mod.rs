@@ -1,114 +1,22 @@
-//! OGC API - Features over the catalog's layers: each tile layer is a collection, read from
-//! PostGIS through the layer's own SQL (the same rows its tiles show), filtered, counted and
-//! paged by its stable numeric id, with only the fields the caller's audience may see.
-
-pub mod api;
+//! The feature engine behind OGC API - Features, WFS and downloads: each catalog layer is a
+//! collection, read from PostGIS through the layer's own SQL (the same rows its tiles show),
+//! filtered, counted and paged by its stable numeric id, with only the fields the caller's
+//! audience may see.
 
 use geozero::{ToJson, wkb};
 use serde_json::{Map, Value};
 use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, PgPool, Row};
 
-use crate::crs::{Crs, TM3_ZONES, Transform, WGS84};
-use crate::filter::{Bind, Filter, property_sql};
-use crate::tiles::catalog::{Audience, FieldType, LayerSpec};
+use crate::catalog::{Audience, FieldType, LayerSpec, property_sql};
+use crate::crs::{ApiCrs, Transform};
+use crate::filter::{Bind, Filter};
 
-pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
-
-/// A CRS the API answers in (OGC API - Features Part 2): CRS84, EPSG:4326 (latitude first, as
-/// EPSG defines it), Web Mercator and the VN-2000 TM-3 zones.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApiCrs {
-    pub uri: String,
-    crs: Crs,
-    lat_first: bool,
-}
-
-impl ApiCrs {
-    pub fn crs84() -> ApiCrs {
-        ApiCrs { uri: CRS84.to_owned(), crs: WGS84, lat_first: false }
-    }
-
-    /// Every CRS offered, CRS84 first (built once: every collection lists them).
-    pub fn offered() -> &'static [ApiCrs] {
-        static OFFERED: std::sync::OnceLock<Vec<ApiCrs>> = std::sync::OnceLock::new();
-        OFFERED.get_or_init(|| {
-            let epsg = |code: u32| ApiCrs {
-                uri: format!("http://www.opengis.net/def/crs/EPSG/0/{code}"),
-                crs: Crs::Epsg(code),
-                lat_first: code == 4326,
-            };
-            std::iter::once(ApiCrs::crs84())
-                .chain([4326, 3857].into_iter().chain(TM3_ZONES.iter().map(|(c, _)| *c)).map(epsg))
-                .collect()
-        })
-    }
-
-    /// A CRS by URI (or EPSG:n), if offered.
-    pub fn parse(s: &str, param: &str) -> Result<ApiCrs, String> {
-        let upper = s.trim().to_ascii_uppercase();
-        let is_crs84 = upper == "CRS84" || upper.ends_with("/OGC/1.3/CRS84") || upper.ends_with(":CRS84");
-        let offered = ApiCrs::offered();
-        let found = if is_crs84 {
-            offered.first()
-        } else {
-            s.parse::<Crs>().ok().and_then(|c| offered[1..].iter().find(|o| o.crs == c))
-        };
-        let found = found.cloned();
-        found.ok_or_else(|| format!("{param} `{s}` is not offered: use CRS84, EPSG 4326 or 3857, or a VN-2000 TM-3 zone (EPSG 9205-9218, 5896-5899) as http://www.opengis.net/def/crs/EPSG/0/<code>"))
-    }
-
-    /// From CRS84 into this CRS, in its axis order; None when it is CRS84 itself.
-    fn transform_from_crs84(&self) -> Result<Option<Transform>, String> {
-        if self.crs == WGS84 {
-            return Ok(None);
-        }
-        Transform::new(&WGS84, &self.crs).map(Some).map_err(|e| e.to_string())
-    }
-
-    /// The same CRS under another name and axis order (WFS spells CRSs several ways).
-    pub fn spelled(self, uri: &str, lat_first: bool) -> ApiCrs {
-        ApiCrs { uri: uri.to_owned(), lat_first, ..self }
-    }
-
-    pub fn epsg(&self) -> Option<u32> {
-        self.crs.epsg()
-    }
-
-    pub fn is_lat_first(&self) -> bool {
-        self.lat_first
-    }
-
-    /// A geometry given in this CRS (in its axis order), put into CRS84.
-    pub fn geometry_to_crs84(&self, g: &mut geo::Geometry) -> Result<(), String> {
-        use geo::MapCoordsInPlace;
-        if self.lat_first {
-            g.map_coords_in_place(|c| geo::Coord { x: c.y, y: c.x });
-        }
-        if self.crs != WGS84 {
-            Transform::new(&self.crs, &WGS84).and_then(|t| t.any_geometry(g)).map_err(|e| e.to_string())?;
-        }
-        Ok(())
-    }
-
-    /// A bbox given in this CRS, as W,S,E,N in CRS84 (corners and edge midpoints transformed).
-    pub fn bbox_to_crs84(&self, b: [f64; 4]) -> Result<[f64; 4], String> {
-        let b = if self.lat_first { [b[1], b[0], b[3], b[2]] } else { b };
-        if self.crs == WGS84 {
-            return Ok(b);
-        }
-        let t = Transform::new(&self.crs, &WGS84).map_err(|e| e.to_string())?;
-        let (mx, my) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
-        let mut out = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-        for (x, y) in
-            [(b[0], b[1]), (b[2], b[1]), (b[2], b[3]), (b[0], b[3]), (mx, b[1]), (b[2], my), (mx, b[3]), (b[0], my)]
-        {
-            let c = t.point(geo::Coord { x, y }).map_err(|e| e.to_string())?;
-            out = [out[0].min(c.x), out[1].min(c.y), out[2].max(c.x), out[3].max(c.y)];
-        }
-        Ok(out)
-    }
-}
+/// Features in a page unless the caller asks for another number, and at most.
+pub const DEFAULT_LIMIT: usize = 10;
+pub const MAX_LIMIT: usize = 1000;
+/// Deeper offsets make PostgreSQL read and drop too many rows; past this, narrow the bbox.
+pub const MAX_OFFSET: usize = 100_000;
 
 /// What a page of items asks for.
 #[derive(Debug, Default)]
@@ -169,7 +77,7 @@ fn conditions(spec: &LayerSpec, filter: Option<&Filter>) -> String {
          AND ($3::bigint IS NULL OR f.id > $3)
          AND ($4::text IS NULL OR {} = $4)
          AND {}",
-        fid_sql(spec),
+        spec.fid_sql(),
         filter.map_or("true", |f| &f.sql),
     )
 }
@@ -184,14 +92,6 @@ fn page(spec: &LayerSpec, filter: Option<&Filter>, order: &str) -> String {
         sql = spec.sql,
         conditions = conditions(spec, filter),
     )
-}
-
-/// A feature's id as SQL text: its catalog id field, or the numeric key.
-pub fn fid_sql(spec: &LayerSpec) -> String {
-    match &spec.feature_id {
-        Some(field) => format!("(f.props->>'{field}')"),
-        None => "f.id::text".to_owned(),
-    }
 }
 
 async fn transaction(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
@@ -333,7 +233,7 @@ fn from_row(
             if let Some(t) = to {
                 t.any_geometry(&mut g).map_err(|e| FeatureError::Geometry(format!("feature {key}: {e}")))?;
             }
-            if crs.lat_first {
+            if crs.is_lat_first() {
                 g.map_coords_in_place(|c| geo::Coord { x: c.y, y: c.x });
             }
             let json = g.to_json().map_err(|e| FeatureError::Geometry(format!("feature {key}: {e}")))?;

@@ -1,4 +1,4 @@
-//! The tile-layer catalog: one TOML file per layer in `tiles/` (its name is the layer's name)
+//! The layer catalog (tiles, OGC API collections, WFS feature types, downloads): one TOML file per layer in `tiles/` (its name is the layer's name)
 //! giving the SQL its features come from, the tables whose changes refresh it, its zoom range,
 //! simplification, feature limit, cache lifetime, and each property with the audience allowed
 //! to see it. Adding a layer means adding a file.
@@ -7,19 +7,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::access::Audience;
+
 /// Highest zoom any layer may declare or any request may ask for.
 pub const MAX_ZOOM: u8 = 24;
-
-/// Who a tile is made for. Every field names the least audience that may see it; the cache keys
-/// tiles by audience, so a tile made for one is never served to another.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Audience {
-    /// Anyone, signed in or not: open data only.
-    Public,
-    /// Roles allowed to see personal data (holders' names and IDs).
-    Personal,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 pub enum FieldType {
@@ -97,6 +88,15 @@ pub struct LayerSpec {
 }
 
 impl LayerSpec {
+    /// A feature's id as SQL text over the layer's rows `f`: its catalog id field, or the
+    /// numeric key.
+    pub fn fid_sql(&self) -> String {
+        match &self.feature_id {
+            Some(field) => format!("(f.props->>'{field}')"),
+            None => "f.id::text".to_owned(),
+        }
+    }
+
     pub fn has_zoom(&self, z: u8) -> bool {
         (self.minzoom..=self.maxzoom).contains(&z)
     }
@@ -234,4 +234,16 @@ mod tests {
             assert!(layer.visible_fields(Audience::Public).all(|(_, f)| f.audience == Audience::Public));
         }
     }
+}
+
+/// A catalog property as a typed SQL value. `name` is a catalog field name (checked to be
+/// lower-case letters, digits and _ when the catalog loads).
+pub fn property_sql(name: &str, kind: FieldType) -> String {
+    let cast = match kind {
+        FieldType::String => "",
+        FieldType::Number => "::float8",
+        FieldType::Integer => "::bigint",
+        FieldType::Boolean => "::boolean",
+    };
+    format!("(f.props->>'{name}'){cast}")
 }

@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::tiles::catalog::{Audience, Catalog};
+use crate::catalog::{Audience, Catalog};
+use crate::features::{DEFAULT_LIMIT, MAX_OFFSET};
 
 pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -26,11 +27,6 @@ pub const CONFORMANCE: &[&str] = &[
     // The name QGIS (3.28 onwards) looks for before it sends spatial filters.
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-operators",
 ];
-
-pub const DEFAULT_LIMIT: usize = 10;
-pub const MAX_LIMIT: usize = 1000;
-/// Deeper offsets make PostgreSQL read and drop too many rows; past this, narrow the bbox.
-pub const MAX_OFFSET: usize = 100_000;
 
 pub struct Param {
     pub name: &'static str,

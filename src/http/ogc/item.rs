@@ -1,0 +1,38 @@
+//! `GET /ogc/collections/{id}/items/{fid}`: one feature.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde_json::json;
+
+use super::openapi::ITEM;
+use super::{GEOJSON, JSON, check, crs_param, feature_error, find, link, respond, urlencode, with_crs};
+use crate::features::{self};
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::identity::Caller;
+
+pub async fn item(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path((id, fid)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    check(&q, ITEM)?;
+    let (_, spec) = find(&state, &id)?;
+    let crs = crs_param(&q, "crs")?;
+    let Some(item) = features::item(&state.pool, spec, caller.audience(), &fid, &crs).await.map_err(feature_error)?
+    else {
+        return Err(ApiError::not_found(format!("collection '{id}' has no feature '{fid}'")));
+    };
+    let href = format!("{}/ogc/collections/{id}", state.public_url);
+    let mut feature = item.feature;
+    feature["links"] = json!([
+        link(format!("{href}/items/{}", urlencode(&fid)), "self", GEOJSON, "This feature"),
+        link(href, "collection", JSON, &spec.title),
+    ]);
+    Ok(with_crs(respond(&q, &headers, GEOJSON, &feature), &crs))
+}
