@@ -219,6 +219,18 @@ impl Catalog {
     }
 }
 
+/// A catalog property as a typed SQL value. `name` is a catalog field name (checked to be
+/// lower-case letters, digits and _ when the catalog loads).
+pub fn property_sql(name: &str, kind: FieldType) -> String {
+    let cast = match kind {
+        FieldType::String => "",
+        FieldType::Number => "::float8",
+        FieldType::Integer => "::bigint",
+        FieldType::Boolean => "::boolean",
+    };
+    format!("(f.props->>'{name}'){cast}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,16 +246,4 @@ mod tests {
             assert!(layer.visible_fields(Audience::Public).all(|(_, f)| f.audience == Audience::Public));
         }
     }
-}
-
-/// A catalog property as a typed SQL value. `name` is a catalog field name (checked to be
-/// lower-case letters, digits and _ when the catalog loads).
-pub fn property_sql(name: &str, kind: FieldType) -> String {
-    let cast = match kind {
-        FieldType::String => "",
-        FieldType::Number => "::float8",
-        FieldType::Integer => "::bigint",
-        FieldType::Boolean => "::boolean",
-    };
-    format!("(f.props->>'{name}'){cast}")
 }
