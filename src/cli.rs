@@ -6,22 +6,24 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use diachinh::progress::Progress;
 use geo::Rect;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::crs::Crs;
-use crate::import::holders::Holders;
-use crate::import::market::{Addresses, Projects, Units};
-use crate::import::overlay::{self, Overlay};
-use crate::import::parcels::{self, ParcelImportOptions};
-use crate::import::planning::Planning;
-use crate::import::prices::Prices;
-use crate::import::source::{Assignment, Field, FieldMapping, SourceOptions};
-use crate::import::zones::CommuneZones;
-use crate::import::{Action, OnDuplicate, OnInvalid, ReportLine};
-use crate::samples::SampleKind;
-use crate::storage::overlays::Store;
-use crate::{parcel_id, samples, startup, storage};
+use diachinh::crs::Crs;
+use diachinh::import::holders::Holders;
+use diachinh::import::market::{Addresses, Projects, Units};
+use diachinh::import::overlay::{self, Overlay};
+use diachinh::import::parcels::{self, ParcelImportOptions};
+use diachinh::import::planning::Planning;
+use diachinh::import::prices::Prices;
+use diachinh::import::source::{Assignment, Field, FieldMapping, SourceOptions};
+use diachinh::import::zones::CommuneZones;
+use diachinh::import::{Action, ImportError, OnDuplicate, OnInvalid, ReportLine};
+use diachinh::samples::SampleKind;
+use diachinh::storage::gateway::Actor;
+use diachinh::storage::overlays::Store;
+use diachinh::{parcel_id, samples, startup, storage};
 
 #[derive(Parser)]
 #[command(
@@ -126,19 +128,19 @@ const MAX_TILES: u64 = 5_000_000;
 
 impl TileRange {
     /// The tiles, given the data's extent for when no bbox was asked.
-    fn tiles(&self, extent: Option<[f64; 4]>) -> anyhow::Result<([f64; 4], Vec<crate::tiles::TileId>)> {
+    fn tiles(&self, extent: Option<[f64; 4]>) -> anyhow::Result<([f64; 4], Vec<diachinh::tiles::TileId>)> {
         anyhow::ensure!(
-            self.minzoom <= self.maxzoom && self.maxzoom <= crate::catalog::MAX_ZOOM,
+            self.minzoom <= self.maxzoom && self.maxzoom <= diachinh::catalog::MAX_ZOOM,
             "zooms {}-{} must be ordered and at most {}",
             self.minzoom,
             self.maxzoom,
-            crate::catalog::MAX_ZOOM
+            diachinh::catalog::MAX_ZOOM
         );
         let bbox = match &self.bbox {
-            Some(b) => crate::http::params::bbox(b).map_err(|e| anyhow::anyhow!(e.message))?,
+            Some(b) => diachinh::http::params::bbox(b).map_err(|e| anyhow::anyhow!(e.message))?,
             None => extent.context("the layers hold no data: give --bbox")?,
         };
-        let tiles = crate::tiles::pmtiles::tiles_in(bbox, self.minzoom, self.maxzoom, MAX_TILES)
+        let tiles = diachinh::tiles::pmtiles::tiles_in(bbox, self.minzoom, self.maxzoom, MAX_TILES)
             .map_err(|n| anyhow::anyhow!("{n} tiles: more than {MAX_TILES}; narrow --bbox or the zooms"))?;
         Ok((bbox, tiles))
     }
@@ -215,7 +217,7 @@ struct SourceArgs {
     /// Features that cannot be loaded as they stand (missing, invalid or wrong geometry, missing
     /// or bad keys or codes): reject the import, repair invalid polygons (skipping what cannot be
     /// repaired), or skip them.
-    #[arg(long, value_enum, default_value = "reject")]
+    #[arg(long, default_value = "reject")]
     on_invalid: OnInvalid,
     /// Check and report everything, then roll back instead of committing.
     #[arg(long)]
@@ -264,7 +266,7 @@ struct ParcelArgs {
     zone: Option<String>,
     /// Features sharing a legacy key (commune-sheet-parcel): reject the import, merge them into
     /// one parcel, or keep the first and skip the others (and keys already in the database).
-    #[arg(long, value_enum, default_value = "reject")]
+    #[arg(long, default_value = "reject")]
     on_duplicate: OnDuplicate,
     /// Tolerance in metres of the pole-of-inaccessibility search for parcel IDs.
     #[arg(long, default_value_t = parcel_id::DEFAULT_TOLERANCE_M)]
@@ -274,7 +276,7 @@ struct ParcelArgs {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // GDAL and GEOS print to stderr on their own; what matters reaches the user through errors
     // and the import report, the rest goes to the log.
-    crate::gdal_errors::install();
+    diachinh::gdal_errors::install();
     let url = || cli.database_url.clone().context("no database: set DATABASE_URL or pass --database-url");
     match cli.command {
         Command::Migrate => {
@@ -307,9 +309,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Tiles(TilesCommand::Export { range, tiles_dir, out }) => {
-            let catalog = crate::catalog::Catalog::load(&tiles_dir).map_err(anyhow::Error::msg)?;
+            let catalog = diachinh::catalog::Catalog::load(&tiles_dir).map_err(anyhow::Error::msg)?;
             let set = catalog.parse_set(&range.layers).map_err(anyhow::Error::msg)?;
-            let layers = crate::index::layers::Layers::new(std::sync::Arc::new(catalog));
+            let layers = diachinh::index::layers::Layers::new(std::sync::Arc::new(catalog));
             let pool = storage::connect(&url()?).await?;
             for l in &set {
                 layers.reload(&pool, *l, None).await?;
@@ -319,7 +321,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let progress = progress_bar("tiles");
             progress.set_length(tiles.len() as u64);
             progress.set_message("cutting");
-            let written = crate::tiles::pmtiles::export(&layers, &set, bbox, &tiles, &out, &progress)?;
+            let written = diachinh::tiles::pmtiles::export(&layers, &set, bbox, &tiles, &out, &Bar(progress.clone()))?;
             progress.finish_and_clear();
             println!(
                 "wrote {written} tiles ({} empty left out) to {} in {:.1} s",
@@ -425,6 +427,21 @@ async fn seed(range: &TileRange, base: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The library's progress, drawn as a bar on the terminal.
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn grow(&self, n: u64) {
+        self.0.inc_length(n);
+    }
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+    }
+    fn stage(&self, what: &str) {
+        self.0.set_message(what.to_owned());
+    }
+}
+
 fn progress_bar(unit: &str) -> ProgressBar {
     let progress = ProgressBar::new(0).with_style(
         ProgressStyle::with_template(&format!("{{spinner}} {{msg}} [{{bar:30}}] {{pos}}/{{len}} {unit} ({{per_sec}})"))
@@ -473,6 +490,22 @@ impl Summary<'_> {
     }
 }
 
+/// The shell every import shares: read and check the files off the runtime with a progress bar,
+/// then write what was prepared.
+async fn prepare_then_store<P: Send + 'static, R>(
+    prepare: impl FnOnce(&dyn Progress) -> Result<P, ImportError> + Send + 'static,
+    store: impl AsyncFnOnce(P) -> Result<R, ImportError>,
+) -> anyhow::Result<R> {
+    let progress = progress_bar("features");
+    let bar = Bar(progress.clone());
+    let prepared = tokio::task::spawn_blocking(move || prepare(&bar)).await?;
+    let prepared = prepared.inspect_err(|_| progress.finish_and_clear())?;
+    progress.set_message("writing");
+    let stored = store(prepared).await;
+    progress.finish_and_clear();
+    Ok(stored?)
+}
+
 async fn import_parcels(pool: &sqlx::PgPool, args: ParcelArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let zone = args.zone.as_deref().map(str::parse::<Crs>).transpose()?;
@@ -490,16 +523,18 @@ async fn import_parcels(pool: &sqlx::PgPool, args: ParcelArgs) -> anyhow::Result
         tolerance_m: args.polylabel_tolerance,
     };
     let communes = CommuneZones::new(storage::commune_zones(pool).await?);
-    let progress = progress_bar("features");
     let files = args.source.files.clone();
-    let pb = progress.clone();
-    let prepared = tokio::task::spawn_blocking(move || parcels::prepare(&files, &opts, &communes, &pb)).await?;
-    let prepared = prepared.inspect_err(|_| progress.finish_and_clear())?;
-    progress.set_message("writing");
-    let (crs, extent, features) = (prepared.crs_label.clone(), prepared.extent, prepared.feature_count);
-    let stored = storage::parcels::store_import(pool, prepared, args.on_duplicate, args.source.dry_run).await;
-    progress.finish_and_clear();
-    let stored = stored?;
+    let (on_duplicate, dry_run) = (args.on_duplicate, args.source.dry_run);
+    let (stored, (crs, extent, features)) = prepare_then_store(
+        move |progress| parcels::prepare(&files, &opts, &communes, progress),
+        async |prepared: parcels::Prepared| {
+            let seen = (prepared.crs_label.clone(), prepared.extent, prepared.feature_count);
+            let stored =
+                storage::parcels::store_import(pool, &Actor::operator(), prepared, on_duplicate, dry_run).await?;
+            Ok((stored, seen))
+        },
+    )
+    .await?;
     let summary = Summary {
         what: "parcels".into(),
         written: stored.parcels as u64,
@@ -519,16 +554,15 @@ where
 {
     let started = Instant::now();
     let opts = args.options(L::FIELDS)?;
-    let progress = progress_bar("features");
     let files = args.files.clone();
-    let pb = progress.clone();
-    let prepared = tokio::task::spawn_blocking(move || overlay::prepare::<L>(&files, &opts, &pb)).await?;
-    let prepared = prepared.inspect_err(|_| progress.finish_and_clear())?;
-    progress.set_message("writing");
-    let (crs, features) = (prepared.crs_label.clone(), prepared.feature_count);
-    let written = storage::overlays::store::<L>(pool, prepared, args.dry_run).await;
-    progress.finish_and_clear();
-    let written = written?;
+    let (written, (crs, features)) = prepare_then_store(
+        move |progress| overlay::prepare::<L>(&files, &opts, progress),
+        async |prepared: overlay::OverlayPrepared<L::Row>| {
+            let seen = (prepared.crs_label.clone(), prepared.feature_count);
+            Ok((storage::overlays::store::<L>(pool, &Actor::operator(), prepared, args.dry_run).await?, seen))
+        },
+    )
+    .await?;
     let what = format!("{} rows", L::KIND);
     let summary =
         Summary { what, written: written.rows, features, started, crs, extent: None, lines: &written.report.lines };

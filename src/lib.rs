@@ -3,7 +3,6 @@
 
 pub mod access;
 pub mod catalog;
-pub mod cli;
 pub mod crs;
 pub mod domain;
 pub mod export;
@@ -15,6 +14,7 @@ pub mod import;
 pub mod index;
 pub mod parcel_id;
 pub mod pricing;
+pub mod progress;
 pub mod samples;
 pub mod startup;
 pub mod storage;

@@ -1,3 +1,5 @@
+mod cli;
+
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -7,7 +9,7 @@ async fn main() -> std::process::ExitCode {
         .with_env_filter(EnvFilter::try_from_env("DIACHINH_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(std::io::stderr)
         .init();
-    match diachinh::cli::run(diachinh::cli::Cli::parse()).await {
+    match cli::run(cli::Cli::parse()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

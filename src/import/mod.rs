@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::crs::Crs;
 
 /// What to do with a feature that cannot be a parcel as it stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnInvalid {
     /// Refuse the whole import, listing every such feature.
     Reject,
@@ -31,7 +31,7 @@ pub enum OnInvalid {
 }
 
 /// What to do with features that share a legacy key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnDuplicate {
     /// Refuse the whole import, listing every shared key.
     Reject,
@@ -39,6 +39,30 @@ pub enum OnDuplicate {
     Merge,
     /// Keep the first feature with a key, skip the others (and keys already in the database).
     Skip,
+}
+
+impl std::str::FromStr for OnInvalid {
+    type Err = String;
+    fn from_str(s: &str) -> Result<OnInvalid, String> {
+        match s {
+            "reject" => Ok(OnInvalid::Reject),
+            "repair" => Ok(OnInvalid::Repair),
+            "skip" => Ok(OnInvalid::Skip),
+            _ => Err(format!("`{s}` is not a policy for invalid features: use reject, repair or skip")),
+        }
+    }
+}
+
+impl std::str::FromStr for OnDuplicate {
+    type Err = String;
+    fn from_str(s: &str) -> Result<OnDuplicate, String> {
+        match s {
+            "reject" => Ok(OnDuplicate::Reject),
+            "merge" => Ok(OnDuplicate::Merge),
+            "skip" => Ok(OnDuplicate::Skip),
+            _ => Err(format!("`{s}` is not a policy for shared keys: use reject, merge or skip")),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

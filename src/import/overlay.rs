@@ -64,7 +64,7 @@ pub struct OverlayPrepared<R> {
 pub fn prepare<L: Overlay>(
     files: &[PathBuf],
     opts: &SourceOptions,
-    progress: &indicatif::ProgressBar,
+    progress: &dyn crate::progress::Progress,
 ) -> Result<OverlayPrepared<L::Row>, ImportError> {
     let mut report = Report::default();
     let mut rows = Vec::new();

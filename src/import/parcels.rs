@@ -87,7 +87,7 @@ pub fn prepare(
     files: &[PathBuf],
     opts: &ParcelImportOptions,
     zones: &CommuneZones,
-    progress: &indicatif::ProgressBar,
+    progress: &dyn crate::progress::Progress,
 ) -> Result<Prepared, ImportError> {
     let started = std::time::Instant::now();
     let mut report = Report::default();
@@ -100,7 +100,7 @@ pub fn prepare(
     let feature_count = read.feature_count;
     tracing::debug!("import: read and checked {feature_count} features in {:.2?}", started.elapsed());
     let candidates = resolve_duplicates(candidates, opts.on_duplicate, &mut report);
-    progress.set_message("computing parcel IDs");
+    progress.stage("computing parcel IDs");
     let started = std::time::Instant::now();
     let mut parcels = Vec::with_capacity(candidates.len());
     let mut by_id: HashMap<ParcelId, LegacyKey> = HashMap::new();

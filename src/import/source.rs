@@ -110,7 +110,7 @@ pub fn each_feature(
     files: &[PathBuf],
     opts: &SourceOptions,
     fallback: Option<&Crs>,
-    progress: &indicatif::ProgressBar,
+    progress: &dyn crate::progress::Progress,
     mut each: impl FnMut(SourceFeature, &Crs, &Path),
 ) -> Result<ReadSummary, super::ImportError> {
     let mut labels: Vec<String> = Vec::new();
@@ -127,10 +127,10 @@ pub fn each_feature(
             labels.push(crs.to_string());
         }
         feature_count += file.features.len();
-        progress.inc_length(file.features.len() as u64);
+        progress.grow(file.features.len() as u64);
         let dir = path.parent().unwrap_or(Path::new("."));
         for f in file.features {
-            progress.inc(1);
+            progress.advance(1);
             each(f, &crs, dir);
         }
     }

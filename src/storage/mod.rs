@@ -1,6 +1,8 @@
 //! PostgreSQL/PostGIS storage. SQL lives in `sql/` beside this module and in `migrations/`.
 
 pub mod copy;
+pub mod gateway;
+pub mod imports;
 pub mod overlays;
 pub mod parcels;
 
@@ -23,13 +25,4 @@ pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
 /// province's TM-3 zone and whether it is a 2025 commune.
 pub async fn commune_zones(pool: &PgPool) -> Result<Vec<(String, i32, bool)>, sqlx::Error> {
     sqlx::query_as(include_str!("sql/commune_zones.sql")).fetch_all(pool).await
-}
-
-/// Refreshes the planner's statistics after a bulk load, so that the first queries after an
-/// import do not run on plans made for empty tables. `tables` are the store's own names.
-pub async fn analyze(pool: &PgPool, tables: &[&str]) -> Result<(), sqlx::Error> {
-    for table in tables {
-        sqlx::query(&format!("ANALYZE {table}")).execute(pool).await?;
-    }
-    Ok(())
 }

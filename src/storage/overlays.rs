@@ -5,6 +5,8 @@ use std::collections::HashSet;
 use geozero::{CoordDimensions, ToWkb};
 use sqlx::{PgConnection, PgPool};
 
+use super::gateway::{Actor, Change};
+use super::imports;
 use crate::domain::{ParcelCode, ProductId};
 use crate::import::holders::{HolderRight, Holders};
 use crate::import::market::{Address, Addresses, Project, Projects, Unit, Units};
@@ -34,32 +36,24 @@ pub struct Written {
 
 pub async fn store<L: Store>(
     pool: &PgPool,
+    actor: &Actor,
     prepared: OverlayPrepared<L::Row>,
     dry_run: bool,
 ) -> Result<Written, ImportError> {
     let OverlayPrepared { sources, crs_label, feature_count, rows, mut report } = prepared;
-    let mut tx = pool.begin().await?;
-    let import_id: i64 = sqlx::query_scalar(include_str!("sql/import_begin.sql"))
-        .bind(L::KIND)
-        .bind(&sources)
-        .bind(&crs_label)
-        .bind(feature_count as i32)
-        .fetch_one(&mut *tx)
-        .await?;
-    let written = L::write(&mut tx, import_id, &rows, &mut report).await.map_err(|e| match e {
+    let mut change = Change::begin(pool, actor, &format!("import {}", L::KIND), None).await?;
+    let import_id = imports::begin(&mut change, L::KIND, &sources, &crs_label, feature_count).await?;
+    let written = L::write(change.conn(), import_id, &rows, &mut report).await.map_err(|e| match e {
         ImportError::Database(e) => constraint_message(e),
         e => e,
     })?;
     let report = report.checked()?;
-    sqlx::query(include_str!("sql/import_finish.sql"))
-        .bind(import_id)
-        .bind(sqlx::types::Json(&report.lines))
-        .execute(&mut *tx)
-        .await?;
+    imports::finish(&mut change, import_id, &report.lines).await?;
     if dry_run {
-        tx.rollback().await?
+        change.rollback().await?
     } else {
-        tx.commit().await?
+        change.bulk_loaded(L::TABLES);
+        change.commit(pool).await?
     }
     Ok(Written { rows: written, report })
 }

@@ -1,9 +1,11 @@
 //! Parcels in PostGIS: the all-or-nothing bulk load of an import, and the reads the index needs.
 
 use geozero::wkb;
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool};
 
 use super::copy::copy_in;
+use super::gateway::{Actor, Change};
+use super::imports;
 use crate::import::parcels::{NewParcel, Prepared};
 use crate::import::{Action, ImportError, OnDuplicate, ReportLine};
 
@@ -19,27 +21,24 @@ pub struct Stored {
 /// uids, COPY them and their holders. Any refusal rolls everything back; so does `dry_run`, at the end.
 pub async fn store_import(
     pool: &PgPool,
+    actor: &Actor,
     mut prepared: Prepared,
     on_duplicate: OnDuplicate,
     dry_run: bool,
 ) -> Result<Stored, ImportError> {
-    let mut tx = pool.begin().await?;
-    let import_id: i64 = sqlx::query_scalar(include_str!("sql/import_begin.sql"))
-        .bind("parcels")
-        .bind(&prepared.sources)
-        .bind(&prepared.crs_label)
-        .bind(prepared.feature_count as i32)
-        .fetch_one(&mut *tx)
-        .await?;
+    let mut change = Change::begin(pool, actor, "import parcels", None).await?;
+    let import_id =
+        imports::begin(&mut change, "parcels", &prepared.sources, &prepared.crs_label, prepared.feature_count).await?;
+    let tx = change.conn();
     let started = std::time::Instant::now();
-    refuse_or_skip_existing(&mut tx, &mut prepared, on_duplicate).await?;
+    refuse_or_skip_existing(tx, &mut prepared, on_duplicate).await?;
     tracing::debug!("import: conflict check in {:.2?}", started.elapsed());
     let uids: Vec<i64> = sqlx::query_scalar(include_str!("sql/parcel_uids.sql"))
         .bind(prepared.parcels.len() as i64)
         .fetch_all(&mut *tx)
         .await?;
     let inserted = copy_in(
-        &mut tx,
+        tx,
         "COPY parcels (uid, parcel_id, commune_code_recorded, sheet, parcel_no, commune_code, land_use, legal_area_m2, alley_width_m, address, digital_address, source_crs, geom, import_id) FROM STDIN",
         uids.iter().zip(&prepared.parcels),
         |row, (uid, p)| {
@@ -62,7 +61,7 @@ pub async fn store_import(
     .await?;
     tracing::debug!("import: COPY parcels in {:.2?}", started.elapsed());
     copy_in(
-        &mut tx,
+        tx,
         "COPY personal.recorded_holders (parcel_uid, name, import_id) FROM STDIN",
         uids.iter().zip(&prepared.parcels).flat_map(|(uid, p)| p.holders.iter().map(move |h| (uid, h))),
         |row, (uid, name)| {
@@ -81,16 +80,12 @@ pub async fn store_import(
             format!("{n} parcel(s) carry commune code {code}, which is not in the 2025 list (a pre-reform code?) and no loaded boundary holds them; kept as recorded, current commune unknown"),
         );
     }
-    sqlx::query(include_str!("sql/import_finish.sql"))
-        .bind(import_id)
-        .bind(sqlx::types::Json(&prepared.report.lines))
-        .execute(&mut *tx)
-        .await?;
+    imports::finish(&mut change, import_id, &prepared.report.lines).await?;
     if dry_run {
-        tx.rollback().await?;
+        change.rollback().await?;
     } else {
-        tx.commit().await?;
-        super::analyze(pool, &["parcels", "personal.recorded_holders"]).await?;
+        change.bulk_loaded(&["parcels", "personal.recorded_holders"]);
+        change.commit(pool).await?;
     }
     tracing::debug!("import: stored and committed in {:.2?}", started.elapsed());
     Ok(Stored { import_id, parcels: inserted as usize, lines: prepared.report.lines })
@@ -98,7 +93,7 @@ pub async fn store_import(
 
 /// Parcels whose legacy key or parcel ID a current parcel holds: refused, or skipped by policy.
 async fn refuse_or_skip_existing(
-    tx: &mut Transaction<'_, Postgres>,
+    tx: &mut PgConnection,
     prepared: &mut Prepared,
     on_duplicate: OnDuplicate,
 ) -> Result<(), ImportError> {
@@ -108,7 +103,7 @@ async fn refuse_or_skip_existing(
         .bind(column(|p| p.key.sheet.to_string()))
         .bind(prepared.parcels.iter().map(|p| p.key.parcel_no.get() as i32).collect::<Vec<_>>())
         .bind(column(|p| p.parcel_id.to_string()))
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *tx)
         .await?;
     if conflicts.is_empty() {
         return Ok(());

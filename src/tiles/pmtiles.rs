@@ -34,7 +34,7 @@ pub fn export(
     bbox: [f64; 4],
     tiles: &[TileId],
     out: &Path,
-    progress: &indicatif::ProgressBar,
+    progress: &dyn crate::progress::Progress,
 ) -> anyhow::Result<usize> {
     let catalog = layers.catalog();
     let (minzoom, maxzoom) = tiles.iter().fold((u8::MAX, 0), |(lo, hi), t| (lo.min(t.z), hi.max(t.z)));
@@ -66,7 +66,7 @@ pub fn export(
                 writer.add_tile(c, &bytes)?;
                 written += 1;
             }
-            progress.inc(1);
+            progress.advance(1);
         }
         writer.finalize()?;
         anyhow::Ok(written)

@@ -399,3 +399,38 @@ async fn samples_regenerate_identically() {
         assert!(committed == fresh, "{} differs from a fresh generation", s.file);
     }
 }
+
+#[tokio::test]
+async fn every_import_is_one_recorded_change_and_its_tables_are_analysed() {
+    let db = TestDb::new(Content::Empty).await;
+    let parcels = db.cli(&["import", "parcels", TN]);
+    assert!(parcels.status.success(), "{}", text(&parcels));
+    let planning = db.cli(&["import", "planning", "data-samples/thai-nguyen-05443-planning.gpkg"]);
+    assert!(planning.status.success(), "{}", text(&planning));
+    let dry = db.cli(&["import", "parcels", HP, "--dry-run"]);
+    assert!(dry.status.success(), "{}", text(&dry));
+    // Who, what, and the import each change made; the dry run left no trace.
+    let changes: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT c.actor, c.action, i.kind FROM changes c JOIN imports i ON i.change_id = c.id ORDER BY c.id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert!(changes.iter().all(|(actor, _, _)| actor.starts_with("cli:")), "{changes:?}");
+    assert_eq!(
+        changes.iter().map(|(_, action, kind)| (action.as_str(), kind.as_str())).collect::<Vec<_>>(),
+        [("import parcels", "parcels"), ("import planning", "planning")]
+    );
+    assert_eq!(db.count("SELECT count(*) FROM imports WHERE change_id IS NULL").await, 0);
+    // The bulk-loaded tables were analysed after each commit, overlays included.
+    for table in ["parcels", "planning_zones"] {
+        let analysed: bool =
+            sqlx::query_scalar("SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = $1")
+                .bind(table)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        assert!(analysed, "{table} was analysed after its import");
+    }
+}

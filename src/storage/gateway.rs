@@ -1,0 +1,78 @@
+//! The write gateway: every change to the database (imports now; edits, account changes and
+//! requests next) goes through a [`Change`], which records who made it, what and why, hands out
+//! its one transaction, and after committing refreshes the planner's statistics of the tables it
+//! bulk-loaded. History events and the audit record are written here too as they arrive.
+
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+
+/// Who makes a change: an account, or the operator running the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor(String);
+
+impl Actor {
+    /// The operator of the command line, by their login name.
+    pub fn operator() -> Actor {
+        let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
+        Actor(format!("cli:{user}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A change under way: one transaction, recorded in `changes` from its start.
+pub struct Change {
+    tx: Transaction<'static, Postgres>,
+    id: i64,
+    bulk_loaded: Vec<&'static str>,
+}
+
+impl Change {
+    /// Opens a change by `actor`: `action` says what it is (`import parcels`), `reason` why.
+    pub async fn begin(
+        pool: &PgPool,
+        actor: &Actor,
+        action: &str,
+        reason: Option<&str>,
+    ) -> Result<Change, sqlx::Error> {
+        let mut tx = pool.begin().await?;
+        let id = sqlx::query_scalar(include_str!("sql/change_begin.sql"))
+            .bind(actor.as_str())
+            .bind(action)
+            .bind(reason)
+            .fetch_one(&mut *tx)
+            .await?;
+        Ok(Change { tx, id, bulk_loaded: Vec::new() })
+    }
+
+    /// The change's record in `changes`.
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    /// The change's transaction.
+    pub fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    /// Marks tables as bulk-loaded: their statistics are refreshed after the commit, so that
+    /// the first queries after a load do not run on plans made for empty tables.
+    pub fn bulk_loaded(&mut self, tables: &[&'static str]) {
+        self.bulk_loaded.extend(tables);
+    }
+
+    /// Commits, then analyses the bulk-loaded tables (the store's own names, never input).
+    pub async fn commit(self, pool: &PgPool) -> Result<(), sqlx::Error> {
+        self.tx.commit().await?;
+        for table in self.bulk_loaded {
+            sqlx::query(&format!("ANALYZE {table}")).execute(pool).await?;
+        }
+        Ok(())
+    }
+
+    /// Undoes everything, its record included.
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}

@@ -1,0 +1,1 @@
+INSERT INTO changes (actor, action, reason) VALUES ($1, $2, $3) RETURNING id
