@@ -12,3 +12,62 @@ pub enum Audience {
     /// Roles allowed to see personal data (holders' names and IDs).
     Personal,
 }
+
+/// The rows a principal may see: every row, or those recorded under some communes (2025 or
+/// pre-reform codes; a province in an account's scope is expanded to its communes when the
+/// principal is made).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Scope {
+    All,
+    Communes(std::sync::Arc<std::collections::BTreeSet<String>>),
+}
+
+/// What a principal may see: which fields (audience) of which rows (scope). Every feature query
+/// takes one through the filter's entry point, the tile cutter and its cache key take one, and
+/// so do exports: two principals with one view share cached tiles, no others do.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct View {
+    pub audience: Audience,
+    pub scope: Scope,
+}
+
+impl View {
+    /// Open data: public fields of every row.
+    pub fn open() -> View {
+        View { audience: Audience::Public, scope: Scope::All }
+    }
+
+    /// Whether a row recorded under `commune` is in scope (`None`: the row names no commune,
+    /// which only an unrestricted view sees).
+    pub fn admits(&self, commune: Option<&str>) -> bool {
+        match &self.scope {
+            Scope::All => true,
+            Scope::Communes(codes) => commune.is_some_and(|c| codes.contains(c)),
+        }
+    }
+
+    /// Whether answers for this view may be kept by shared caches.
+    pub fn is_open(&self) -> bool {
+        *self == View::open()
+    }
+}
+
+/// Who a request acts for. Only the anonymous public exists yet; accounts come next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// No credentials: open data only.
+    Anonymous,
+}
+
+impl Principal {
+    pub fn view(&self) -> View {
+        match self {
+            Principal::Anonymous => View::open(),
+        }
+    }
+
+    /// Which fields this principal may see.
+    pub fn audience(&self) -> Audience {
+        self.view().audience
+    }
+}

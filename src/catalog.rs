@@ -84,12 +84,22 @@ pub struct LayerSpec {
     /// not stable (a parcel's uid changes with each version; its parcel ID does not).
     #[serde(default)]
     pub feature_id: Option<String>,
+    /// The field holding the commune a row is recorded under, by which a principal's scope
+    /// selects rows. A layer without one shows no rows to a principal restricted to communes.
+    #[serde(default)]
+    pub scope_field: Option<String>,
     pub fields: Vec<Field>,
 }
 
 impl LayerSpec {
     /// A feature's id as SQL text over the layer's rows `f`: its catalog id field, or the
     /// numeric key.
+    /// The position of the scope field among the fields, if the layer has one.
+    pub fn scope_index(&self) -> Option<usize> {
+        let field = self.scope_field.as_ref()?;
+        self.fields.iter().position(|f| &f.name == field)
+    }
+
     pub fn fid_sql(&self) -> String {
         match &self.feature_id {
             Some(field) => format!("(f.props->>'{field}')"),
@@ -155,6 +165,11 @@ impl LayerSpec {
             && !self.fields.iter().any(|f| &f.name == id && f.audience == Audience::Public)
         {
             return Err(format!("feature_id {id} is not a public field"));
+        }
+        if let Some(field) = &self.scope_field
+            && !self.fields.iter().any(|f| &f.name == field && f.kind == FieldType::String)
+        {
+            return Err(format!("scope_field {field} is not a string field"));
         }
         let mut names: Vec<&str> = self.fields.iter().map(|f| f.name.as_str()).collect();
         names.sort_unstable();

@@ -9,7 +9,8 @@ use gdal::{Dataset, DriverManager};
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::catalog::{Audience, FieldType, GeometryKind, LayerSpec};
+use crate::access::View;
+use crate::catalog::{FieldType, GeometryKind, LayerSpec};
 use crate::crs::ApiCrs;
 use crate::features::{self, FeatureError, ItemQuery};
 
@@ -98,7 +99,7 @@ pub enum ExportError {
 pub async fn export(
     pool: &PgPool,
     spec: &LayerSpec,
-    audience: Audience,
+    view: &View,
     mut q: ItemQuery,
     crs: &ApiCrs,
     format: Format,
@@ -114,13 +115,13 @@ pub async fn export(
         )));
     }
     let fields: Vec<(String, FieldType)> = spec
-        .visible_fields(audience)
+        .visible_fields(view.audience)
         .filter(|(_, f)| q.properties.as_ref().is_none_or(|p| p.contains(&f.name)))
         .map(|(_, f)| (f.name.clone(), f.kind))
         .collect();
     (q.limit, q.after, q.offset) = (PAGE, None, 0);
     q.sort.clear();
-    let (first, matched) = features::items(pool, spec, audience, &q, crs).await?;
+    let (first, matched) = features::items(pool, spec, view, &q, crs).await?;
     if matched > MAX_FEATURES {
         return Err(ExportError::TooMany(matched));
     }
@@ -140,7 +141,7 @@ pub async fn export(
         match last {
             Some(key) if full => {
                 q.after = Some(key);
-                page = features::page_of(pool, spec, audience, &q, crs).await?;
+                page = features::page_of(pool, spec, view, &q, crs).await?;
             }
             _ => break,
         }

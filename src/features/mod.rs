@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, PgPool, Row};
 
+use crate::access::View;
 use crate::catalog::{Audience, FieldType, LayerSpec, property_sql};
 use crate::crs::{ApiCrs, Transform};
 use crate::filter::{Bind, Filter};
@@ -107,11 +108,11 @@ async fn transaction(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::P
 pub async fn items(
     pool: &PgPool,
     spec: &LayerSpec,
-    audience: Audience,
+    view: &View,
     q: &ItemQuery,
     crs: &ApiCrs,
 ) -> Result<(Vec<Item>, i64), FeatureError> {
-    let (items, matched) = fetch(pool, spec, audience, q, crs, true).await?;
+    let (items, matched) = fetch(pool, spec, view, q, crs, true).await?;
     Ok((items, matched.unwrap_or_default()))
 }
 
@@ -119,17 +120,17 @@ pub async fn items(
 pub async fn page_of(
     pool: &PgPool,
     spec: &LayerSpec,
-    audience: Audience,
+    view: &View,
     q: &ItemQuery,
     crs: &ApiCrs,
 ) -> Result<Vec<Item>, FeatureError> {
-    Ok(fetch(pool, spec, audience, q, crs, false).await?.0)
+    Ok(fetch(pool, spec, view, q, crs, false).await?.0)
 }
 
 async fn fetch(
     pool: &PgPool,
     spec: &LayerSpec,
-    audience: Audience,
+    view: &View,
     q: &ItemQuery,
     crs: &ApiCrs,
     count: bool,
@@ -160,7 +161,8 @@ async fn fetch(
     tx.commit().await?;
     let to = crs.transform_from_crs84().map_err(FeatureError::Geometry)?;
     let only = q.properties.as_deref();
-    let items = rows.iter().map(|r| from_row(spec, audience, r, crs, to.as_ref(), only)).collect::<Result<_, _>>()?;
+    let items =
+        rows.iter().map(|r| from_row(spec, view.audience, r, crs, to.as_ref(), only)).collect::<Result<_, _>>()?;
     Ok((items, matched))
 }
 
@@ -168,18 +170,21 @@ async fn fetch(
 pub async fn item(
     pool: &PgPool,
     spec: &LayerSpec,
-    audience: Audience,
+    view: &View,
     fid: &str,
     crs: &ApiCrs,
 ) -> Result<Option<Item>, FeatureError> {
+    // Only the view's rows: the scope, through the same entry point as every filter.
+    let scope = crate::filter::to_sql(Vec::new(), spec, view, crs).map_err(FeatureError::Geometry)?;
     let mut tx = transaction(pool).await?;
-    let args = Params { bbox: None, after: None, fid: Some(fid.to_owned()), limit: 1, offset: 0 }.with(None)?;
-    let row = sqlx::query_with(&filtered(spec, None, SELECT_ITEM, "LIMIT $5 OFFSET $6"), args)
+    let args =
+        Params { bbox: None, after: None, fid: Some(fid.to_owned()), limit: 1, offset: 0 }.with(scope.as_ref())?;
+    let row = sqlx::query_with(&filtered(spec, scope.as_ref(), SELECT_ITEM, "LIMIT $5 OFFSET $6"), args)
         .fetch_optional(&mut *tx)
         .await?;
     tx.commit().await?;
     let to = crs.transform_from_crs84().map_err(FeatureError::Geometry)?;
-    row.map(|r| from_row(spec, audience, &r, crs, to.as_ref(), None)).transpose()
+    row.map(|r| from_row(spec, view.audience, &r, crs, to.as_ref(), None)).transpose()
 }
 
 /// The six parameters of every feature statement; a filter's follow them.
@@ -207,6 +212,7 @@ impl Params {
                 Bind::Number(n) => a.add(*n),
                 Bind::Bool(v) => a.add(*v),
                 Bind::Geometry(wkb) => a.add(wkb.clone()),
+                Bind::Texts(list) => a.add(list.clone()),
             }
             .map_err(encode)?;
         }

@@ -8,6 +8,7 @@ pub mod fes;
 use cql2::Expr;
 use geozero::{CoordDimensions, ToGeo, ToWkb};
 
+use crate::access::{Scope, View};
 use crate::catalog::{Audience, FieldType, LayerSpec, property_sql};
 use crate::crs::ApiCrs;
 
@@ -36,6 +37,8 @@ pub enum Bind {
     Bool(bool),
     /// WKB in CRS84.
     Geometry(Vec<u8>),
+    /// A list of strings (a scope's communes).
+    Texts(Vec<String>),
 }
 
 /// A filter as SQL over `f.geom` and `f.props`, with its parameters from [`FIRST_PARAM`] on.
@@ -239,20 +242,36 @@ pub fn join(name: &str, mut exprs: Vec<Expr>) -> Option<Expr> {
     }
 }
 
-/// Writes all of `conditions` as SQL over `spec`'s rows: properties are the fields `audience`
-/// may see, `"@fid"` the feature id; geometry literals are in `crs`. None when there are none.
-pub fn to_sql(
-    conditions: Vec<Expr>,
-    spec: &LayerSpec,
-    audience: Audience,
-    crs: &ApiCrs,
-) -> Result<Option<Filter>, String> {
-    let Some(expr) = join("and", conditions) else { return Ok(None) };
-    let mut w = Writer { spec, audience, fid: spec.fid_sql(), crs, binds: Vec::new(), nodes: 0 };
-    let (sql, kind) = w.expr(&expr, 0)?;
-    if kind != Kind::Bool {
-        return Err(format!("filter must be a condition, not {}", kind.name()));
-    }
+/// The one entry point of every feature query's conditions: writes all of `conditions` as SQL
+/// over `spec`'s rows, and restricts the rows to `view`'s scope. Properties are the fields the
+/// view's audience may see, `"@fid"` the feature id; geometry literals are in `crs`. None when
+/// there is nothing to restrict.
+pub fn to_sql(conditions: Vec<Expr>, spec: &LayerSpec, view: &View, crs: &ApiCrs) -> Result<Option<Filter>, String> {
+    let mut w = Writer { spec, audience: view.audience, fid: spec.fid_sql(), crs, binds: Vec::new(), nodes: 0 };
+    let scope = match (&view.scope, &spec.scope_field) {
+        (Scope::All, _) => None,
+        (Scope::Communes(codes), Some(field)) => {
+            w.binds.push(Bind::Texts(codes.iter().cloned().collect()));
+            Some(format!(
+                "{} = ANY(${}::text[])",
+                property_sql(field, FieldType::String),
+                FIRST_PARAM + w.binds.len() - 1
+            ))
+        }
+        (Scope::Communes(_), None) => Some("false".to_owned()),
+    };
+    let condition = match join("and", conditions) {
+        None => None,
+        Some(expr) => match w.expr(&expr, 0)? {
+            (sql, Kind::Bool) => Some(sql),
+            (_, kind) => return Err(format!("filter must be a condition, not {}", kind.name())),
+        },
+    };
+    let sql = match (scope, condition) {
+        (None, None) => return Ok(None),
+        (Some(s), None) | (None, Some(s)) => s,
+        (Some(scope), Some(condition)) => format!("({scope}) AND {condition}"),
+    };
     Ok(Some(Filter { sql, binds: w.binds }))
 }
 

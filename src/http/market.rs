@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error::ApiError;
-use super::identity::Caller;
 use super::{AppState, geojson, params};
+use crate::access::Principal;
 use crate::domain::{DigitalAddress, ProductId, ProjectCode};
 use crate::storage::overlays::{self, ProjectRow};
 
@@ -40,7 +40,7 @@ fn project_code(code: &str) -> Result<ProjectCode, ApiError> {
 
 pub async fn project(
     State(state): State<AppState>,
-    _caller: Caller,
+    _principal: Principal,
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
     let code = project_code(&code)?;
@@ -52,7 +52,7 @@ pub async fn project(
 /// `?bbox=W,S,E,N&limit=N&after=CODE`, paged by project code.
 pub async fn projects(
     State(state): State<AppState>,
-    _caller: Caller,
+    _principal: Principal,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     params::only(&q, &["bbox", "limit", "after"])?;
@@ -79,7 +79,7 @@ pub async fn projects(
 
 pub async fn project_units(
     State(state): State<AppState>,
-    _caller: Caller,
+    _principal: Principal,
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
     let code = project_code(&code)?;
@@ -93,7 +93,7 @@ pub async fn project_units(
 /// A project's legal document, as stored: its bytes, type, and SHA-256 as the ETag.
 pub async fn project_document(
     State(state): State<AppState>,
-    _caller: Caller,
+    _principal: Principal,
     Path((code, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let code = project_code(&code)?;
@@ -114,7 +114,7 @@ pub async fn project_document(
 
 pub async fn unit(
     State(state): State<AppState>,
-    _caller: Caller,
+    _principal: Principal,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id: ProductId = id.parse()?;
@@ -125,7 +125,7 @@ pub async fn unit(
 /// A digital address, with its administrative address written out in Vietnamese order.
 pub async fn address(
     State(state): State<AppState>,
-    _caller: Caller,
+    _principal: Principal,
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
     let code: DigitalAddress = code.parse()?;

@@ -7,14 +7,14 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::error::ApiError;
-use super::identity::Caller;
 use super::{AppState, geojson, params};
+use crate::access::Principal;
 use crate::storage::overlays;
 
 /// `?at=LON,LAT`: the planning zones there, of every plan.
 pub async fn planning(
     State(state): State<AppState>,
-    _caller: Caller,
+    _principal: Principal,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     params::only(&q, &["at"])?;
@@ -42,7 +42,7 @@ pub async fn planning(
 /// `?segment=CODE`: a price segment and its prices by land use, position and date.
 pub async fn prices(
     State(state): State<AppState>,
-    _caller: Caller,
+    _principal: Principal,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     params::only(&q, &["segment"])?;

@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::error::ApiError;
-use super::identity::Caller;
 use super::{AppState, geojson, params};
+use crate::access::{Principal, View};
 use crate::domain::{ParcelCode, ParcelId};
 use crate::index::{Parcel, ParcelIndex};
 use crate::pricing;
@@ -70,13 +70,14 @@ fn collection(parcels: &[&Arc<Parcel>], links: Vec<Link>) -> Result<Response, Ap
     geojson(&Collection { kind: "FeatureCollection", number_returned: features.len(), features, links })
 }
 
-fn find<'a>(idx: &'a ParcelIndex, code: &str) -> Result<&'a Arc<Parcel>, ApiError> {
+/// A current parcel the view admits; one it does not is as unknown as one that does not exist.
+fn find<'a>(idx: &'a ParcelIndex, code: &str, view: &View) -> Result<&'a Arc<Parcel>, ApiError> {
     let code: ParcelCode = code.parse()?;
     let found = match &code {
         ParcelCode::Id(id) => idx.by_id(id),
         ParcelCode::Legacy(key) => idx.by_key(key),
     };
-    found.ok_or_else(|| {
+    found.filter(|p| admits(view, p)).ok_or_else(|| {
         ApiError::not_found(match code {
             ParcelCode::Id(id) => format!("no current parcel has parcel ID {id}"),
             ParcelCode::Legacy(key) => format!("no current parcel has legacy key {key}"),
@@ -89,7 +90,7 @@ fn find<'a>(idx: &'a ParcelIndex, code: &str) -> Result<&'a Arc<Parcel>, ApiErro
 /// prices it on another day.
 pub async fn get_one(
     State(state): State<AppState>,
-    _caller: Caller,
+    principal: Principal,
     Path(code): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
@@ -98,7 +99,7 @@ pub async fn get_one(
         Some(d) => params::date(d, "on")?,
         None => chrono::Local::now().date_naive(),
     };
-    let parcel = find(&state.index.read(), &code)?.clone();
+    let parcel = find(&state.index.read(), &code, &principal.view())?.clone();
     let pid = parcel.parcel_id.as_str();
     let (project, units) = overlays::parcel_market(&state.pool, pid).await?;
     let card = Card {
@@ -126,18 +127,19 @@ struct Card<'a> {
 
 pub async fn neighbours(
     State(state): State<AppState>,
-    _caller: Caller,
+    principal: Principal,
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
+    let view = principal.view();
     let idx = state.index.read();
-    let p = find(&idx, &code)?;
-    collection(&idx.neighbours(p), vec![])
+    let p = find(&idx, &code, &view)?;
+    collection(&in_scope(idx.neighbours(p), &view), vec![])
 }
 
 /// `?at=LON,LAT` or `?bbox=W,S,E,N&limit=N&after=PARCEL_ID`.
 pub async fn search(
     State(state): State<AppState>,
-    _caller: Caller,
+    principal: Principal,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     if let Some(unknown) = q.keys().find(|k| !["at", "bbox", "limit", "after"].contains(&k.as_str())) {
@@ -145,17 +147,18 @@ pub async fn search(
             "unknown parameter `{unknown}`: use at, or bbox with limit and after"
         )));
     }
+    let view = principal.view();
     let idx = state.index.read();
     match (q.get("at"), q.get("bbox")) {
         (Some(at), None) => {
             let (lon, lat) = params::lon_lat(at, "at")?;
-            collection(&idx.at(lon, lat), vec![])
+            collection(&in_scope(idx.at(lon, lat), &view), vec![])
         }
         (None, Some(bbox)) => {
             let b = params::bbox(bbox)?;
             let limit = params::limit(q.get("limit"), DEFAULT_LIMIT, MAX_LIMIT)?;
             let after = q.get("after").map(|a| a.parse::<ParcelId>()).transpose()?;
-            let all = idx.in_bbox(b);
+            let all = in_scope(idx.in_bbox(b), &view);
             let start = after.map_or(0, |a| all.partition_point(|p| p.parcel_id <= a));
             let page = &all[start..(start + limit).min(all.len())];
             let mut links = vec![];
@@ -171,4 +174,15 @@ pub async fn search(
         }
         _ => Err(ApiError::bad_request("give exactly one of ?at=LON,LAT or ?bbox=W,S,E,N")),
     }
+}
+
+/// Whether the view admits a parcel: by the commune it is recorded under, or the one it now
+/// belongs to.
+fn admits(view: &View, p: &Parcel) -> bool {
+    view.admits(Some(&p.commune_code_recorded)) || view.admits(p.commune_code.as_deref())
+}
+
+/// The parcels the view admits, in their order.
+fn in_scope<'a>(parcels: Vec<&'a Arc<Parcel>>, view: &View) -> Vec<&'a Arc<Parcel>> {
+    parcels.into_iter().filter(|p| admits(view, p)).collect()
 }

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::ApiError;
-use super::identity::Caller;
-use crate::catalog::{Audience, LayerSpec};
+use crate::access::Principal;
+use crate::catalog::LayerSpec;
 use crate::tiles::TileId;
 
 const MVT: &str = "application/vnd.mapbox-vector-tile";
@@ -25,7 +25,7 @@ fn layer_set(state: &AppState, set: &str) -> Result<Vec<usize>, ApiError> {
 /// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`
 pub async fn tile(
     State(state): State<AppState>,
-    caller: Caller,
+    principal: Principal,
     Path((set, z, x, file)): Path<(String, String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -44,15 +44,16 @@ pub async fn tile(
     if !(lo..=hi).contains(&tile.z) {
         return Err(ApiError::bad_request(format!("zoom {} is outside the range {lo}-{hi} of {set}", tile.z)));
     }
-    let audience = caller.audience();
+    let view = principal.view();
     let max_age = specs.iter().filter(|s| s.has_zoom(tile.z)).map(|s| s.max_age_s).min().unwrap_or(0);
-    let cache_control = match audience {
-        Audience::Public => format!("public, max-age={max_age}"),
-        Audience::Personal => format!("private, max-age={max_age}"),
+    // Only open data may sit in shared caches.
+    let cache_control = match view.is_open() {
+        true => format!("public, max-age={max_age}"),
+        false => format!("private, max-age={max_age}"),
     };
     let (t, hit) = state
         .tiles
-        .get(&layers, tile, audience)
+        .get(&layers, tile, &view)
         .await
         .map_err(|e| ApiError::internal(format!("cutting tile {set}/{z}/{x}/{y}: {e}")))?;
     let etag = HeaderValue::from_str(&t.etag).map_err(|e| ApiError::internal(e.to_string()))?;
@@ -82,7 +83,7 @@ fn zoom_range(specs: &[&LayerSpec]) -> (u8, u8) {
 /// `GET /tiles/{layers}.json`: TileJSON 3.0.
 pub async fn tilejson(
     State(state): State<AppState>,
-    caller: Caller,
+    principal: Principal,
     Path(spec): Path<String>,
 ) -> Result<Response, ApiError> {
     let Some(set) = spec.strip_suffix(".json") else {
@@ -102,7 +103,7 @@ pub async fn tilejson(
     // The zoom at which that extent fills about a 700-pixel window.
     let zoom = ((360.0 * 700.0 / 512.0 / width).log2().floor() as u8).clamp(OPENING_ZOOMS.0, OPENING_ZOOMS.1);
     let zoom = zoom.clamp(minzoom, maxzoom);
-    let audience = caller.audience();
+    let audience = principal.audience();
     let body = json!({
         "tilejson": "3.0.0",
         "name": set,
@@ -119,9 +120,9 @@ pub async fn tilejson(
 }
 
 /// `GET /tiles`: every layer, its zoom range, fields and TileJSON.
-pub async fn catalog(State(state): State<AppState>, caller: Caller) -> axum::Json<Value> {
+pub async fn catalog(State(state): State<AppState>, principal: Principal) -> axum::Json<Value> {
     let base = &state.public_url;
-    let audience = caller.audience();
+    let audience = principal.audience();
     let layers: Vec<Value> = state
         .tiles
         .layers()

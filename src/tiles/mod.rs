@@ -12,7 +12,8 @@ use geozero::mvt::{Message, Tile as MvtTile, TileValue};
 use moka::sync::Cache;
 use rstar::{AABB, Envelope};
 
-use crate::catalog::{Audience, MAX_ZOOM};
+use crate::access::{Scope, View};
+use crate::catalog::MAX_ZOOM;
 use crate::index::layers::Layers;
 
 const WORLD: f64 = 2.0 * std::f64::consts::PI * 6_378_137.0;
@@ -90,8 +91,9 @@ impl Tile {
     }
 }
 
-/// Cuts one tile holding `layers` (in that order) for `audience`.
-pub fn render(all: &Layers, layers: &[usize], t: TileId, audience: Audience) -> Vec<u8> {
+/// Cuts one tile holding `layers` (in that order) for `view`: the fields of its audience, the
+/// rows of its scope.
+pub fn render(all: &Layers, layers: &[usize], t: TileId, view: &View) -> Vec<u8> {
     let [west, _, east, north] = t.bounds();
     let scale = mvt::EXTENT as f64 / (east - west);
     let to_tile = move |c: Coord| Coord { x: (c.x - west) * scale, y: (north - c.y) * scale };
@@ -105,11 +107,20 @@ pub fn render(all: &Layers, layers: &[usize], t: TileId, audience: Audience) -> 
         let data = all.read(l);
         // In Web Mercator units: the pixel size of a 512-pixel tile times the minimum.
         let min_size = spec.min_size_px * (east - west) / 512.0;
+        let scope = spec.scope_index();
         let mut found: Vec<_> = data
             .query(&env)
             .filter(|f| {
                 let (lo, hi) = (f.env.lower(), f.env.upper());
                 hi[0] - lo[0] >= min_size || hi[1] - lo[1] >= min_size
+            })
+            .filter(|f| match (&view.scope, scope) {
+                (Scope::All, _) => true,
+                (_, Some(i)) => view.admits(match &f.values[i] {
+                    Some(TileValue::Str(code)) => Some(code),
+                    _ => None,
+                }),
+                (_, None) => false,
             })
             .collect();
         if found.len() > spec.max_features {
@@ -129,7 +140,7 @@ pub fn render(all: &Layers, layers: &[usize], t: TileId, audience: Audience) -> 
             });
             let Some((kind, geometry)) = encoded else { continue };
             let mut feature_tags = Vec::new();
-            for (i, field) in spec.visible_fields(audience) {
+            for (i, field) in spec.visible_fields(view.audience) {
                 if let Some(v) = &f.values[i] {
                     feature_tags.extend(tags.insert(i, &field.name, v));
                 }
@@ -182,7 +193,7 @@ impl<'a> Tags<'a> {
 struct Key {
     layers: Box<[usize]>,
     tile: TileId,
-    audience: Audience,
+    view: View,
 }
 
 /// Tiles, cut on demand and kept in a bounded cache (none when its size is 0).
@@ -217,9 +228,9 @@ impl Tiles {
         self: &Arc<Self>,
         layers: &[usize],
         tile: TileId,
-        audience: Audience,
+        view: &View,
     ) -> Result<(Arc<Tile>, bool), tokio::task::JoinError> {
-        let key = Key { layers: layers.into(), tile, audience };
+        let key = Key { layers: layers.into(), tile, view: view.clone() };
         if let Some(hit) = self.cached(&key) {
             return Ok((hit, true));
         }
@@ -241,7 +252,7 @@ impl Tiles {
 
     fn cut(&self, key: Key) -> Arc<Tile> {
         let generation = *self.lock();
-        let fresh = Arc::new(Tile::new(render(&self.layers, &key.layers, key.tile, key.audience)));
+        let fresh = Arc::new(Tile::new(render(&self.layers, &key.layers, key.tile, &key.view)));
         if let Some(cache) = &self.cache {
             metrics::counter!("diachinh_tile_cache_misses_total").increment(1);
             let now = self.lock();

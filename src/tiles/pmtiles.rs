@@ -10,7 +10,7 @@ use pmtiles::{PmTilesWriter, TileCoord, TileType};
 use serde_json::json;
 
 use super::{TileId, render};
-use crate::catalog::Audience;
+use crate::access::View;
 use crate::index::layers::{Layers, to_mercator};
 
 /// Every tile from `minzoom` to `maxzoom` meeting `bbox` (W,S,E,N in degrees), or Err with
@@ -42,7 +42,7 @@ pub fn export(
     let metadata = json!({
         "name": names.join(","),
         "description": "diachinh: open data view",
-        "vector_layers": set.iter().map(|l| catalog.layers[*l].vector_layer(Audience::Public)).collect::<Vec<_>>(),
+        "vector_layers": set.iter().map(|l| catalog.layers[*l].vector_layer(View::open().audience)).collect::<Vec<_>>(),
     });
     let partial = out.with_extension("pmtiles.partial");
     let file = std::fs::File::create(&partial).with_context(|| format!("cannot write {}", partial.display()))?;
@@ -61,7 +61,7 @@ pub fn export(
         coords.sort_by_key(|c| u64::from(pmtiles::TileId::from(*c)));
         let mut written = 0;
         for c in coords {
-            let bytes = render(layers, set, TileId { z: c.z(), x: c.x(), y: c.y() }, Audience::Public);
+            let bytes = render(layers, set, TileId { z: c.z(), x: c.x(), y: c.y() }, &View::open());
             if !bytes.is_empty() {
                 writer.add_tile(c, &bytes)?;
                 written += 1;

@@ -7,22 +7,22 @@ use axum::response::{Html, Response};
 
 use super::openapi::{self, OTHER};
 use super::{OPENAPI, check, escape, json_as};
+use crate::access::Principal;
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::identity::Caller;
 
 pub async fn openapi(
     State(state): State<AppState>,
-    caller: Caller,
+    principal: Principal,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     check(&q, OTHER)?;
-    Ok(json_as(OPENAPI, &openapi::openapi(&state.public_url, state.tiles.layers().catalog(), caller.audience())))
+    Ok(json_as(OPENAPI, &openapi::openapi(&state.public_url, state.tiles.layers().catalog(), principal.audience())))
 }
 
 /// The API documentation: the OpenAPI document's paths and parameters as a page.
-pub async fn openapi_html(State(state): State<AppState>, caller: Caller) -> Html<String> {
-    let doc = openapi::openapi(&state.public_url, state.tiles.layers().catalog(), caller.audience());
+pub async fn openapi_html(State(state): State<AppState>, principal: Principal) -> Html<String> {
+    let doc = openapi::openapi(&state.public_url, state.tiles.layers().catalog(), principal.audience());
     let mut html = String::from(
         "<!doctype html><meta charset=utf-8><title>diachinh OGC API</title><h1>diachinh OGC API - Features</h1>",
     );

@@ -9,14 +9,14 @@ use serde_json::json;
 
 use super::openapi::ITEM;
 use super::{GEOJSON, JSON, check, crs_param, feature_error, find, link, respond, urlencode, with_crs};
+use crate::access::Principal;
 use crate::features::{self};
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::identity::Caller;
 
 pub async fn item(
     State(state): State<AppState>,
-    caller: Caller,
+    principal: Principal,
     headers: HeaderMap,
     Path((id, fid)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
@@ -24,7 +24,7 @@ pub async fn item(
     check(&q, ITEM)?;
     let (_, spec) = find(&state, &id)?;
     let crs = crs_param(&q, "crs")?;
-    let Some(item) = features::item(&state.pool, spec, caller.audience(), &fid, &crs).await.map_err(feature_error)?
+    let Some(item) = features::item(&state.pool, spec, &principal.view(), &fid, &crs).await.map_err(feature_error)?
     else {
         return Err(ApiError::not_found(format!("collection '{id}' has no feature '{fid}'")));
     };

@@ -9,24 +9,25 @@ use serde_json::json;
 
 use super::openapi::{self, ITEMS};
 use super::{GEOJSON, crs_param, export_error, feature_error, find, link, respond, urlencode, with_crs};
+use crate::access::Principal;
 use crate::catalog::FieldType;
 use crate::crs::CRS84;
 use crate::export::{self, Format};
 use crate::features::{self, DEFAULT_LIMIT, ItemQuery, MAX_LIMIT, MAX_OFFSET};
 use crate::filter::{self, Lang};
 use crate::http::error::ApiError;
-use crate::http::identity::Caller;
 use crate::http::{AppState, params};
 
 pub async fn items(
     State(state): State<AppState>,
-    caller: Caller,
+    principal: Principal,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let (_, spec) = find(&state, &id)?;
-    let audience = caller.audience();
+    let view = principal.view();
+    let audience = view.audience;
     // Besides the table's parameters, each visible property filters by equality (Part 1).
     let mut allowed = openapi::names(ITEMS);
     allowed.extend(spec.visible_fields(audience).map(|(_, f)| f.name.as_str()));
@@ -128,7 +129,7 @@ pub async fn items(
             Lang::parse(q.get("filter-lang").map_or("cql2-text", String::as_str)).map_err(ApiError::bad_request)?;
         conditions.push(filter::parse(text, lang).map_err(ApiError::bad_request)?);
     }
-    let filter = filter::to_sql(conditions, spec, audience, &crs_param(&q, "filter-crs")?)
+    let filter = filter::to_sql(conditions, spec, &view, &crs_param(&q, "filter-crs")?)
         .map_err(|e| ApiError::bad_request(format!("filter: {e}")))?;
     if !q.contains_key("filter") && (q.contains_key("filter-lang") || q.contains_key("filter-crs")) {
         return Err(ApiError::bad_request("filter-lang and filter-crs go with a filter"));
@@ -138,10 +139,10 @@ pub async fn items(
     if let Some(format) = download {
         // Files keep GIS axis order (longitude or easting first) whatever the CRS.
         let crs = crs.clone().spelled(&crs.uri, false);
-        let file = export::export(&state.pool, spec, audience, query, &crs, format).await.map_err(export_error)?;
+        let file = export::export(&state.pool, spec, &view, query, &crs, format).await.map_err(export_error)?;
         return Ok(with_crs(crate::http::download(file, &id, format), &crs));
     }
-    let (items, matched) = features::items(&state.pool, spec, audience, &query, &crs).await.map_err(feature_error)?;
+    let (items, matched) = features::items(&state.pool, spec, &view, &query, &crs).await.map_err(feature_error)?;
     let href = format!("{}/ogc/collections/{id}/items", state.public_url);
     // Paging carries on by key in the default order, by offset when sorted.
     let with = |page: Option<(&str, String)>| {

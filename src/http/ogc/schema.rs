@@ -8,14 +8,14 @@ use serde_json::{Value, json};
 
 use super::openapi::OTHER;
 use super::{SCHEMA, check, find, json_as};
+use crate::access::Principal;
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::identity::Caller;
 
 /// `/schema` and `/queryables`: the properties the caller sees, as JSON Schema.
 pub async fn schema(
     State(state): State<AppState>,
-    caller: Caller,
+    principal: Principal,
     Path((id, which)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
@@ -25,7 +25,7 @@ pub async fn schema(
         return Err(ApiError::not_found(format!("collection '{id}' has items, schema and queryables, not '{which}'")));
     }
     let mut properties: serde_json::Map<String, Value> = spec
-        .visible_fields(caller.audience())
+        .visible_fields(principal.audience())
         .map(|(_, f)| (f.name.clone(), json!({ "title": f.description, "type": f.kind.json_type() })))
         .collect();
     if which == "queryables" {

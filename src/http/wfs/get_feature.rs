@@ -4,7 +4,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::{Kvp, database, find, query, xml};
-use crate::catalog::Audience;
+use crate::access::View;
 use crate::export::{self, ExportError, Format};
 use crate::features::{self, MAX_OFFSET};
 use crate::http::AppState;
@@ -41,12 +41,7 @@ fn output(kvp: &Kvp) -> Result<Output, WfsError> {
     })
 }
 
-pub(super) async fn get_feature(
-    state: &AppState,
-    audience: Audience,
-    url: &str,
-    kvp: &Kvp,
-) -> Result<Response, WfsError> {
+pub(super) async fn get_feature(state: &AppState, view: &View, url: &str, kvp: &Kvp) -> Result<Response, WfsError> {
     let output = output(kvp)?;
     let json = output == Output::Json;
     if let Some(id) = kvp.get("storedquery_id") {
@@ -62,7 +57,7 @@ pub(super) async fn get_feature(
             .ok_or_else(|| WfsError::invalid("id", format!("id `{rid}` must be layer.featureid")))?;
         let spec = find(state, layer)?;
         let srs = wfs::srs(kvp.get("srsname").unwrap_or(wfs::DEFAULT_SRS), "srsname")?;
-        let item = features::item(&state.pool, spec, audience, fid, &srs).await.map_err(database)?;
+        let item = features::item(&state.pool, spec, view, fid, &srs).await.map_err(database)?;
         let item = item.ok_or_else(|| WfsError {
             code: "NotFound",
             locator: "id".into(),
@@ -80,7 +75,7 @@ pub(super) async fn get_feature(
             )
         });
     }
-    let (spec, mut q, srs) = query(state, audience, kvp)?;
+    let (spec, mut q, srs) = query(state, view, kvp)?;
     let hits = match kvp.get("resulttype").map(str::to_ascii_lowercase).as_deref() {
         None | Some("results") => false,
         Some("hits") => true,
@@ -91,14 +86,14 @@ pub(super) async fn get_feature(
     }
     if let Output::File(format) = output {
         let crs = srs.clone().spelled(&srs.uri, false);
-        let file = export::export(&state.pool, spec, audience, q, &crs, format).await.map_err(|e| match e {
+        let file = export::export(&state.pool, spec, view, q, &crs, format).await.map_err(|e| match e {
             ExportError::Feature(e) => database(e),
             ExportError::Gdal(m) => WfsError::internal(format!("wfs download: {m}")),
             e => WfsError::invalid("outputformat", e.to_string()),
         })?;
         return Ok(crate::http::download(file, &spec.name, format));
     }
-    let (items, matched) = features::items(&state.pool, spec, audience, &q, &srs).await.map_err(database)?;
+    let (items, matched) = features::items(&state.pool, spec, view, &q, &srs).await.map_err(database)?;
     let next = (!hits
         && items.len() == q.limit
         && ((q.offset + q.limit) as i64) < matched

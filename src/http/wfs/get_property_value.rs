@@ -3,24 +3,24 @@
 use axum::response::Response;
 
 use super::{Kvp, database, query, xml};
-use crate::catalog::Audience;
+use crate::access::View;
 use crate::features::{self};
 use crate::filter::{self};
 use crate::http::AppState;
 use crate::wfs::{self, GML_MEDIA, PREFIX, WfsError};
 
-pub(super) async fn get_property_value(state: &AppState, audience: Audience, kvp: &Kvp) -> Result<Response, WfsError> {
+pub(super) async fn get_property_value(state: &AppState, view: &View, kvp: &Kvp) -> Result<Response, WfsError> {
     let reference = kvp.require("valuereference")?;
-    let (spec, mut q, srs) = query(state, audience, kvp)?;
+    let (spec, mut q, srs) = query(state, view, kvp)?;
     let name = reference.trim().rsplit(':').next().unwrap_or_default();
     let geometry = filter::GEOMETRY_NAMES.contains(&name);
     if !geometry {
-        let f = spec.visible_field(audience, name).ok_or_else(|| {
+        let f = spec.visible_field(view.audience, name).ok_or_else(|| {
             WfsError::invalid("valuereference", format!("`{reference}` is not a property of {}", spec.name))
         })?;
         q.properties = Some(vec![f.name.clone()]);
     }
-    let (items, matched) = features::items(&state.pool, spec, audience, &q, &srs).await.map_err(database)?;
+    let (items, matched) = features::items(&state.pool, spec, view, &q, &srs).await.map_err(database)?;
     let mut members = String::new();
     for (i, item) in items.iter().enumerate() {
         members.push_str("<wfs:member>");

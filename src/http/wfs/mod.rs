@@ -14,7 +14,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use super::identity::Caller;
+use crate::access::Principal;
+use crate::access::View;
 use crate::catalog::{Audience, FieldType, LayerSpec};
 use crate::crs::ApiCrs;
 use crate::features::{FeatureError, ItemQuery, MAX_OFFSET};
@@ -48,14 +49,14 @@ pub(super) fn exception(e: WfsError) -> Response {
 
 pub async fn wfs(
     State(state): State<AppState>,
-    caller: Caller,
+    principal: Principal,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
     let kvp = Kvp(pairs.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect());
-    answer(&state, caller.audience(), &state.public_url, &kvp).await.unwrap_or_else(exception)
+    answer(&state, &principal.view(), &state.public_url, &kvp).await.unwrap_or_else(exception)
 }
 
-async fn answer(state: &AppState, audience: Audience, base: &str, kvp: &Kvp) -> Result<Response, WfsError> {
+async fn answer(state: &AppState, view: &View, base: &str, kvp: &Kvp) -> Result<Response, WfsError> {
     let request = kvp.require("request")?.to_ascii_lowercase();
     match kvp.get("service") {
         Some(s) if s.eq_ignore_ascii_case("WFS") => {}
@@ -82,9 +83,9 @@ async fn answer(state: &AppState, audience: Audience, base: &str, kvp: &Kvp) -> 
     let url = format!("{base}/wfs");
     match request.as_str() {
         "getcapabilities" => get_capabilities::get_capabilities(state, &url),
-        "describefeaturetype" => describe_feature_type::describe_feature_type(state, audience, kvp),
-        "getfeature" => get_feature::get_feature(state, audience, &url, kvp).await,
-        "getpropertyvalue" => get_property_value::get_property_value(state, audience, kvp).await,
+        "describefeaturetype" => describe_feature_type::describe_feature_type(state, view.audience, kvp),
+        "getfeature" => get_feature::get_feature(state, view, &url, kvp).await,
+        "getpropertyvalue" => get_property_value::get_property_value(state, view, kvp).await,
         "liststoredqueries" => stored_queries::list_stored_queries(state),
         "describestoredqueries" => stored_queries::describe_stored_queries(state, kvp),
         other => Err(WfsError {
@@ -151,7 +152,7 @@ impl fes::Context for FesContext<'_> {
 /// The query shared by GetFeature and GetPropertyValue, and the CRS the answer is in.
 pub(super) fn query<'a>(
     state: &'a AppState,
-    audience: Audience,
+    view: &View,
     kvp: &Kvp,
 ) -> Result<(&'a LayerSpec, ItemQuery, ApiCrs), WfsError> {
     let names = kvp.get("typenames").or(kvp.get("typename")).ok_or_else(|| WfsError::missing("typenames"))?;
@@ -180,6 +181,7 @@ pub(super) fn query<'a>(
             crs.bbox_to_crs84(n).map_err(|e| WfsError::invalid("bbox", e))
         })
         .transpose()?;
+    let audience = view.audience;
     let ctx = FesContext { spec, audience, srs: &srs };
     let mut conditions = Vec::new();
     if let Some(f) = kvp.get("filter") {
@@ -192,7 +194,7 @@ pub(super) fn query<'a>(
     }
     // FES geometries are already in CRS84.
     let filter =
-        filter::to_sql(conditions, spec, audience, &ApiCrs::crs84()).map_err(|e| WfsError::invalid("filter", e))?;
+        filter::to_sql(conditions, spec, view, &ApiCrs::crs84()).map_err(|e| WfsError::invalid("filter", e))?;
     let field = |param: &str, name: &str| {
         let bare = name.trim().rsplit(':').next().unwrap_or_default();
         spec.visible_field(audience, bare).ok_or_else(|| {
