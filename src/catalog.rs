@@ -212,6 +212,11 @@ impl Catalog {
         Ok(Catalog { layers })
     }
 
+    /// A layer by name, with its index.
+    pub fn find(&self, name: &str) -> Option<(usize, &LayerSpec)> {
+        self.layers.iter().enumerate().find(|(_, l)| l.name == name)
+    }
+
     pub fn names(&self) -> String {
         self.layers.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", ")
     }

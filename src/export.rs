@@ -12,6 +12,7 @@ use sqlx::PgPool;
 use crate::access::View;
 use crate::catalog::{FieldType, GeometryKind, LayerSpec};
 use crate::crs::ApiCrs;
+use crate::fault::Fault;
 use crate::features::{self, FeatureError, ItemQuery};
 
 /// More features than this in one download are refused: narrow it with bbox or filter.
@@ -92,6 +93,16 @@ pub enum ExportError {
     Unsupported(String),
     #[error("writing the file: {0}")]
     Gdal(String),
+}
+
+impl ExportError {
+    pub fn fault(&self) -> Fault {
+        match self {
+            ExportError::Feature(e) => e.fault(),
+            ExportError::Gdal(m) => Fault::Server(format!("download: {m}")),
+            e => Fault::Caller(e.to_string()),
+        }
+    }
 }
 
 /// Writes the features `q` selects (all pages; its limit and paging are ignored) in `crs`

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod crs;
 pub mod domain;
 pub mod export;
+pub mod fault;
 pub mod features;
 pub mod filter;
 pub mod gdal_errors;

@@ -11,6 +11,7 @@ use sqlx::{Arguments, PgPool, Row};
 use crate::access::View;
 use crate::catalog::{Audience, FieldType, LayerSpec, property_sql};
 use crate::crs::{ApiCrs, Transform};
+use crate::fault::Fault;
 use crate::filter::{Bind, Filter};
 
 /// Features in a page unless the caller asks for another number, and at most.
@@ -50,6 +51,18 @@ impl FeatureError {
     /// The per-request statement timeout ended the query: the caller asked for too much at once.
     pub fn is_timeout(&self) -> bool {
         matches!(self, FeatureError::Database(sqlx::Error::Database(d)) if d.code().as_deref() == Some("57014"))
+    }
+
+    /// A query that ran too long or a geometry that cannot be put in the CRS asked is the
+    /// caller's to change; any other database error is the server's.
+    pub fn fault(&self) -> Fault {
+        match self {
+            e if e.is_timeout() => {
+                Fault::Caller("the query ran past its 10 s limit: narrow it with a bbox or a filter".into())
+            }
+            FeatureError::Database(e) => Fault::Server(format!("database: {e}")),
+            FeatureError::Geometry(m) => Fault::Caller(m.clone()),
+        }
     }
 }
 

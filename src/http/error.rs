@@ -37,6 +37,15 @@ impl From<crate::domain::IdError> for ApiError {
     }
 }
 
+impl From<crate::fault::Fault> for ApiError {
+    fn from(f: crate::fault::Fault) -> Self {
+        match f {
+            crate::fault::Fault::Caller(m) => ApiError::bad_request(m),
+            crate::fault::Fault::Server(m) => ApiError::internal(m),
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         ApiError::internal(format!("database: {e}"))

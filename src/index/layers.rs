@@ -193,6 +193,12 @@ impl Layers {
         Some([lo.x, lo.y, hi.x, hi.y])
     }
 
+    /// The extent of the layers in longitude and latitude, or the whole world while they are
+    /// empty (a collection must declare some extent).
+    pub fn extent(&self, layers: &[usize]) -> [f64; 4] {
+        self.bounds(layers).unwrap_or([-180.0, -90.0, 180.0, 90.0])
+    }
+
     /// The extent of the layers, in longitude and latitude.
     pub fn bounds(&self, layers: &[usize]) -> Option<[f64; 4]> {
         let env = layers.iter().filter_map(|l| self.read(*l).bounds()).reduce(|a, b| a.merged(&b))?;

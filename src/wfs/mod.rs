@@ -39,6 +39,14 @@ impl WfsError {
         WfsError { code: "MissingParameterValue", locator: locator.into(), text: format!("{locator} is required") }
     }
 
+    /// A caller's mistake told as an invalid `locator`, or the server's fault.
+    pub fn from_fault(locator: &str, fault: crate::fault::Fault) -> WfsError {
+        match fault {
+            crate::fault::Fault::Caller(m) => WfsError::invalid(locator, m),
+            crate::fault::Fault::Server(m) => WfsError::internal(m),
+        }
+    }
+
     /// The OWS 1.1 ExceptionReport.
     pub fn report(&self) -> String {
         format!(

@@ -16,7 +16,7 @@ use crate::http::error::ApiError;
 
 pub(super) fn collection_json(state: &AppState, base: &str, index: usize, spec: &LayerSpec) -> Value {
     let href = format!("{base}/collections/{}", spec.name);
-    let bbox = state.tiles.layers().bounds(&[index]).unwrap_or([-180.0, -90.0, 180.0, 90.0]);
+    let bbox = state.tiles.layers().extent(&[index]);
     json!({
         "id": spec.name,
         "title": spec.title,

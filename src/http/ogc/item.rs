@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::openapi::ITEM;
-use super::{GEOJSON, JSON, check, crs_param, feature_error, find, link, respond, urlencode, with_crs};
+use super::{GEOJSON, JSON, check, crs_param, find, link, respond, urlencode, with_crs};
 use crate::access::Principal;
 use crate::features::{self};
 use crate::http::AppState;
@@ -24,7 +24,9 @@ pub async fn item(
     check(&q, ITEM)?;
     let (_, spec) = find(&state, &id)?;
     let crs = crs_param(&q, "crs")?;
-    let Some(item) = features::item(&state.pool, spec, &principal.view(), &fid, &crs).await.map_err(feature_error)?
+    let Some(item) = features::item(&state.pool, spec, &principal.view(), &fid, &crs)
+        .await
+        .map_err(|e| ApiError::from(e.fault()))?
     else {
         return Err(ApiError::not_found(format!("collection '{id}' has no feature '{fid}'")));
     };

@@ -27,8 +27,6 @@ use super::error::ApiError;
 use super::{AppState, params};
 use crate::catalog::LayerSpec;
 use crate::crs::ApiCrs;
-use crate::export::ExportError;
-use crate::features::FeatureError;
 
 pub(super) const JSON: &str = "application/json";
 pub(super) const GEOJSON: &str = "application/geo+json";
@@ -111,33 +109,12 @@ pub(super) fn escape(s: &str) -> String {
 pub(super) fn find<'a>(state: &'a AppState, id: &str) -> Result<(usize, &'a LayerSpec), ApiError> {
     let catalog = state.tiles.layers().catalog();
     catalog
-        .layers
-        .iter()
-        .enumerate()
-        .find(|(_, l)| l.name == id)
+        .find(id)
         .ok_or_else(|| ApiError::not_found(format!("no collection '{id}'; collections: {}", catalog.names())))
 }
 
 pub(super) fn crs_param(q: &HashMap<String, String>, name: &str) -> Result<ApiCrs, ApiError> {
     q.get(name).map_or(Ok(ApiCrs::crs84()), |c| ApiCrs::parse(c, name).map_err(ApiError::bad_request))
-}
-
-pub(super) fn export_error(e: ExportError) -> ApiError {
-    match e {
-        ExportError::Feature(e) => feature_error(e),
-        ExportError::Gdal(m) => ApiError::internal(m),
-        e => ApiError::bad_request(e.to_string()),
-    }
-}
-
-pub(super) fn feature_error(e: FeatureError) -> ApiError {
-    match e {
-        e if e.is_timeout() => {
-            ApiError::bad_request("the query ran past its 10 s limit: narrow it with bbox or filter")
-        }
-        FeatureError::Database(e) => e.into(),
-        FeatureError::Geometry(m) => ApiError::bad_request(m),
-    }
 }
 
 /// Part 2: the response says which CRS its coordinates are in.

@@ -8,6 +8,6 @@ use crate::wfs::{self, WfsError};
 
 pub(super) fn get_capabilities(state: &AppState, url: &str) -> Result<Response, WfsError> {
     let layers = state.tiles.layers();
-    let bounds = |i: usize| layers.bounds(&[i]).unwrap_or([-180.0, -90.0, 180.0, 90.0]);
+    let bounds = |i: usize| layers.extent(&[i]);
     Ok(xml("application/xml", wfs::capabilities(url, layers.catalog(), bounds)))
 }

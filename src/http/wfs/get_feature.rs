@@ -3,9 +3,9 @@
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{Kvp, database, find, query, xml};
+use super::{Kvp, find, query, xml};
 use crate::access::View;
-use crate::export::{self, ExportError, Format};
+use crate::export::{self, Format};
 use crate::features::{self, MAX_OFFSET};
 use crate::http::AppState;
 use crate::wfs::{self, GET_FEATURE_BY_ID, GML_MEDIA, PREFIX, WfsError};
@@ -57,7 +57,9 @@ pub(super) async fn get_feature(state: &AppState, view: &View, url: &str, kvp: &
             .ok_or_else(|| WfsError::invalid("id", format!("id `{rid}` must be layer.featureid")))?;
         let spec = find(state, layer)?;
         let srs = wfs::srs(kvp.get("srsname").unwrap_or(wfs::DEFAULT_SRS), "srsname")?;
-        let item = features::item(&state.pool, spec, view, fid, &srs).await.map_err(database)?;
+        let item = features::item(&state.pool, spec, view, fid, &srs)
+            .await
+            .map_err(|e| WfsError::from_fault("filter", e.fault()))?;
         let item = item.ok_or_else(|| WfsError {
             code: "NotFound",
             locator: "id".into(),
@@ -86,14 +88,14 @@ pub(super) async fn get_feature(state: &AppState, view: &View, url: &str, kvp: &
     }
     if let Output::File(format) = output {
         let crs = srs.clone().spelled(&srs.uri, false);
-        let file = export::export(&state.pool, spec, view, q, &crs, format).await.map_err(|e| match e {
-            ExportError::Feature(e) => database(e),
-            ExportError::Gdal(m) => WfsError::internal(format!("wfs download: {m}")),
-            e => WfsError::invalid("outputformat", e.to_string()),
-        })?;
+        let file = export::export(&state.pool, spec, view, q, &crs, format)
+            .await
+            .map_err(|e| WfsError::from_fault("outputformat", e.fault()))?;
         return Ok(crate::http::download(file, &spec.name, format));
     }
-    let (items, matched) = features::items(&state.pool, spec, view, &q, &srs).await.map_err(database)?;
+    let (items, matched) = features::items(&state.pool, spec, view, &q, &srs)
+        .await
+        .map_err(|e| WfsError::from_fault("filter", e.fault()))?;
     let next = (!hits
         && items.len() == q.limit
         && ((q.offset + q.limit) as i64) < matched

@@ -2,7 +2,7 @@
 
 use axum::response::Response;
 
-use super::{Kvp, database, query, xml};
+use super::{Kvp, query, xml};
 use crate::access::View;
 use crate::features::{self};
 use crate::filter::{self};
@@ -20,7 +20,9 @@ pub(super) async fn get_property_value(state: &AppState, view: &View, kvp: &Kvp)
         })?;
         q.properties = Some(vec![f.name.clone()]);
     }
-    let (items, matched) = features::items(&state.pool, spec, view, &q, &srs).await.map_err(database)?;
+    let (items, matched) = features::items(&state.pool, spec, view, &q, &srs)
+        .await
+        .map_err(|e| WfsError::from_fault("filter", e.fault()))?;
     let mut members = String::new();
     for (i, item) in items.iter().enumerate() {
         members.push_str("<wfs:member>");

@@ -18,7 +18,7 @@ use crate::access::Principal;
 use crate::access::View;
 use crate::catalog::{Audience, FieldType, LayerSpec};
 use crate::crs::ApiCrs;
-use crate::features::{FeatureError, ItemQuery, MAX_OFFSET};
+use crate::features::{ItemQuery, MAX_OFFSET};
 use crate::filter::{self, FEATURE_ID, fes};
 use crate::wfs::{self, MAX_COUNT, PREFIX, WfsError};
 
@@ -103,7 +103,7 @@ pub(super) fn find<'a>(state: &'a AppState, name: &str) -> Result<&'a LayerSpec,
     let bare = name.trim().trim_matches(['(', ')']);
     let bare = bare.strip_prefix(&format!("{PREFIX}:")).unwrap_or(bare);
     let catalog = state.tiles.layers().catalog();
-    catalog.layers.iter().find(|l| l.name == bare).ok_or_else(|| {
+    catalog.find(bare).map(|(_, spec)| spec).ok_or_else(|| {
         WfsError::invalid("typenames", format!("no feature type `{name}`; there are {}", catalog.names()))
     })
 }
@@ -232,14 +232,4 @@ pub(super) fn query<'a>(
         .transpose()?;
     let q = ItemQuery { bbox, limit, after: None, properties, sort, offset, filter };
     Ok((spec, q, srs))
-}
-
-pub(super) fn database(e: FeatureError) -> WfsError {
-    match e {
-        e if e.is_timeout() => {
-            WfsError::invalid("filter", "the query ran past its 10 s limit: narrow it with BBOX or FILTER")
-        }
-        FeatureError::Database(e) => WfsError::internal(format!("wfs: {e}")),
-        FeatureError::Geometry(m) => WfsError::invalid("srsname", m),
-    }
 }
