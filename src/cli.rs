@@ -517,7 +517,7 @@ async fn import_parcels(pool: &sqlx::PgPool, args: ParcelArgs) -> anyhow::Result
         "--polylabel-tolerance must be a positive number of metres"
     );
     let opts = ParcelImportOptions {
-        source: args.source.options(parcels::FIELDS)?,
+        source: args.source.options(diachinh::import::parcel_fields::FIELDS)?,
         zone,
         on_duplicate: args.on_duplicate,
         tolerance_m: args.polylabel_tolerance,

@@ -80,7 +80,7 @@ impl Application {
         let index = SharedIndex::default();
         let tiles = Arc::new(Tiles::new(Arc::new(Layers::new(Arc::new(catalog))), settings.tile_cache_mb));
         let started = Instant::now();
-        let live = sync::Live { index: index.clone(), tiles: tiles.clone() };
+        let live = sync::Live { index: index.clone(), layers: tiles.shared_layers(), derived: tiles.clone() };
         sync::start(pool.clone(), live).await.context("cannot load the parcel index and tile layers")?;
         tracing::info!(
             "index: {} parcels and the tile layers loaded in {:.2?}",

@@ -4,6 +4,7 @@
 pub mod holders;
 pub mod market;
 pub mod overlay;
+pub mod parcel_fields;
 pub mod parcels;
 pub mod planning;
 pub mod prices;

@@ -6,26 +6,13 @@ use std::path::PathBuf;
 use geo::{BooleanOps, BoundingRect, MultiPolygon, Rect};
 
 use super::overlay::positive;
+use super::parcel_fields::{ADDRESS, ALLEY_WIDTH, AREA, COMMUNE, DIGITAL_ADDRESS, HOLDER, LAND_USE, NUMBER, SHEET};
 use super::source::{self, Field, SourceFeature, SourceOptions};
 use super::zones::{CommuneZones, ZoneReason};
 use super::{Action, ImportError, OnDuplicate, OnInvalid, Report, check_wgs84, polygonal, refuse, union_rect};
 use crate::crs::{Crs, Transforms, WGS84};
 use crate::domain::{CommuneCode, DigitalAddress, IdError, LandUse, LegacyKey, ParcelId};
 use crate::parcel_id;
-
-pub const COMMUNE: Field = Field { name: "MaXa", aliases: &["commune", "MaDVHC", "Ma_Xa", "MaDonViHanhChinh"] };
-pub const SHEET: Field = Field { name: "SoHieuToBanDo", aliases: &["sheet", "SoTo", "SHBanDo", "So_To", "ToBanDo"] };
-pub const NUMBER: Field = Field { name: "SoThuTuThua", aliases: &["parcel", "SoThua", "STT_Thua", "So_Thua"] };
-pub const AREA: Field = Field { name: "DienTich", aliases: &["area", "Dien_Tich", "DTPhapLy"] };
-pub const LAND_USE: Field =
-    Field { name: "KyHieuMucDichSuDung", aliases: &["land_use", "MucDichSuDung", "MDSD", "LoaiDat", "KyHieuMDSD"] };
-pub const ADDRESS: Field = Field { name: "DiaChi", aliases: &["address", "Dia_Chi"] };
-pub const DIGITAL_ADDRESS: Field = Field { name: "MaDiaChiSo", aliases: &["digital_address", "DiaChiSo"] };
-pub const HOLDER: Field = Field { name: "TenChu", aliases: &["holder", "ChuSuDung", "Ten_Chu"] };
-pub const ALLEY_WIDTH: Field = Field { name: "DoRongHem", aliases: &["alley_width", "DoRongNgo", "BeRongHem"] };
-
-/// The fields of a parcel import.
-pub const FIELDS: &[Field] = &[COMMUNE, SHEET, NUMBER, AREA, LAND_USE, ADDRESS, DIGITAL_ADDRESS, HOLDER, ALLEY_WIDTH];
 
 #[derive(Debug, Clone)]
 pub struct ParcelImportOptions {

@@ -11,7 +11,7 @@ use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use geo::{BoundingRect, Contains};
 use rstar::{RTree, primitives::GeomWithData};
 
-use super::{OnInvalid, parcels};
+use super::{OnInvalid, parcel_fields};
 use crate::crs::{Crs, WGS84};
 use crate::domain::{LandUse, ParcelNo};
 
@@ -306,11 +306,11 @@ fn attach_dgn_labels(features: Vec<SourceFeature>) -> Vec<SourceFeature> {
                 }
                 for token in label.data.split(|c: char| c.is_whitespace() || c == '/') {
                     let target = if token.bytes().all(|b| b.is_ascii_digit()) && token.parse::<ParcelNo>().is_ok() {
-                        parcels::NUMBER.name
+                        parcel_fields::NUMBER.name
                     } else if token.replace(',', ".").parse::<f64>().is_ok() {
-                        parcels::AREA.name
+                        parcel_fields::AREA.name
                     } else if token.parse::<LandUse>().is_ok() {
-                        parcels::LAND_USE.name
+                        parcel_fields::LAND_USE.name
                     } else {
                         continue;
                     };
@@ -329,7 +329,7 @@ mod tests {
 
     fn mapping(renames: &[&str]) -> Result<FieldMapping, String> {
         let renames: Vec<Assignment> = renames.iter().map(|r| r.parse().unwrap()).collect();
-        FieldMapping::new(parcels::FIELDS, &renames, &[])
+        FieldMapping::new(parcel_fields::FIELDS, &renames, &[])
     }
 
     #[test]

@@ -9,18 +9,29 @@ use std::time::Duration;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 
+use rstar::AABB;
+
 use super::SharedIndex;
+use super::layers::Layers;
 use crate::storage::parcels;
-use crate::tiles::Tiles;
 
 const PARCELS: &str = "parcel_changes";
 const LAYERS: &str = "layer_changes";
+
+/// What is made from the layers and must forget what changed in them (the tile cache).
+pub trait Derived: Send + Sync {
+    /// Features of `layer` changed within these envelopes (Web Mercator).
+    fn changed(&self, layer: usize, envelopes: Vec<AABB<[f64; 2]>>);
+    /// Everything may have changed.
+    fn clear(&self);
+}
 
 /// What the change feed keeps current.
 #[derive(Clone)]
 pub struct Live {
     pub index: SharedIndex,
-    pub tiles: Arc<Tiles>,
+    pub layers: Arc<Layers>,
+    pub derived: Arc<dyn Derived>,
 }
 
 /// Starts listening, loads everything, and leaves a task that follows changes from then on.
@@ -35,11 +46,10 @@ async fn listen_and_load(pool: &PgPool, live: &Live) -> anyhow::Result<PgListene
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen_all([PARCELS, LAYERS]).await?;
     live.index.replace(parcels::current(pool, None).await?);
-    let layers = live.tiles.layers();
-    for l in 0..layers.catalog().layers.len() {
-        layers.reload(pool, l, None).await?;
+    for l in 0..live.layers.catalog().layers.len() {
+        live.layers.reload(pool, l, None).await?;
     }
-    live.tiles.clear();
+    live.derived.clear();
     live.index.set_listening(true);
     Ok(listener)
 }
@@ -88,12 +98,12 @@ async fn follow(pool: &PgPool, live: &Live, listener: &mut PgListener) -> anyhow
             live.index.apply(&uids, parcels::current(pool, Some(&uids)).await?);
             tables.insert("parcels".to_owned());
         }
-        let layers = live.tiles.layers();
+        let layers = &live.layers;
         for (l, spec) in layers.catalog().layers.iter().enumerate() {
             let full = spec.depends_on.iter().any(|t| t != "parcels" && tables.contains(t));
             if full || (spec.depends_on.iter().any(|t| t == "parcels") && !uids.is_empty()) {
                 let changed = layers.reload(pool, l, (!full).then_some(uids.as_slice())).await?;
-                live.tiles.changed(l, changed);
+                live.derived.changed(l, changed);
             }
         }
     }

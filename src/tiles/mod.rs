@@ -15,6 +15,7 @@ use rstar::{AABB, Envelope};
 use crate::access::{Scope, View};
 use crate::catalog::MAX_ZOOM;
 use crate::index::layers::Layers;
+use crate::index::sync::Derived;
 
 const WORLD: f64 = 2.0 * std::f64::consts::PI * 6_378_137.0;
 
@@ -223,6 +224,11 @@ impl Tiles {
         &self.layers
     }
 
+    /// The layers tiles are cut from, to share with what keeps them current.
+    pub fn shared_layers(&self) -> Arc<Layers> {
+        self.layers.clone()
+    }
+
     /// The tile, and whether it came from the cache.
     pub async fn get(
         self: &Arc<Self>,
@@ -295,6 +301,16 @@ impl Tiles {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, u64> {
         self.generation.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The change feed tells the cache what changed.
+impl Derived for Tiles {
+    fn changed(&self, layer: usize, envelopes: Vec<AABB<[f64; 2]>>) {
+        Tiles::changed(self, layer, envelopes);
+    }
+    fn clear(&self) {
+        Tiles::clear(self);
     }
 }
 
