@@ -11,6 +11,7 @@ use super::error::ApiError;
 use super::{AppState, geojson, params};
 use crate::access::Principal;
 use crate::domain::{DigitalAddress, ProductId, ProjectCode};
+use crate::http::paging::page_url;
 use crate::storage::overlays::{self, ProjectRow};
 
 const MAX_LIMIT: i64 = 1000;
@@ -67,7 +68,7 @@ pub async fn projects(
     let links: Vec<Value> = match rows.last().filter(|_| more) {
         Some(last) => vec![json!({
             "rel": "next", "type": "application/geo+json",
-            "href": format!("/api/projects?bbox={bbox}&limit={limit}&after={}", last.code)
+            "href": page_url("/api/projects", &q, &["limit", "after"], &[("limit", limit.to_string()), ("after", last.code.to_string())])
         })],
         None => vec![],
     };

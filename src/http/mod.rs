@@ -6,6 +6,7 @@ mod market;
 mod ogc;
 mod ops;
 mod overlays;
+mod paging;
 pub mod params;
 mod parcels;
 pub mod tiles;

@@ -13,6 +13,7 @@ use super::error::ApiError;
 use super::{AppState, geojson, params};
 use crate::access::{Principal, View};
 use crate::domain::{ParcelCode, ParcelId};
+use crate::http::paging::page_url;
 use crate::index::{Parcel, ParcelIndex};
 use crate::pricing;
 use crate::storage::overlays;
@@ -165,7 +166,12 @@ pub async fn search(
             if start + limit < all.len() {
                 let last = &page[page.len() - 1].parcel_id;
                 links.push(Link {
-                    href: format!("/api/parcels?bbox={bbox}&limit={limit}&after={last}"),
+                    href: page_url(
+                        "/api/parcels",
+                        &q,
+                        &["limit", "after"],
+                        &[("limit", limit.to_string()), ("after", last.to_string())],
+                    ),
                     rel: "next",
                     media_type: "application/geo+json",
                 });

@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::openapi::{self, ITEMS};
-use super::{GEOJSON, crs_param, find, link, respond, urlencode, with_crs};
+use super::{GEOJSON, crs_param, find, link, respond, with_crs};
 use crate::access::Principal;
 use crate::catalog::FieldType;
 use crate::crs::CRS84;
@@ -16,6 +16,7 @@ use crate::export::{self, Format};
 use crate::features::{self, DEFAULT_LIMIT, ItemQuery, MAX_LIMIT, MAX_OFFSET};
 use crate::filter::{self, Lang};
 use crate::http::error::ApiError;
+use crate::http::paging::page_url;
 use crate::http::{AppState, params};
 
 pub async fn items(
@@ -149,16 +150,8 @@ pub async fn items(
     let href = format!("{}/ogc/collections/{id}/items", state.public_url);
     // Paging carries on by key in the default order, by offset when sorted.
     let with = |page: Option<(&str, String)>| {
-        let mut pairs: Vec<(String, String)> = q
-            .iter()
-            .filter(|(k, _)| !["after", "offset", "limit"].contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        pairs.sort();
-        pairs.push(("limit".into(), limit.to_string()));
-        pairs.extend(page.map(|(k, v)| (k.to_owned(), v)));
-        let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect();
-        format!("{href}?{}", query.join("&"))
+        let set: Vec<(&str, String)> = std::iter::once(("limit", limit.to_string())).chain(page).collect();
+        page_url(&href, &q, &["after", "offset", "limit"], &set)
     };
     let this = match (sorted, after) {
         (true, _) if offset > 0 => Some(("offset", offset.to_string())),

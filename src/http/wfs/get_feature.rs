@@ -8,6 +8,7 @@ use crate::access::View;
 use crate::export::{self, Format};
 use crate::features::{self, MAX_OFFSET};
 use crate::http::AppState;
+use crate::http::paging::page_url;
 use crate::wfs::{self, GET_FEATURE_BY_ID, GML_MEDIA, PREFIX, WfsError};
 
 /// What OUTPUTFORMAT asks for.
@@ -100,13 +101,7 @@ pub(super) async fn get_feature(state: &AppState, view: &View, url: &str, kvp: &
         && items.len() == q.limit
         && ((q.offset + q.limit) as i64) < matched
         && q.offset + q.limit <= MAX_OFFSET)
-        .then(|| {
-            let mut pairs: Vec<(String, String)> =
-                kvp.0.iter().filter(|(k, _)| k.as_str() != "startindex").map(|(k, v)| (k.clone(), v.clone())).collect();
-            pairs.sort();
-            pairs.push(("startindex".into(), (q.offset + q.limit).to_string()));
-            format!("{url}?{}", form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish())
-        });
+        .then(|| page_url(url, &kvp.0, &["startindex"], &[("startindex", (q.offset + q.limit).to_string())]));
     if json {
         let body = json!({
             "type": "FeatureCollection",
