@@ -1,7 +1,14 @@
 //! CRSs as the feature APIs name them (OGC API - Features Part 2, WFS): URIs, axis order, and
 //! what a geometry or box given in one is in CRS84.
 
-use super::{Crs, TM3_ZONES, Transform, WGS84};
+use super::{Crs, CrsError, TM3_ZONES, Transform, WGS84};
+use crate::fault::Fault;
+
+/// PROJ could not build a transform between two CRSs this service offers: its database is
+/// missing or broken, which is the server's fault, not the caller's.
+fn proj_fault(e: CrsError) -> Fault {
+    Fault::Server(format!("PROJ: {e}"))
+}
 
 pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 
@@ -49,11 +56,11 @@ impl ApiCrs {
     }
 
     /// From CRS84 into this CRS, in its axis order; None when it is CRS84 itself.
-    pub fn transform_from_crs84(&self) -> Result<Option<Transform>, String> {
+    pub fn transform_from_crs84(&self) -> Result<Option<Transform>, Fault> {
         if self.crs == WGS84 {
             return Ok(None);
         }
-        Transform::new(&WGS84, &self.crs).map(Some).map_err(|e| e.to_string())
+        Transform::new(&WGS84, &self.crs).map(Some).map_err(proj_fault)
     }
 
     /// The same CRS under another name and axis order (WFS spells CRSs several ways).
@@ -70,30 +77,31 @@ impl ApiCrs {
     }
 
     /// A geometry given in this CRS (in its axis order), put into CRS84.
-    pub fn geometry_to_crs84(&self, g: &mut geo::Geometry) -> Result<(), String> {
+    pub fn geometry_to_crs84(&self, g: &mut geo::Geometry) -> Result<(), Fault> {
         use geo::MapCoordsInPlace;
         if self.lat_first {
             g.map_coords_in_place(|c| geo::Coord { x: c.y, y: c.x });
         }
         if self.crs != WGS84 {
-            Transform::new(&self.crs, &WGS84).and_then(|t| t.any_geometry(g)).map_err(|e| e.to_string())?;
+            let t = Transform::new(&self.crs, &WGS84).map_err(proj_fault)?;
+            t.any_geometry(g).map_err(|e| Fault::Caller(format!("a geometry in {}: {e}", self.uri)))?;
         }
         Ok(())
     }
 
     /// A bbox given in this CRS, as W,S,E,N in CRS84 (corners and edge midpoints transformed).
-    pub fn bbox_to_crs84(&self, b: [f64; 4]) -> Result<[f64; 4], String> {
+    pub fn bbox_to_crs84(&self, b: [f64; 4]) -> Result<[f64; 4], Fault> {
         let b = if self.lat_first { [b[1], b[0], b[3], b[2]] } else { b };
         if self.crs == WGS84 {
             return Ok(b);
         }
-        let t = Transform::new(&self.crs, &WGS84).map_err(|e| e.to_string())?;
+        let t = Transform::new(&self.crs, &WGS84).map_err(proj_fault)?;
         let (mx, my) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
         let mut out = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
         for (x, y) in
             [(b[0], b[1]), (b[2], b[1]), (b[2], b[3]), (b[0], b[3]), (mx, b[1]), (b[2], my), (mx, b[3]), (b[0], my)]
         {
-            let c = t.point(geo::Coord { x, y }).map_err(|e| e.to_string())?;
+            let c = t.point(geo::Coord { x, y }).map_err(|e| Fault::Caller(format!("a bbox in {}: {e}", self.uri)))?;
             out = [out[0].min(c.x), out[1].min(c.y), out[2].max(c.x), out[3].max(c.y)];
         }
         Ok(out)

@@ -45,6 +45,9 @@ pub enum FeatureError {
     Database(#[from] sqlx::Error),
     #[error("{0}")]
     Geometry(String),
+    /// Already told apart: a CRS the caller's geometry cannot be put in, or PROJ failing.
+    #[error("{0:?}")]
+    Fault(Fault),
 }
 
 impl FeatureError {
@@ -62,6 +65,7 @@ impl FeatureError {
             }
             FeatureError::Database(e) => Fault::Server(format!("database: {e}")),
             FeatureError::Geometry(m) => Fault::Caller(m.clone()),
+            FeatureError::Fault(f) => f.clone(),
         }
     }
 }
@@ -172,7 +176,7 @@ async fn fetch(
         .collect();
     let rows = sqlx::query_with(&page(spec, filter, &order.join(", ")), args(q.after)?).fetch_all(&mut *tx).await?;
     tx.commit().await?;
-    let to = crs.transform_from_crs84().map_err(FeatureError::Geometry)?;
+    let to = crs.transform_from_crs84().map_err(FeatureError::Fault)?;
     let only = q.properties.as_deref();
     let items =
         rows.iter().map(|r| from_row(spec, view.audience, r, crs, to.as_ref(), only)).collect::<Result<_, _>>()?;
@@ -188,7 +192,7 @@ pub async fn item(
     crs: &ApiCrs,
 ) -> Result<Option<Item>, FeatureError> {
     // Only the view's rows: the scope, through the same entry point as every filter.
-    let scope = crate::filter::to_sql(Vec::new(), spec, view, crs).map_err(FeatureError::Geometry)?;
+    let scope = crate::filter::to_sql(Vec::new(), spec, view, crs).map_err(FeatureError::Fault)?;
     let mut tx = transaction(pool).await?;
     let args =
         Params { bbox: None, after: None, fid: Some(fid.to_owned()), limit: 1, offset: 0 }.with(scope.as_ref())?;
@@ -196,7 +200,7 @@ pub async fn item(
         .fetch_optional(&mut *tx)
         .await?;
     tx.commit().await?;
-    let to = crs.transform_from_crs84().map_err(FeatureError::Geometry)?;
+    let to = crs.transform_from_crs84().map_err(FeatureError::Fault)?;
     row.map(|r| from_row(spec, view.audience, &r, crs, to.as_ref(), None)).transpose()
 }
 

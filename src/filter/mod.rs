@@ -11,6 +11,7 @@ use geozero::{CoordDimensions, ToGeo, ToWkb};
 use crate::access::{Scope, View};
 use crate::catalog::{Audience, FieldType, LayerSpec, property_sql};
 use crate::crs::ApiCrs;
+use crate::fault::Fault;
 
 /// Feature queries bind their own six parameters first; a filter's start at this number.
 pub const FIRST_PARAM: usize = 7;
@@ -246,8 +247,16 @@ pub fn join(name: &str, mut exprs: Vec<Expr>) -> Option<Expr> {
 /// over `spec`'s rows, and restricts the rows to `view`'s scope. Properties are the fields the
 /// view's audience may see, `"@fid"` the feature id; geometry literals are in `crs`. None when
 /// there is nothing to restrict.
-pub fn to_sql(conditions: Vec<Expr>, spec: &LayerSpec, view: &View, crs: &ApiCrs) -> Result<Option<Filter>, String> {
-    let mut w = Writer { spec, audience: view.audience, fid: spec.fid_sql(), crs, binds: Vec::new(), nodes: 0 };
+pub fn to_sql(conditions: Vec<Expr>, spec: &LayerSpec, view: &View, crs: &ApiCrs) -> Result<Option<Filter>, Fault> {
+    let mut w = Writer {
+        spec,
+        audience: view.audience,
+        fid: spec.fid_sql(),
+        crs,
+        binds: Vec::new(),
+        nodes: 0,
+        server_fault: None,
+    };
     let scope = match (&view.scope, &spec.scope_field) {
         (Scope::All, _) => None,
         (Scope::Communes(codes), Some(field)) => {
@@ -262,9 +271,10 @@ pub fn to_sql(conditions: Vec<Expr>, spec: &LayerSpec, view: &View, crs: &ApiCrs
     };
     let condition = match join("and", conditions) {
         None => None,
-        Some(expr) => match w.expr(&expr, 0)? {
-            (sql, Kind::Bool) => Some(sql),
-            (_, kind) => return Err(format!("filter must be a condition, not {}", kind.name())),
+        Some(expr) => match w.expr(&expr, 0) {
+            Ok((sql, Kind::Bool)) => Some(sql),
+            Ok((_, kind)) => return Err(Fault::Caller(format!("filter must be a condition, not {}", kind.name()))),
+            Err(e) => return Err(w.server_fault.take().map_or(Fault::Caller(e), Fault::Server)),
         },
     };
     let sql = match (scope, condition) {
@@ -373,9 +383,22 @@ struct Writer<'w> {
     crs: &'w ApiCrs,
     binds: Vec<Bind>,
     nodes: usize,
+    /// A fault of the server's met while writing (PROJ failing), told apart from the caller's.
+    server_fault: Option<String>,
 }
 
 impl Writer<'_> {
+    /// The message of a fault; a server's is also kept, so `to_sql` reports it as such.
+    fn fault(&mut self, f: Fault) -> String {
+        match f {
+            Fault::Caller(m) => m,
+            Fault::Server(m) => {
+                self.server_fault = Some(m.clone());
+                m
+            }
+        }
+    }
+
     /// A parameter, typed in the SQL so that two literals compare (`true = true`).
     fn bind(&mut self, b: Bind, kind: Kind) -> (String, Kind) {
         self.binds.push(b);
@@ -428,7 +451,7 @@ impl Writer<'_> {
                     [w, s, e, nn] | [w, s, _, e, nn, _] => [w, s, e, nn],
                     _ => return Err("BBOX takes 4 numbers (or 6 with heights)".into()),
                 };
-                let [w, s, e, n] = self.crs.bbox_to_crs84(b)?;
+                let [w, s, e, n] = self.crs.bbox_to_crs84(b).map_err(|f| self.fault(f))?;
                 let rect = geo::Geometry::Rect(geo::Rect::new((w, s), (e, n)));
                 let wkb = rect.to_wkb(CoordDimensions::xy()).map_err(|e| e.to_string())?;
                 Ok(self.bind(Bind::Geometry(wkb), Kind::Geometry))
@@ -448,7 +471,7 @@ impl Writer<'_> {
         if g.coords_count() > MAX_COORDS {
             return Err(format!("a geometry in the filter has more than {MAX_COORDS} coordinates"));
         }
-        self.crs.geometry_to_crs84(g)?;
+        self.crs.geometry_to_crs84(g).map_err(|f| self.fault(f))?;
         let wkb = g.to_wkb(CoordDimensions::xy()).map_err(|e| e.to_string())?;
         Ok(self.bind(Bind::Geometry(wkb), Kind::Geometry))
     }

@@ -13,6 +13,7 @@ use crate::access::Principal;
 use crate::catalog::FieldType;
 use crate::crs::CRS84;
 use crate::export::{self, Format};
+use crate::fault::Fault;
 use crate::features::{self, DEFAULT_LIMIT, ItemQuery, MAX_LIMIT, MAX_OFFSET};
 use crate::filter::{self, Lang};
 use crate::http::error::ApiError;
@@ -67,7 +68,7 @@ pub async fn items(
         (Some(b), c) if c.uri == CRS84 => Some(params::bbox(&b)?),
         (Some(b), c) => {
             let n = params::numbers::<4>(&b, "bbox", "W,S,E,N (or S,W,N,E for EPSG:4326)")?;
-            Some(c.bbox_to_crs84(n).map_err(ApiError::bad_request)?)
+            Some(c.bbox_to_crs84(n).map_err(ApiError::from)?)
         }
     };
     // A property the caller may see, named in parameter `param`.
@@ -130,8 +131,10 @@ pub async fn items(
             Lang::parse(q.get("filter-lang").map_or("cql2-text", String::as_str)).map_err(ApiError::bad_request)?;
         conditions.push(filter::parse(text, lang).map_err(ApiError::bad_request)?);
     }
-    let filter = filter::to_sql(conditions, spec, &view, &crs_param(&q, "filter-crs")?)
-        .map_err(|e| ApiError::bad_request(format!("filter: {e}")))?;
+    let filter = filter::to_sql(conditions, spec, &view, &crs_param(&q, "filter-crs")?).map_err(|e| match e {
+        Fault::Caller(m) => ApiError::bad_request(format!("filter: {m}")),
+        server => ApiError::from(server),
+    })?;
     if !q.contains_key("filter") && (q.contains_key("filter-lang") || q.contains_key("filter-crs")) {
         return Err(ApiError::bad_request("filter-lang and filter-crs go with a filter"));
     }

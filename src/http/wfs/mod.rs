@@ -18,6 +18,7 @@ use crate::access::Principal;
 use crate::access::View;
 use crate::catalog::{Audience, FieldType, LayerSpec};
 use crate::crs::ApiCrs;
+use crate::fault::Fault;
 use crate::features::{ItemQuery, MAX_OFFSET};
 use crate::filter::{self, FEATURE_ID, fes};
 use crate::wfs::{self, MAX_COUNT, PREFIX, WfsError};
@@ -124,6 +125,8 @@ struct FesContext<'a> {
     spec: &'a LayerSpec,
     audience: Audience,
     srs: &'a ApiCrs,
+    /// A fault of the server's met while reading (PROJ failing), told apart from the caller's.
+    server_fault: std::cell::RefCell<Option<String>>,
 }
 
 impl fes::Context for FesContext<'_> {
@@ -135,7 +138,10 @@ impl fes::Context for FesContext<'_> {
             Some(s) => wfs::srs(s, "srsName").map_err(|e| e.text)?,
             None => self.srs.clone(),
         };
-        crs.geometry_to_crs84(g)
+        crs.geometry_to_crs84(g).map_err(|f| match f {
+            Fault::Caller(m) => m,
+            Fault::Server(m) => self.server_fault.replace(Some(m)).unwrap_or_else(|| "PROJ failed".into()),
+        })
     }
     fn resource_id(&self, rid: &str) -> Result<cql2::Expr, String> {
         let fid = match rid.split_once('.') {
@@ -178,14 +184,18 @@ pub(super) fn query<'a>(
                 _ => srs.clone(),
             };
             let n: [f64; 4] = n.try_into().map_err(|_| bad())?;
-            crs.bbox_to_crs84(n).map_err(|e| WfsError::invalid("bbox", e))
+            crs.bbox_to_crs84(n).map_err(|e| WfsError::from_fault("bbox", e))
         })
         .transpose()?;
     let audience = view.audience;
-    let ctx = FesContext { spec, audience, srs: &srs };
+    let ctx = FesContext { spec, audience, srs: &srs, server_fault: Default::default() };
     let mut conditions = Vec::new();
     if let Some(f) = kvp.get("filter") {
-        conditions.push(fes::parse(f, &ctx).map_err(|e| WfsError::invalid("filter", e))?);
+        let read = fes::parse(f, &ctx).map_err(|e| match ctx.server_fault.take() {
+            Some(fault) => WfsError::internal(fault),
+            None => WfsError::invalid("filter", e),
+        });
+        conditions.push(read?);
     }
     if let Some(ids) = kvp.get("resourceid") {
         let ids = ids.split(',').map(|id| fes::Context::resource_id(&ctx, id.trim())).collect::<Result<Vec<_>, _>>();
@@ -194,7 +204,7 @@ pub(super) fn query<'a>(
     }
     // FES geometries are already in CRS84.
     let filter =
-        filter::to_sql(conditions, spec, view, &ApiCrs::crs84()).map_err(|e| WfsError::invalid("filter", e))?;
+        filter::to_sql(conditions, spec, view, &ApiCrs::crs84()).map_err(|e| WfsError::from_fault("filter", e))?;
     let field = |param: &str, name: &str| {
         let bare = name.trim().rsplit(':').next().unwrap_or_default();
         spec.visible_field(audience, bare).ok_or_else(|| {
