@@ -18,11 +18,11 @@ use diachinh::import::parcels::{self, ParcelImportOptions};
 use diachinh::import::planning::Planning;
 use diachinh::import::prices::Prices;
 use diachinh::import::source::{Assignment, Field, FieldMapping, SourceOptions};
+use diachinh::import::store::overlays::Store;
 use diachinh::import::zones::CommuneZones;
 use diachinh::import::{Action, ImportError, OnDuplicate, OnInvalid, ReportLine};
 use diachinh::samples::SampleKind;
 use diachinh::storage::gateway::Actor;
-use diachinh::storage::overlays::Store;
 use diachinh::{parcel_id, samples, startup, storage};
 
 #[derive(Parser)]
@@ -529,8 +529,14 @@ async fn import_parcels(pool: &sqlx::PgPool, args: ParcelArgs) -> anyhow::Result
         move |progress| parcels::prepare(&files, &opts, &communes, progress),
         async |prepared: parcels::Prepared| {
             let seen = (prepared.crs_label.clone(), prepared.extent, prepared.feature_count);
-            let stored =
-                storage::parcels::store_import(pool, &Actor::operator(), prepared, on_duplicate, dry_run).await?;
+            let stored = diachinh::import::store::parcels::store_import(
+                pool,
+                &Actor::operator(),
+                prepared,
+                on_duplicate,
+                dry_run,
+            )
+            .await?;
             Ok((stored, seen))
         },
     )
@@ -559,7 +565,10 @@ where
         move |progress| overlay::prepare::<L>(&files, &opts, progress),
         async |prepared: overlay::OverlayPrepared<L::Row>| {
             let seen = (prepared.crs_label.clone(), prepared.feature_count);
-            Ok((storage::overlays::store::<L>(pool, &Actor::operator(), prepared, args.dry_run).await?, seen))
+            Ok((
+                diachinh::import::store::overlays::store::<L>(pool, &Actor::operator(), prepared, args.dry_run).await?,
+                seen,
+            ))
         },
     )
     .await?;

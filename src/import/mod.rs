@@ -9,6 +9,7 @@ pub mod parcels;
 pub mod planning;
 pub mod prices;
 pub mod source;
+pub mod store;
 pub mod zones;
 
 use std::fmt;

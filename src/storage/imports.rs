@@ -2,7 +2,6 @@
 //! ends; both inside the import's change.
 
 use super::gateway::Change;
-use crate::import::ReportLine;
 
 /// Records an import of `kind` as part of `change`; returns its id.
 pub async fn begin(
@@ -24,7 +23,7 @@ pub async fn begin(
 }
 
 /// Keeps the import's report.
-pub async fn finish(change: &mut Change, import_id: i64, lines: &[ReportLine]) -> Result<(), sqlx::Error> {
+pub async fn finish(change: &mut Change, import_id: i64, lines: &impl serde::Serialize) -> Result<(), sqlx::Error> {
     sqlx::query(include_str!("sql/import_finish.sql"))
         .bind(import_id)
         .bind(sqlx::types::Json(lines))
