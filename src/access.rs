@@ -13,18 +13,19 @@ pub enum Audience {
     Personal,
 }
 
-/// The rows a principal may see: every row, or those recorded under some communes (2025 or
-/// pre-reform codes; a province in an account's scope is expanded to its communes when the
-/// principal is made).
+/// Where a principal's audience holds: every row, or the rows recorded under some communes
+/// (2025 or pre-reform codes; a province in an account's scope is expanded to its communes when
+/// the principal is made). Outside it the principal sees the open view, exactly as anonymous.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Scope {
     All,
     Communes(std::sync::Arc<std::collections::BTreeSet<String>>),
 }
 
-/// What a principal may see: which fields (audience) of which rows (scope). Every feature query
-/// takes one through the filter's entry point, the tile cutter and its cache key take one, and
-/// so do exports: two principals with one view share cached tiles, no others do.
+/// What a principal may see: the fields of its audience on the rows of its scope, the open
+/// fields elsewhere. Every feature query takes one (rows, and filters on fields beyond the open
+/// ones, through the filter's entry point), the tile cutter and its cache key take one, and so
+/// do exports: two principals with one view share cached tiles, no others do.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct View {
     pub audience: Audience,
@@ -38,12 +39,18 @@ impl View {
     }
 
     /// Whether a row recorded under `commune` is in scope (`None`: the row names no commune,
-    /// which only an unrestricted view sees).
+    /// which only an unrestricted scope holds).
     pub fn admits(&self, commune: Option<&str>) -> bool {
         match &self.scope {
             Scope::All => true,
             Scope::Communes(codes) => commune.is_some_and(|c| codes.contains(c)),
         }
+    }
+
+    /// The audience for a row recorded under `commune`: the view's own in scope, the public's
+    /// outside it.
+    pub fn audience_for(&self, commune: Option<&str>) -> Audience {
+        if self.admits(commune) { self.audience } else { Audience::Public }
     }
 
     /// Whether answers for this view may be kept by shared caches.

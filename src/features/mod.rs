@@ -9,7 +9,7 @@ use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, PgPool, Row};
 
 use crate::access::View;
-use crate::catalog::{Audience, FieldType, LayerSpec, property_sql};
+use crate::catalog::{FieldType, LayerSpec, property_sql};
 use crate::crs::{ApiCrs, Transform};
 use crate::fault::Fault;
 use crate::filter::{Bind, Filter};
@@ -178,8 +178,7 @@ async fn fetch(
     tx.commit().await?;
     let to = crs.transform_from_crs84().map_err(FeatureError::Fault)?;
     let only = q.properties.as_deref();
-    let items =
-        rows.iter().map(|r| from_row(spec, view.audience, r, crs, to.as_ref(), only)).collect::<Result<_, _>>()?;
+    let items = rows.iter().map(|r| from_row(spec, view, r, crs, to.as_ref(), only)).collect::<Result<_, _>>()?;
     Ok((items, matched))
 }
 
@@ -191,17 +190,14 @@ pub async fn item(
     fid: &str,
     crs: &ApiCrs,
 ) -> Result<Option<Item>, FeatureError> {
-    // Only the view's rows: the scope, through the same entry point as every filter.
-    let scope = crate::filter::to_sql(Vec::new(), spec, view, crs).map_err(FeatureError::Fault)?;
     let mut tx = transaction(pool).await?;
-    let args =
-        Params { bbox: None, after: None, fid: Some(fid.to_owned()), limit: 1, offset: 0 }.with(scope.as_ref())?;
-    let row = sqlx::query_with(&filtered(spec, scope.as_ref(), SELECT_ITEM, "LIMIT $5 OFFSET $6"), args)
+    let args = Params { bbox: None, after: None, fid: Some(fid.to_owned()), limit: 1, offset: 0 }.with(None)?;
+    let row = sqlx::query_with(&filtered(spec, None, SELECT_ITEM, "LIMIT $5 OFFSET $6"), args)
         .fetch_optional(&mut *tx)
         .await?;
     tx.commit().await?;
     let to = crs.transform_from_crs84().map_err(FeatureError::Fault)?;
-    row.map(|r| from_row(spec, view.audience, &r, crs, to.as_ref(), None)).transpose()
+    row.map(|r| from_row(spec, view, &r, crs, to.as_ref(), None)).transpose()
 }
 
 /// The six parameters of every feature statement; a filter's follow them.
@@ -241,7 +237,7 @@ const SELECT_ITEM: &str = "f.id, f.geom AS wkb, f.props";
 
 fn from_row(
     spec: &LayerSpec,
-    audience: Audience,
+    view: &View,
     row: &sqlx::postgres::PgRow,
     crs: &ApiCrs,
     to: Option<&Transform>,
@@ -268,8 +264,9 @@ fn from_row(
         Some(field) => props.get(field).cloned().unwrap_or(Value::Null),
         None => key.into(),
     };
+    let commune = spec.scope_field.as_ref().and_then(|f| props.get(f)).and_then(Value::as_str);
     let properties: Map<String, Value> = spec
-        .visible_fields(audience)
+        .visible_fields(view.audience_for(commune))
         .filter(|(_, f)| only.is_none_or(|o| o.contains(&f.name)))
         .filter_map(|(_, f)| props.get(&f.name).filter(|v| !v.is_null()).map(|v| (f.name.clone(), v.clone())))
         .collect();

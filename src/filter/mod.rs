@@ -244,8 +244,9 @@ pub fn join(name: &str, mut exprs: Vec<Expr>) -> Option<Expr> {
 }
 
 /// The one entry point of every feature query's conditions: writes all of `conditions` as SQL
-/// over `spec`'s rows, and restricts the rows to `view`'s scope. Properties are the fields the
-/// view's audience may see, `"@fid"` the feature id; geometry literals are in `crs`. None when
+/// over `spec`'s rows. Properties are the fields the view's audience may see, `"@fid"` the
+/// feature id; geometry literals are in `crs`. A condition on a field the public may not see
+/// holds only on rows of the view's scope (elsewhere the field is not there to test). None when
 /// there is nothing to restrict.
 pub fn to_sql(conditions: Vec<Expr>, spec: &LayerSpec, view: &View, crs: &ApiCrs) -> Result<Option<Filter>, Fault> {
     let mut w = Writer {
@@ -256,8 +257,18 @@ pub fn to_sql(conditions: Vec<Expr>, spec: &LayerSpec, view: &View, crs: &ApiCrs
         binds: Vec::new(),
         nodes: 0,
         server_fault: None,
+        beyond_open: false,
+    };
+    let condition = match join("and", conditions) {
+        None => None,
+        Some(expr) => match w.expr(&expr, 0) {
+            Ok((sql, Kind::Bool)) => Some(sql),
+            Ok((_, kind)) => return Err(Fault::Caller(format!("filter must be a condition, not {}", kind.name()))),
+            Err(e) => return Err(w.server_fault.take().map_or(Fault::Caller(e), Fault::Server)),
+        },
     };
     let scope = match (&view.scope, &spec.scope_field) {
+        _ if !w.beyond_open => None,
         (Scope::All, _) => None,
         (Scope::Communes(codes), Some(field)) => {
             w.binds.push(Bind::Texts(codes.iter().cloned().collect()));
@@ -268,14 +279,6 @@ pub fn to_sql(conditions: Vec<Expr>, spec: &LayerSpec, view: &View, crs: &ApiCrs
             ))
         }
         (Scope::Communes(_), None) => Some("false".to_owned()),
-    };
-    let condition = match join("and", conditions) {
-        None => None,
-        Some(expr) => match w.expr(&expr, 0) {
-            Ok((sql, Kind::Bool)) => Some(sql),
-            Ok((_, kind)) => return Err(Fault::Caller(format!("filter must be a condition, not {}", kind.name()))),
-            Err(e) => return Err(w.server_fault.take().map_or(Fault::Caller(e), Fault::Server)),
-        },
     };
     let sql = match (scope, condition) {
         (None, None) => return Ok(None),
@@ -385,6 +388,8 @@ struct Writer<'w> {
     nodes: usize,
     /// A fault of the server's met while writing (PROJ failing), told apart from the caller's.
     server_fault: Option<String>,
+    /// Whether a condition names a field the public may not see.
+    beyond_open: bool,
 }
 
 impl Writer<'_> {
@@ -423,7 +428,10 @@ impl Writer<'_> {
             }
             Expr::Property { property } if property == FEATURE_ID => Ok((self.fid.clone(), Kind::Text)),
             Expr::Property { property } => match self.spec.queryable(self.audience, property) {
-                Some((name, kind)) => Ok((property_sql(name, kind), Kind::of(kind))),
+                Some((name, kind)) => {
+                    self.beyond_open |= self.spec.queryable(Audience::Public, name).is_none();
+                    Ok((property_sql(name, kind), Kind::of(kind)))
+                }
                 None => Err(format!("`{property}` is not a queryable property of this collection")),
             },
             Expr::Literal(s) if s.chars().count() > MAX_STRING_CHARS => {

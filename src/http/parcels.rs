@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 
 use super::error::ApiError;
 use super::{AppState, geojson, params};
-use crate::access::{Principal, View};
+use crate::access::Principal;
 use crate::domain::{ParcelCode, ParcelId};
 use crate::http::paging::page_url;
 use crate::index::{Parcel, ParcelIndex};
@@ -71,14 +71,13 @@ fn collection(parcels: &[&Arc<Parcel>], links: Vec<Link>) -> Result<Response, Ap
     geojson(&Collection { kind: "FeatureCollection", number_returned: features.len(), features, links })
 }
 
-/// A current parcel the view admits; one it does not is as unknown as one that does not exist.
-fn find<'a>(idx: &'a ParcelIndex, code: &str, view: &View) -> Result<&'a Arc<Parcel>, ApiError> {
+fn find<'a>(idx: &'a ParcelIndex, code: &str) -> Result<&'a Arc<Parcel>, ApiError> {
     let code: ParcelCode = code.parse()?;
     let found = match &code {
         ParcelCode::Id(id) => idx.by_id(id),
         ParcelCode::Legacy(key) => idx.by_key(key),
     };
-    found.filter(|p| admits(view, p)).ok_or_else(|| {
+    found.ok_or_else(|| {
         ApiError::not_found(match code {
             ParcelCode::Id(id) => format!("no current parcel has parcel ID {id}"),
             ParcelCode::Legacy(key) => format!("no current parcel has legacy key {key}"),
@@ -91,7 +90,7 @@ fn find<'a>(idx: &'a ParcelIndex, code: &str, view: &View) -> Result<&'a Arc<Par
 /// prices it on another day.
 pub async fn get_one(
     State(state): State<AppState>,
-    principal: Principal,
+    _principal: Principal,
     Path(code): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
@@ -100,7 +99,7 @@ pub async fn get_one(
         Some(d) => params::date(d, "on")?,
         None => chrono::Local::now().date_naive(),
     };
-    let parcel = find(&state.index.read(), &code, &principal.view())?.clone();
+    let parcel = find(&state.index.read(), &code)?.clone();
     let pid = parcel.parcel_id.as_str();
     let (project, units) = overlays::parcel_market(&state.pool, pid).await?;
     let card = Card {
@@ -128,19 +127,18 @@ struct Card<'a> {
 
 pub async fn neighbours(
     State(state): State<AppState>,
-    principal: Principal,
+    _principal: Principal,
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
-    let view = principal.view();
     let idx = state.index.read();
-    let p = find(&idx, &code, &view)?;
-    collection(&in_scope(idx.neighbours(p), &view), vec![])
+    let p = find(&idx, &code)?;
+    collection(&idx.neighbours(p), vec![])
 }
 
 /// `?at=LON,LAT` or `?bbox=W,S,E,N&limit=N&after=PARCEL_ID`.
 pub async fn search(
     State(state): State<AppState>,
-    principal: Principal,
+    _principal: Principal,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     if let Some(unknown) = q.keys().find(|k| !["at", "bbox", "limit", "after"].contains(&k.as_str())) {
@@ -148,18 +146,17 @@ pub async fn search(
             "unknown parameter `{unknown}`: use at, or bbox with limit and after"
         )));
     }
-    let view = principal.view();
     let idx = state.index.read();
     match (q.get("at"), q.get("bbox")) {
         (Some(at), None) => {
             let (lon, lat) = params::lon_lat(at, "at")?;
-            collection(&in_scope(idx.at(lon, lat), &view), vec![])
+            collection(&idx.at(lon, lat), vec![])
         }
         (None, Some(bbox)) => {
             let b = params::bbox(bbox)?;
             let limit = params::limit(q.get("limit"), DEFAULT_LIMIT, MAX_LIMIT)?;
             let after = q.get("after").map(|a| a.parse::<ParcelId>()).transpose()?;
-            let all = in_scope(idx.in_bbox(b), &view);
+            let all = idx.in_bbox(b);
             let start = after.map_or(0, |a| all.partition_point(|p| p.parcel_id <= a));
             let page = &all[start..(start + limit).min(all.len())];
             let mut links = vec![];
@@ -180,15 +177,4 @@ pub async fn search(
         }
         _ => Err(ApiError::bad_request("give exactly one of ?at=LON,LAT or ?bbox=W,S,E,N")),
     }
-}
-
-/// Whether the view admits a parcel: by the commune it is recorded under, or the one it now
-/// belongs to.
-fn admits(view: &View, p: &Parcel) -> bool {
-    view.admits(Some(&p.commune_code_recorded)) || view.admits(p.commune_code.as_deref())
-}
-
-/// The parcels the view admits, in their order.
-fn in_scope<'a>(parcels: Vec<&'a Arc<Parcel>>, view: &View) -> Vec<&'a Arc<Parcel>> {
-    parcels.into_iter().filter(|p| admits(view, p)).collect()
 }

@@ -12,7 +12,7 @@ use geozero::mvt::{Message, Tile as MvtTile, TileValue};
 use moka::sync::Cache;
 use rstar::{AABB, Envelope};
 
-use crate::access::{Scope, View};
+use crate::access::View;
 use crate::catalog::MAX_ZOOM;
 use crate::index::layers::Layers;
 use crate::index::sync::Derived;
@@ -115,14 +115,6 @@ pub fn render(all: &Layers, layers: &[usize], t: TileId, view: &View) -> Vec<u8>
                 let (lo, hi) = (f.env.lower(), f.env.upper());
                 hi[0] - lo[0] >= min_size || hi[1] - lo[1] >= min_size
             })
-            .filter(|f| match (&view.scope, scope) {
-                (Scope::All, _) => true,
-                (_, Some(i)) => view.admits(match &f.values[i] {
-                    Some(TileValue::Str(code)) => Some(code),
-                    _ => None,
-                }),
-                (_, None) => false,
-            })
             .collect();
         if found.len() > spec.max_features {
             found.sort_by(|a, b| b.env.area().total_cmp(&a.env.area()));
@@ -141,7 +133,11 @@ pub fn render(all: &Layers, layers: &[usize], t: TileId, view: &View) -> Vec<u8>
             });
             let Some((kind, geometry)) = encoded else { continue };
             let mut feature_tags = Vec::new();
-            for (i, field) in spec.visible_fields(view.audience) {
+            let commune = scope.and_then(|i| match &f.values[i] {
+                Some(TileValue::Str(code)) => Some(code.as_str()),
+                _ => None,
+            });
+            for (i, field) in spec.visible_fields(view.audience_for(commune)) {
                 if let Some(v) = &f.values[i] {
                     feature_tags.extend(tags.insert(i, &field.name, v));
                 }

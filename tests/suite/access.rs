@@ -1,7 +1,8 @@
-//! The access seam: a view (fields by audience, rows by scope) enters every feature query through
-//! the filter's one entry point, the tile cutter and its cache key. Only the anonymous public
-//! can call the service yet, so a scoped view is built here through the library, against the
-//! samples in PostGIS.
+//! The access seam: a view (an audience, and the scope where it holds) enters every feature
+//! query through the filter's one entry point, the rows' properties, the tile cutter and its
+//! cache key. Outside its scope a view sees the open data, exactly as anonymous. Only the
+//! anonymous public can call the service yet and no shipped layer has a personal field, so the
+//! seam is tested here through the library, on a layer with one (a parcel's recorded holder).
 
 use crate::common;
 
@@ -15,60 +16,132 @@ use diachinh::crs::ApiCrs;
 use diachinh::features::{self, ItemQuery};
 use diachinh::index::layers::Layers;
 use diachinh::tiles::{TileId, render};
+use serde_json::Value;
 
-fn scoped(communes: &[&str]) -> View {
+const LAYER: &str = r#"
+title = "Parcels with their recorded holder"
+geometry = "polygon"
+minzoom = 14
+maxzoom = 20
+max_age_s = 0
+simplify_px = 0
+max_features = 100000
+parcel_keyed = false
+feature_id = "parcel_id"
+scope_field = "commune_code"
+depends_on = ["parcels"]
+sql = """
+SELECT p.uid AS id, p.geom,
+       jsonb_build_object('parcel_id', p.parcel_id, 'commune_code', p.commune_code,
+                          'holder', (SELECT min(h.name) FROM personal.recorded_holders h WHERE h.parcel_uid = p.uid)) AS props
+FROM parcels p WHERE p.valid_to IS NULL
+"""
+[[fields]]
+name = "parcel_id"
+type = "String"
+audience = "public"
+description = "Parcel ID"
+[[fields]]
+name = "commune_code"
+type = "String"
+audience = "public"
+description = "Commune"
+[[fields]]
+name = "holder"
+type = "String"
+audience = "personal"
+description = "Recorded holder"
+"#;
+
+/// Personal data on the rows of `communes`.
+fn officer_of(communes: &[&str]) -> View {
     let codes: BTreeSet<String> = communes.iter().map(|c| c.to_string()).collect();
-    View { audience: Audience::Public, scope: Scope::Communes(Arc::new(codes)) }
+    View { audience: Audience::Personal, scope: Scope::Communes(Arc::new(codes)) }
 }
 
 #[tokio::test]
-async fn a_scoped_view_sees_only_its_communes_rows_in_features_and_tiles() {
+async fn personal_fields_show_only_on_rows_in_scope_and_the_rest_is_the_open_view() {
     let db = TestDb::new(Content::Samples).await;
-    let catalog = Arc::new(Catalog::load(&common::repo().join("tiles")).unwrap());
-    let layer = |name: &str| catalog.layers.iter().position(|l| l.name == name).unwrap();
-    let (parcels, ownership) = (layer("parcels"), layer("ownership"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cadastre.toml"), LAYER).unwrap();
+    let catalog = Arc::new(Catalog::load(dir.path()).unwrap());
     let crs = ApiCrs::crs84();
-    let matched = |view: View, spec: usize| {
+    let page = |view: View, filter: Vec<cql2::Expr>| {
         let (pool, catalog, crs) = (db.pool.clone(), catalog.clone(), crs.clone());
         async move {
-            let spec = &catalog.layers[spec];
-            let filter = diachinh::filter::to_sql(Vec::new(), spec, &view, &crs).unwrap();
-            let q = ItemQuery { limit: 1000, filter, ..ItemQuery::default() };
+            let spec = &catalog.layers[0];
+            let filter = diachinh::filter::to_sql(filter, spec, &view, &crs).map_err(|e| format!("{e:?}"))?;
+            let q = ItemQuery { limit: 10_000, filter, ..ItemQuery::default() };
             let (items, matched) = features::items(&pool, spec, &view, &q, &crs).await.unwrap();
-            (items, matched)
+            Ok::<_, String>((items.into_iter().map(|i| i.feature).collect::<Vec<Value>>(), matched))
         }
     };
-    // The anonymous principal's view is open data: every row.
-    assert_eq!(Principal::Anonymous.view(), View::open());
+    let holder = |f: &Value| f["properties"].get("holder").cloned();
+    let commune = |f: &Value| f["properties"]["commune_code"].as_str().unwrap_or("").to_owned();
     let all = db.count("SELECT count(*) FROM parcels WHERE valid_to IS NULL").await;
-    assert_eq!(matched(View::open(), parcels).await.1, all);
-    // Restricted to one commune: exactly its parcels.
-    let (items, n) = matched(scoped(&["05443"]), parcels).await;
-    assert_eq!(n, db.count("SELECT count(*) FROM parcels WHERE valid_to IS NULL AND commune_code = '05443'").await);
-    assert!(n > 0 && n < all);
-    assert!(items.iter().all(|i| i.feature["properties"]["commune_code"] == "05443"));
-    // A layer that names no commune shows a restricted view nothing.
-    assert_eq!(matched(scoped(&["05443"]), ownership).await.1, 0);
-    assert!(matched(View::open(), ownership).await.1 > 0);
-    // By id: a parcel outside the scope is not found.
-    let other: String =
-        sqlx::query_scalar("SELECT parcel_id FROM parcels WHERE valid_to IS NULL AND commune_code = '11311' LIMIT 1")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
-    let spec = &catalog.layers[parcels];
-    assert!(features::item(&db.pool, spec, &scoped(&["05443"]), &other, &crs).await.unwrap().is_none());
-    assert!(features::item(&db.pool, spec, &View::open(), &other, &crs).await.unwrap().is_some());
+    let with_holders = |code: &'static str| {
+        db.count(Box::leak(
+            format!(
+                "SELECT count(*) FROM parcels p WHERE p.valid_to IS NULL AND p.commune_code = '{code}'
+                 AND EXISTS (SELECT 1 FROM personal.recorded_holders h WHERE h.parcel_uid = p.uid)"
+            )
+            .into_boxed_str(),
+        ))
+    };
+    let (tn, hp) = (with_holders("05443").await, with_holders("11311").await);
+    assert!(tn > 0 && hp > 0, "both communes have holders recorded");
 
-    // Tiles: the same z14 tile cut for an open and a scoped view.
+    // The anonymous principal's view is the open one: every row, no holder.
+    assert_eq!(Principal::Anonymous.view(), View::open());
+    let (open, n) = page(View::open(), vec![]).await.unwrap();
+    assert_eq!(n, all);
+    assert!(open.iter().all(|f| holder(f).is_none()));
+    // An officer of 05443: every row still, holders on 05443's alone.
+    let (seen, n) = page(officer_of(&["05443"]), vec![]).await.unwrap();
+    assert_eq!(n, all);
+    assert_eq!(seen.iter().filter(|f| holder(f).is_some()).count() as i64, tn);
+    assert!(seen.iter().filter(|f| holder(f).is_some()).all(|f| commune(f) == "05443"));
+    // A filter on the holder holds only where the holder is visible; anonymous cannot name it.
+    let has_holder = cql2::parse_text("NOT holder IS NULL").unwrap();
+    let (found, n) = page(officer_of(&["05443"]), vec![has_holder.clone()]).await.unwrap();
+    assert_eq!(n, tn);
+    assert!(found.iter().all(|f| commune(f) == "05443"));
+    assert!(page(View::open(), vec![has_holder]).await.unwrap_err().contains("not a queryable"));
+    // By id: a parcel outside the scope comes as the open view shows it.
+    let id_in = |code: &'static str| {
+        let pool = db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT p.parcel_id FROM parcels p JOIN personal.recorded_holders h ON h.parcel_uid = p.uid
+                 WHERE p.valid_to IS NULL AND p.commune_code = $1 LIMIT 1",
+            )
+            .bind(code)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let one = |view: View, id: String| {
+        let (pool, catalog, crs) = (db.pool.clone(), catalog.clone(), crs.clone());
+        async move { features::item(&pool, &catalog.layers[0], &view, &id, &crs).await.unwrap().unwrap().feature }
+    };
+    assert!(holder(&one(officer_of(&["05443"]), id_in("05443").await).await).is_some());
+    assert!(holder(&one(officer_of(&["05443"]), id_in("11311").await).await).is_none());
+    assert!(holder(&one(View::open(), id_in("05443").await).await).is_none());
+
+    // Tiles: in scope the officer's tile carries holders; elsewhere it is the open tile.
     let layers = Layers::new(catalog.clone());
-    layers.reload(&db.pool, parcels, None).await.unwrap();
-    let (x, y) = common::tile_of(105.833, 21.589, 14);
-    let tile = TileId::new(14, x, y).unwrap();
-    let open = render(&layers, &[parcels], tile, &View::open());
-    let inside = render(&layers, &[parcels], tile, &scoped(&["05443"]));
-    let outside = render(&layers, &[parcels], tile, &scoped(&["11311"]));
-    assert!(!open.is_empty());
-    assert_eq!(inside, open, "every parcel of this tile is in 05443");
-    assert!(outside.is_empty(), "none of them is in 11311");
+    layers.reload(&db.pool, 0, None).await.unwrap();
+    let tile_at = |lon: f64, lat: f64| {
+        let (x, y) = common::tile_of(lon, lat, 16);
+        TileId::new(16, x, y).unwrap()
+    };
+    let (tn_tile, hp_tile) = (tile_at(105.8379, 21.5924), tile_at(106.6794, 20.8624));
+    let officer = officer_of(&["05443"]);
+    let holds = |bytes: &[u8]| bytes.windows(6).any(|w| w == b"holder");
+    assert!(holds(&render(&layers, &[0], tn_tile, &officer)));
+    assert!(!holds(&render(&layers, &[0], tn_tile, &View::open())));
+    let outside = render(&layers, &[0], hp_tile, &officer);
+    assert!(!outside.is_empty());
+    assert_eq!(outside, render(&layers, &[0], hp_tile, &View::open()));
 }
