@@ -59,17 +59,32 @@ impl View {
     }
 }
 
-/// Who a request acts for. Only the anonymous public exists yet; accounts come next.
+/// Who a request acts for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     /// No credentials: open data only.
     Anonymous,
+    /// A signed-in account.
+    Account(Box<Account>),
+}
+
+/// A signed-in account: who, with which roles and scope, seeing what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub username: String,
+    pub roles: Vec<String>,
+    /// The province and commune codes as granted.
+    pub scope: Vec<String>,
+    pub view: View,
+    /// An initial password only lets the account change it.
+    pub initial_password: bool,
 }
 
 impl Principal {
     pub fn view(&self) -> View {
         match self {
             Principal::Anonymous => View::open(),
+            Principal::Account(a) => a.view.clone(),
         }
     }
 

@@ -68,6 +68,10 @@ enum Command {
     /// Vector tiles: export a PMTiles archive, or warm a running server's tile cache.
     #[command(subcommand)]
     Tiles(TilesCommand),
+    /// Officers' accounts, for the registration office. Passwords are read from standard input,
+    /// never from the command line.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
     /// Regenerate the synthetic sample data in data-samples/ (deterministic), or load it.
     Samples {
         /// Folder to write to or load from.
@@ -80,6 +84,63 @@ enum Command {
         /// Write only a GeoPackage of about N synthetic parcels (for benchmarks) into --dir.
         #[arg(long, value_name = "N", conflicts_with = "load", hide = true)]
         synthetic: Option<usize>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountsCommand {
+    /// Create an account for one named person; its initial password (standard input) only lets
+    /// it change the password, within 7 days.
+    Add {
+        username: String,
+        /// Full name of the person.
+        #[arg(long)]
+        name: String,
+        /// The person's 12-digit personal ID.
+        #[arg(long)]
+        personal_id: String,
+        /// Organisation the person works for.
+        #[arg(long)]
+        org: String,
+        /// Role (admin, registrar, commune_officer, market_officer, justice_officer, investor,
+        /// broker, viewer); repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Province or commune codes, comma-separated (a province covers its communes, pre-reform
+        /// ones included).
+        #[arg(long, value_delimiter = ',')]
+        scope: Vec<String>,
+        /// Last day the account may be used (contractors), YYYY-MM-DD.
+        #[arg(long)]
+        until: Option<chrono::NaiveDate>,
+    },
+    /// Every account with its roles, scope and state, as JSON lines (never a password hash).
+    List,
+    /// Lock an account: lost, left or other.
+    Lock {
+        username: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift an account's locks (an end date passed stays until changed).
+    Unlock { username: String },
+    /// Give an account a new initial password (standard input).
+    ResetPassword { username: String },
+    /// Give an account a role or scope codes.
+    Grant {
+        username: String,
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long, value_delimiter = ',')]
+        scope: Vec<String>,
+    },
+    /// Take a role or scope codes from an account.
+    Revoke {
+        username: String,
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long, value_delimiter = ',')]
+        scope: Vec<String>,
     },
 }
 
@@ -331,6 +392,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Tiles(TilesCommand::Seed { range, url: base }) => seed(&range, base.trim_end_matches('/')).await?,
+        Command::Accounts(command) => manage_accounts(&storage::connect(&url()?).await?, command).await?,
         Command::Samples { dir, synthetic: Some(n), .. } => {
             std::fs::create_dir_all(&dir)?;
             let path = dir.join(format!("synthetic-{n}.gpkg"));
@@ -576,5 +638,72 @@ where
     let summary =
         Summary { what, written: written.rows, features, started, crs, extent: None, lines: &written.report.lines };
     summary.print(args.dry_run);
+    Ok(())
+}
+
+/// A password from standard input (its first line), never from the command line or the log.
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    anyhow::ensure!(!password.is_empty(), "give the password on standard input");
+    Ok(password)
+}
+
+async fn manage_accounts(pool: &sqlx::PgPool, command: AccountsCommand) -> anyhow::Result<()> {
+    use diachinh::accounts::{self, Grant, LockReason, NewAccount, Username};
+    let actor = Actor::operator();
+    let user = |u: &str| u.parse::<Username>();
+    let grants = |role: Option<String>, scope: Vec<String>| {
+        role.into_iter().map(Grant::Role).chain(scope.into_iter().map(Grant::Scope)).collect::<Vec<_>>()
+    };
+    match command {
+        AccountsCommand::Add { username, name, personal_id, org, roles, scope, until } => {
+            let new = NewAccount {
+                username: user(&username)?,
+                full_name: name,
+                personal_id: personal_id.parse()?,
+                organisation: org,
+                roles,
+                scope,
+                valid_until: until,
+            };
+            accounts::add(pool, &actor, &new, &password_from_stdin()?).await?;
+            println!("account {username} created; its initial password must be changed within 7 days");
+        }
+        AccountsCommand::List => {
+            for account in accounts::list(pool).await? {
+                println!("{}", serde_json::to_string(&account)?);
+            }
+        }
+        AccountsCommand::Lock { username, reason } => {
+            accounts::lock(pool, &actor, &user(&username)?, LockReason::by_admin(&reason)?).await?;
+            println!("account {username} locked");
+        }
+        AccountsCommand::Unlock { username } => {
+            accounts::unlock(pool, &actor, &user(&username)?).await?;
+            println!("account {username} unlocked");
+        }
+        AccountsCommand::ResetPassword { username } => {
+            accounts::set_password(pool, &actor, &user(&username)?, &password_from_stdin()?, true).await?;
+            println!("account {username} has a new initial password");
+        }
+        AccountsCommand::Grant { username, role, scope } => {
+            let what = grants(role, scope);
+            anyhow::ensure!(!what.is_empty(), "give --role or --scope");
+            for g in &what {
+                accounts::grant(pool, &actor, &user(&username)?, g).await?;
+            }
+            println!("account {username}: granted");
+        }
+        AccountsCommand::Revoke { username, role, scope } => {
+            let what = grants(role, scope);
+            anyhow::ensure!(!what.is_empty(), "give --role or --scope");
+            for g in &what {
+                accounts::revoke(pool, &actor, &user(&username)?, g).await?;
+            }
+            println!("account {username}: revoked");
+        }
+    }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! market database. The `diachinh` binary is a thin shell over this library.
 
 pub mod access;
+pub mod accounts;
 pub mod catalog;
 pub mod crs;
 pub mod domain;

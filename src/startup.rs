@@ -93,7 +93,14 @@ impl Application {
             Some(url) => url,
             None => format!("http://{}", listener.local_addr()?),
         };
-        let state = AppState { pool, index, tiles, styles: Arc::new(styles), public_url: public_url.into() };
+        let state = AppState {
+            pool,
+            index,
+            tiles,
+            styles: Arc::new(styles),
+            public_url: public_url.into(),
+            signed_in: crate::http::identity::signed_in_cache(),
+        };
         Ok(Application { listener, state })
     }
 

@@ -15,6 +15,13 @@ impl ApiError {
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self { status: StatusCode::BAD_REQUEST, message: message.into() }
     }
+    /// No or wrong credentials: the answer asks for Basic ones.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self { status: StatusCode::UNAUTHORIZED, message: message.into() }
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self { status: StatusCode::FORBIDDEN, message: message.into() }
+    }
     pub fn not_found(message: impl Into<String>) -> Self {
         Self { status: StatusCode::NOT_FOUND, message: message.into() }
     }
@@ -27,7 +34,14 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = self.status.canonical_reason().unwrap_or("error").to_ascii_lowercase().replace(' ', "_");
-        (self.status, Json(json!({ "error": code, "message": self.message }))).into_response()
+        let mut resp = (self.status, Json(json!({ "error": code, "message": self.message }))).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Basic realm=\"diachinh\", charset=\"UTF-8\""),
+            );
+        }
+        resp
     }
 }
 

@@ -1,16 +1,97 @@
-//! Who is calling: every handler takes the [`Principal`] a request acts for from this one
-//! extractor, so signing in plugs in here alone.
+//! Who is calling: one middleware signs every request in, whatever its route, and every
+//! handler takes the [`Principal`] it found from the extractor here. No credentials: the
+//! anonymous public. HTTP Basic credentials (what QGIS, GDAL and
+//! OWSLib send): the account they sign in, checked against its argon2id hash and its locks.
+//! A successful sign-in is remembered for a minute by a digest of the credentials, so a GIS
+//! client sending them with every tile does not pay for the hash each time.
 
-use axum::extract::FromRequestParts;
+use std::time::Duration;
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::response::IntoResponse;
+use base64::Engine;
+use sha2::{Digest, Sha256};
 
+use super::AppState;
 use super::error::ApiError;
-use crate::access::Principal;
+use crate::access::{Account, Principal};
+use crate::accounts::{self, AccountError};
+
+/// Signed-in accounts by the digest of their credentials.
+pub type SignedIn = moka::sync::Cache<[u8; 32], Account>;
+
+pub fn signed_in_cache() -> SignedIn {
+    moka::sync::Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build()
+}
+
+/// The paths an account holding an initial password may use: to see itself and change it.
+const INITIAL_PASSWORD_PATHS: [&str; 2] = ["/api/me", "/api/me/password"];
+
+/// Signs the request in (wrong credentials: 401 on any route; a locked account: 403; an initial
+/// password: 403 but on its own paths) and leaves the principal for the handler.
+pub async fn authenticate(
+    State(state): State<AppState>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match principal(&state, req.headers(), req.uri().path()).await {
+        Ok(principal) => {
+            req.extensions_mut().insert(principal);
+            next.run(req).await
+        }
+        Err(e) => e.into_response(),
+    }
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for Principal {
-    type Rejection = ApiError;
+    type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(_parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Principal::Anonymous)
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Principal>().cloned().unwrap_or(Principal::Anonymous))
+    }
+}
+
+async fn principal(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Principal, ApiError> {
+    let Some(header) = headers.get(AUTHORIZATION) else { return Ok(Principal::Anonymous) };
+    let (username, password) = basic(header)?;
+    let key: [u8; 32] =
+        Sha256::new().chain_update(&username).chain_update([0]).chain_update(&password).finalize().into();
+    let account = match state.signed_in.get(&key) {
+        Some(account) => account,
+        None => {
+            let account = accounts::sign_in(&state.pool, &username, &password).await.map_err(refusal)?;
+            state.signed_in.insert(key, account.clone());
+            account
+        }
+    };
+    if account.initial_password && !INITIAL_PASSWORD_PATHS.contains(&path) {
+        return Err(ApiError::forbidden(
+            "this account still has its initial password: change it first with POST /api/me/password",
+        ));
+    }
+    Ok(Principal::Account(Box::new(account)))
+}
+
+/// The username and password of `Authorization: Basic …`.
+fn basic(header: &axum::http::HeaderValue) -> Result<(String, String), ApiError> {
+    let malformed =
+        || ApiError::unauthorized("the Authorization header must be Basic with base64 of USERNAME:PASSWORD");
+    let encoded = header.to_str().ok().and_then(|h| h.strip_prefix("Basic ")).ok_or_else(malformed)?;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|_| malformed())?;
+    let text = String::from_utf8(decoded).map_err(|_| malformed())?;
+    let (user, password) = text.split_once(':').ok_or_else(malformed)?;
+    Ok((user.to_owned(), password.to_owned()))
+}
+
+/// Why a sign-in was refused, as the caller is told it.
+pub fn refusal(e: AccountError) -> ApiError {
+    match e {
+        AccountError::WrongCredentials => ApiError::unauthorized(e.to_string()),
+        AccountError::Locked(_) => ApiError::forbidden(e.to_string()),
+        AccountError::Invalid(m) => ApiError::bad_request(m),
+        AccountError::Database(e) => e.into(),
     }
 }

@@ -3,6 +3,7 @@
 pub mod error;
 pub mod identity;
 mod market;
+mod me;
 mod ogc;
 mod ops;
 mod overlays;
@@ -79,6 +80,8 @@ pub struct AppState {
     /// `scheme://host[:port]` clients reach this server at, for absolute links; configured,
     /// never taken from a request's `Host`, so no caller can write another's links.
     pub public_url: Arc<str>,
+    /// Accounts recently signed in, by their credentials' digest.
+    pub signed_in: identity::SignedIn,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -113,9 +116,12 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(web::index))
         .route("/web/{*path}", get(web::file))
         .route("/api", get(ops::landing))
+        .route("/api/me", get(me::me))
+        .route("/api/me/password", axum::routing::post(me::password))
         .route("/health", get(ops::health))
         .route("/metrics", get(ops::metrics))
         .fallback(|| async { error::ApiError::not_found("no such endpoint; see README.md for the API") })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), identity::authenticate))
         .layer(axum::middleware::from_fn(refuse_nul))
         .layer(axum::middleware::from_fn(ops::track));
     catch_panics(router).layer(CompressionLayer::new()).layer(TraceLayer::new_for_http()).with_state(state)

@@ -16,6 +16,11 @@ impl Actor {
         Actor(format!("cli:{user}"))
     }
 
+    /// A signed-in account.
+    pub fn account(username: &str) -> Actor {
+        Actor(format!("account:{username}"))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -70,6 +70,19 @@ impl TestDb {
         cli(&self.url, args)
     }
 
+    /// Runs the CLI with `input` on its standard input (passwords are read there).
+    pub fn cli_input(&self, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let mut child = cli_command(&self.url, args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the diachinh binary runs");
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
     /// Runs the CLI off the test's runtime, which goes on serving a `TestApp` the CLI talks to.
     pub async fn cli_beside_server(&self, args: &[&str]) -> Output {
         run_beside(cli_command(&self.url, args)).await

@@ -1,0 +1,1 @@
+DELETE FROM personal.account_roles WHERE username = $1 AND role = $2

@@ -1,0 +1,1 @@
+DELETE FROM personal.account_scopes WHERE username = $1 AND code = $2

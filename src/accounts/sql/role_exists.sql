@@ -1,0 +1,1 @@
+SELECT EXISTS (SELECT 1 FROM roles WHERE name = $1)
