@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 
 use super::error::ApiError;
 use super::{AppState, geojson, params};
-use crate::access::Principal;
+use crate::access::{Audience, Principal};
 use crate::domain::{ParcelCode, ParcelId};
 use crate::http::paging::page_url;
 use crate::index::{Parcel, ParcelIndex};
@@ -90,7 +90,7 @@ fn find<'a>(idx: &'a ParcelIndex, code: &str) -> Result<&'a Arc<Parcel>, ApiErro
 /// prices it on another day.
 pub async fn get_one(
     State(state): State<AppState>,
-    _principal: Principal,
+    principal: Principal,
     Path(code): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
@@ -102,6 +102,16 @@ pub async fn get_one(
     let parcel = find(&state.index.read(), &code)?.clone();
     let pid = parcel.parcel_id.as_str();
     let (project, units) = overlays::parcel_market(&state.pool, pid).await?;
+    // Holders only for a role that sees personal data, and only in its scope (by the commune the
+    // parcel was recorded under, or the one it now belongs to).
+    let view = principal.view();
+    let personal = [Some(parcel.commune_code_recorded.as_str()), parcel.commune_code.as_deref()]
+        .into_iter()
+        .any(|c| view.audience_for(c) == Audience::Personal);
+    let holders = match personal {
+        true => Some(overlays::parcel_holders(&state.pool, pid).await?),
+        false => None,
+    };
     let card = Card {
         parcel: &parcel,
         planning: overlays::parcel_planning(&state.pool, pid).await?,
@@ -109,6 +119,7 @@ pub async fn get_one(
         ownership: overlays::ownership(&state.pool, pid).await?,
         project,
         units,
+        holders,
     };
     geojson(&Feature::with(&parcel, card)?)
 }
@@ -123,6 +134,9 @@ struct Card<'a> {
     /// The project whose boundary holds the parcel.
     project: Option<String>,
     units: i64,
+    /// Only where the caller may see personal data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    holders: Option<Vec<overlays::Holder>>,
 }
 
 pub async fn neighbours(

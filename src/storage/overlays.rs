@@ -57,6 +57,20 @@ pub async fn price_in_force(
         .await
 }
 
+/// One holder of a right to a parcel: personal data, for roles that may see it.
+#[derive(Debug, sqlx::FromRow, serde::Serialize)]
+pub struct Holder {
+    pub name: String,
+    pub kind: String,
+    pub right_kind: String,
+    pub share: f64,
+    pub certificate_no: Option<String>,
+}
+
+pub async fn parcel_holders(pool: &PgPool, parcel_id: &str) -> Result<Vec<Holder>, sqlx::Error> {
+    sqlx::query_as(include_str!("sql/parcel_holders.sql")).bind(parcel_id).fetch_all(pool).await
+}
+
 /// The open ownership category of a parcel: individual, household, organisation, state, shared or none.
 pub async fn ownership(pool: &PgPool, parcel_id: &str) -> Result<String, sqlx::Error> {
     sqlx::query_scalar(include_str!("sql/parcel_ownership.sql")).bind(parcel_id).fetch_one(pool).await

@@ -184,3 +184,69 @@ async fn accounts_lock_by_rule_and_unlock() {
         .await;
     assert_eq!(get_as(&app, "/api/me", "user.forced", GOOD).await.0, 200);
 }
+
+#[tokio::test]
+async fn personal_data_shows_where_role_and_scope_allow_it_on_every_surface() {
+    let app = TestApp::spawn(Content::Samples).await;
+    for (i, (user, role)) in [("reg.tn", "registrar"), ("viewer.tn", "viewer")].iter().enumerate() {
+        let out = add(&app, user, &format!("00100000000{i}"), &["--role", role, "--scope", "05443"], GOOD);
+        assert!(out.status.success(), "{}", text(&out));
+        assert_eq!(change_password(&app, user, GOOD, NEWER).await.0, 204);
+    }
+    // A parcel with recorded rights in each sample commune, its first holder, and where it lies.
+    let parcel = |commune: &'static str| {
+        let pool = app.db.pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, String, f64, f64)>(
+                "SELECT p.parcel_id, min(h.name), ST_X(ST_PointOnSurface(p.geom)), ST_Y(ST_PointOnSurface(p.geom))
+                 FROM parcels p JOIN personal.rights r ON r.parcel_id = p.parcel_id
+                 JOIN personal.holders h ON h.id = r.holder_id
+                 WHERE p.valid_to IS NULL AND p.commune_code = $1 GROUP BY p.parcel_id, p.geom ORDER BY p.parcel_id LIMIT 1",
+            )
+            .bind(commune)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let (inside, outside) = (parcel("05443").await, parcel("11311").await);
+    // Every surface a parcel's holder could leave by, as the caller sees it.
+    let surfaces = |id: &str, lon: f64, lat: f64| {
+        let (x, y) = common::tile_of(lon, lat, 16);
+        vec![
+            format!("/api/parcels/{id}"),
+            format!("/ogc/collections/holders/items/{id}"),
+            format!("/ogc/collections/holders/items?parcel_id={id}"),
+            format!("/ogc/collections/holders/items?parcel_id={id}&f=csv"),
+            format!("/wfs?service=WFS&version=2.0.0&request=GetFeature&typenames=dc:holders&resourceid=holders.{id}"),
+            format!("/tiles/holders/16/{x}/{y}.mvt"),
+        ]
+    };
+    let body = |user: Option<&'static str>, path: String| {
+        let app = &app;
+        async move {
+            let mut req = app.http.get(format!("{}{path}", app.base));
+            if let Some(u) = user {
+                req = req.basic_auth(u, Some(NEWER));
+            }
+            let resp = req.send().await.unwrap();
+            assert_eq!(resp.status(), 200, "{path}");
+            resp.bytes().await.unwrap()
+        }
+    };
+    let holds = |bytes: &[u8], name: &str| bytes.windows(name.len()).any(|w| w == name.as_bytes());
+    for (user, sees_inside) in [(None, false), (Some("viewer.tn"), false), (Some("reg.tn"), true)] {
+        for (parcel, in_scope) in [(&inside, true), (&outside, false)] {
+            let (id, name, lon, lat) = parcel;
+            for path in surfaces(id, *lon, *lat) {
+                let got = body(user, path.clone()).await;
+                assert_eq!(holds(&got, name), sees_inside && in_scope, "{user:?} {path}: holder {name}");
+            }
+        }
+    }
+    // The registrar's schema names the holders field; the public's does not.
+    let (_, public) = app.get("/ogc/collections/holders/queryables").await;
+    assert!(public["properties"].get("holders").is_none());
+    let (_, registrar, _) = get_as(&app, "/ogc/collections/holders/queryables", "reg.tn", NEWER).await;
+    assert!(registrar["properties"].get("holders").is_some(), "{registrar}");
+}
