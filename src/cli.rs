@@ -72,6 +72,10 @@ enum Command {
     /// never from the command line.
     #[command(subcommand)]
     Accounts(AccountsCommand),
+    /// API tokens for programs: issued per account with an expiry and part of its scope,
+    /// shown once, kept hashed, revocable.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
     /// Regenerate the synthetic sample data in data-samples/ (deterministic), or load it.
     Samples {
         /// Folder to write to or load from.
@@ -85,6 +89,24 @@ enum Command {
         #[arg(long, value_name = "N", conflicts_with = "load", hide = true)]
         synthetic: Option<usize>,
     },
+}
+
+#[derive(Subcommand)]
+enum TokensCommand {
+    /// Issue a token for an account and print it, once.
+    Issue {
+        username: String,
+        /// Days it lasts (1-366).
+        #[arg(long, default_value_t = 90)]
+        days: i32,
+        /// Province or commune codes narrowing the account's scope, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        scope: Vec<String>,
+    },
+    /// Every token (never its secret), as JSON lines.
+    List,
+    /// Revoke a token by its id.
+    Revoke { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -393,6 +415,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Tiles(TilesCommand::Seed { range, url: base }) => seed(&range, base.trim_end_matches('/')).await?,
         Command::Accounts(command) => manage_accounts(&storage::connect(&url()?).await?, command).await?,
+        Command::Tokens(command) => manage_tokens(&storage::connect(&url()?).await?, command).await?,
         Command::Samples { dir, synthetic: Some(n), .. } => {
             std::fs::create_dir_all(&dir)?;
             let path = dir.join(format!("synthetic-{n}.gpkg"));
@@ -703,6 +726,28 @@ async fn manage_accounts(pool: &sqlx::PgPool, command: AccountsCommand) -> anyho
                 accounts::revoke(pool, &actor, &user(&username)?, g).await?;
             }
             println!("account {username}: revoked");
+        }
+    }
+    Ok(())
+}
+
+async fn manage_tokens(pool: &sqlx::PgPool, command: TokensCommand) -> anyhow::Result<()> {
+    use diachinh::accounts;
+    let actor = Actor::operator();
+    match command {
+        TokensCommand::Issue { username, days, scope } => {
+            let issued = accounts::issue_token(pool, &actor, &username.parse()?, days, &scope).await?;
+            println!("{}", issued.token);
+            eprintln!("token {} for {username}, until {}; it is shown this once", issued.id, issued.expires_at);
+        }
+        TokensCommand::List => {
+            for token in accounts::list_tokens(pool).await? {
+                println!("{}", serde_json::to_string(&token)?);
+            }
+        }
+        TokensCommand::Revoke { id } => {
+            accounts::revoke_token(pool, &actor, id).await?;
+            println!("token {id} revoked");
         }
     }
     Ok(())

@@ -377,17 +377,136 @@ pub async fn sign_in(pool: &PgPool, username: &str, password: &str) -> Result<Ac
         return Err(AccountError::Locked(reason));
     }
     sqlx::query(include_str!("sql/account_signed_in.sql")).bind(username.as_str()).execute(pool).await?;
-    let (roles, personal_data, everywhere, scope, communes): (Vec<String>, bool, bool, Vec<String>, Vec<String>) =
+    account(pool, &username, initial, None).await
+}
+
+/// The commune codes `codes` cover (a province: its 2025 and pre-reform communes).
+async fn communes_of(pool: &PgPool, codes: &[String]) -> Result<BTreeSet<String>, sqlx::Error> {
+    let communes: Vec<String> =
+        sqlx::query_scalar(include_str!("sql/scope_communes.sql")).bind(codes).fetch_all(pool).await?;
+    Ok(communes.into_iter().collect())
+}
+
+/// A signed-in account: its roles and what it sees, its scope narrowed to `narrowed` (a token's).
+async fn account(
+    pool: &PgPool,
+    username: &Username,
+    initial_password: bool,
+    narrowed: Option<&[String]>,
+) -> Result<Account, AccountError> {
+    let (roles, personal_data, everywhere, granted): (Vec<String>, bool, bool, Vec<String>) =
         sqlx::query_as(include_str!("sql/account_view.sql")).bind(username.as_str()).fetch_one(pool).await?;
+    let (scope, communes) = match narrowed.filter(|n| !n.is_empty()) {
+        None if everywhere => (granted, None),
+        None => {
+            let communes = communes_of(pool, &granted).await?;
+            (granted, Some(communes))
+        }
+        Some(codes) => {
+            let mut communes = communes_of(pool, codes).await?;
+            if !everywhere {
+                let allowed = communes_of(pool, &granted).await?;
+                communes.retain(|c| allowed.contains(c));
+            }
+            (codes.to_vec(), Some(communes))
+        }
+    };
     let view = View {
         audience: if personal_data { Audience::Personal } else { Audience::Public },
-        scope: if everywhere {
-            Scope::All
-        } else {
-            Scope::Communes(Arc::new(communes.into_iter().collect::<BTreeSet<_>>()))
+        scope: match communes {
+            None => Scope::All,
+            Some(c) => Scope::Communes(Arc::new(c)),
         },
     };
-    Ok(Account { username: username.0, roles, scope, view, initial_password: initial })
+    Ok(Account { username: username.0.clone(), roles, scope, view, initial_password })
+}
+
+/// A token issued: its id, its secret (shown once), and when it ends.
+pub struct Issued {
+    pub id: i64,
+    pub token: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The SHA-256 digest a token is kept as.
+fn digest(token: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Issues an API token for `username`, valid `days` days, over `scope` (codes narrowing the
+/// account's scope; empty: all of it). The token is random and kept only as its digest.
+pub async fn issue_token(
+    pool: &PgPool,
+    actor: &Actor,
+    username: &Username,
+    days: i32,
+    scope: &[String],
+) -> Result<Issued, AccountError> {
+    if !(1..=366).contains(&days) {
+        return Err(AccountError::Invalid("a token lasts 1 to 366 days".into()));
+    }
+    let mut change = Change::begin(pool, actor, "tokens issue", None).await?;
+    check_exists(change.conn(), username).await?;
+    for code in scope {
+        check_scope(change.conn(), code).await?;
+    }
+    let secret: String = {
+        use rand::RngCore;
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let token = format!("dc_{secret}");
+    let (id, expires_at): (i64, chrono::DateTime<chrono::Utc>) = sqlx::query_as(include_str!("sql/token_insert.sql"))
+        .bind(username.as_str())
+        .bind(digest(&token))
+        .bind(scope)
+        .bind(days)
+        .fetch_one(change.conn())
+        .await?;
+    change.commit(pool).await?;
+    Ok(Issued { id, token, expires_at })
+}
+
+/// One token as `tokens list` shows it (never its secret).
+#[derive(Debug, sqlx::FromRow, serde::Serialize)]
+pub struct ListedToken {
+    pub id: i64,
+    pub username: String,
+    pub scope: Vec<String>,
+    pub issued_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+pub async fn list_tokens(pool: &PgPool) -> Result<Vec<ListedToken>, AccountError> {
+    Ok(sqlx::query_as(include_str!("sql/token_list.sql")).fetch_all(pool).await?)
+}
+
+pub async fn revoke_token(pool: &PgPool, actor: &Actor, id: i64) -> Result<(), AccountError> {
+    let mut change = Change::begin(pool, actor, "tokens revoke", None).await?;
+    let revoked = sqlx::query(include_str!("sql/token_revoke.sql")).bind(id).execute(change.conn()).await?;
+    if revoked.rows_affected() == 0 {
+        return Err(AccountError::Invalid(format!("no token {id} in force")));
+    }
+    Ok(change.commit(pool).await?)
+}
+
+/// Signs in with an API token: its account, if the token is in force and the account is not
+/// locked, seeing within the token's scope.
+pub async fn sign_in_with_token(pool: &PgPool, token: &str) -> Result<Account, AccountError> {
+    let found: Option<(String, Vec<String>)> =
+        sqlx::query_as(include_str!("sql/token_find.sql")).bind(digest(token)).fetch_optional(pool).await?;
+    let Some((username, scope)) = found else { return Err(AccountError::WrongCredentials) };
+    let username: Username = username.parse()?;
+    let (_, initial, locked, _): (String, bool, Option<String>, bool) =
+        sqlx::query_as(include_str!("sql/account_sign_in.sql")).bind(username.as_str()).fetch_one(pool).await?;
+    if let Some(reason) = locked.as_deref().and_then(LockReason::parse) {
+        return Err(AccountError::Locked(reason));
+    }
+    sqlx::query(include_str!("sql/account_signed_in.sql")).bind(username.as_str()).execute(pool).await?;
+    account(pool, &username, initial, Some(&scope)).await
 }
 
 #[cfg(test)]

@@ -56,13 +56,27 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
 
 async fn principal(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Principal, ApiError> {
     let Some(header) = headers.get(AUTHORIZATION) else { return Ok(Principal::Anonymous) };
-    let (username, password) = basic(header)?;
-    let key: [u8; 32] =
-        Sha256::new().chain_update(&username).chain_update([0]).chain_update(&password).finalize().into();
+    let credentials = match header.to_str().ok().and_then(|h| h.strip_prefix("Bearer ")) {
+        Some(token) => Credentials::Token(token.trim().to_owned()),
+        None => {
+            let (username, password) = basic(header)?;
+            Credentials::Password(username, password)
+        }
+    };
+    let key: [u8; 32] = match &credentials {
+        Credentials::Token(t) => Sha256::new().chain_update([1]).chain_update(t).finalize().into(),
+        Credentials::Password(u, p) => {
+            Sha256::new().chain_update([0]).chain_update(u).chain_update([0]).chain_update(p).finalize().into()
+        }
+    };
     let account = match state.signed_in.get(&key) {
         Some(account) => account,
         None => {
-            let account = accounts::sign_in(&state.pool, &username, &password).await.map_err(refusal)?;
+            let account = match &credentials {
+                Credentials::Token(t) => accounts::sign_in_with_token(&state.pool, t).await,
+                Credentials::Password(u, p) => accounts::sign_in(&state.pool, u, p).await,
+            }
+            .map_err(refusal)?;
             state.signed_in.insert(key, account.clone());
             account
         }
@@ -75,10 +89,20 @@ async fn principal(state: &AppState, headers: &HeaderMap, path: &str) -> Result<
     Ok(Principal::Account(Box::new(account)))
 }
 
+/// What a request signs in with: `Authorization: Basic …` (GIS clients) or `Bearer …` (an API
+/// token, for programs).
+enum Credentials {
+    Password(String, String),
+    Token(String),
+}
+
 /// The username and password of `Authorization: Basic …`.
 fn basic(header: &axum::http::HeaderValue) -> Result<(String, String), ApiError> {
-    let malformed =
-        || ApiError::unauthorized("the Authorization header must be Basic with base64 of USERNAME:PASSWORD");
+    let malformed = || {
+        ApiError::unauthorized(
+            "the Authorization header must be Basic with base64 of USERNAME:PASSWORD, or Bearer TOKEN",
+        )
+    };
     let encoded = header.to_str().ok().and_then(|h| h.strip_prefix("Basic ")).ok_or_else(malformed)?;
     let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|_| malformed())?;
     let text = String::from_utf8(decoded).map_err(|_| malformed())?;

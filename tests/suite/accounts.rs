@@ -185,6 +185,20 @@ async fn accounts_lock_by_rule_and_unlock() {
     assert_eq!(get_as(&app, "/api/me", "user.forced", GOOD).await.0, 200);
 }
 
+/// A parcel with recorded rights in `commune`: its ID, its first holder, and where it lies.
+async fn parcel(app: &TestApp, commune: &str) -> (String, String, f64, f64) {
+    sqlx::query_as(
+        "SELECT p.parcel_id, min(h.name), ST_X(ST_PointOnSurface(p.geom)), ST_Y(ST_PointOnSurface(p.geom))
+         FROM parcels p JOIN personal.rights r ON r.parcel_id = p.parcel_id
+         JOIN personal.holders h ON h.id = r.holder_id
+         WHERE p.valid_to IS NULL AND p.commune_code = $1 GROUP BY p.parcel_id, p.geom ORDER BY p.parcel_id LIMIT 1",
+    )
+    .bind(commune)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn personal_data_shows_where_role_and_scope_allow_it_on_every_surface() {
     let app = TestApp::spawn(Content::Samples).await;
@@ -193,23 +207,7 @@ async fn personal_data_shows_where_role_and_scope_allow_it_on_every_surface() {
         assert!(out.status.success(), "{}", text(&out));
         assert_eq!(change_password(&app, user, GOOD, NEWER).await.0, 204);
     }
-    // A parcel with recorded rights in each sample commune, its first holder, and where it lies.
-    let parcel = |commune: &'static str| {
-        let pool = app.db.pool.clone();
-        async move {
-            sqlx::query_as::<_, (String, String, f64, f64)>(
-                "SELECT p.parcel_id, min(h.name), ST_X(ST_PointOnSurface(p.geom)), ST_Y(ST_PointOnSurface(p.geom))
-                 FROM parcels p JOIN personal.rights r ON r.parcel_id = p.parcel_id
-                 JOIN personal.holders h ON h.id = r.holder_id
-                 WHERE p.valid_to IS NULL AND p.commune_code = $1 GROUP BY p.parcel_id, p.geom ORDER BY p.parcel_id LIMIT 1",
-            )
-            .bind(commune)
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-        }
-    };
-    let (inside, outside) = (parcel("05443").await, parcel("11311").await);
+    let (inside, outside) = (parcel(&app, "05443").await, parcel(&app, "11311").await);
     // Every surface a parcel's holder could leave by, as the caller sees it.
     let surfaces = |id: &str, lon: f64, lat: f64| {
         let (x, y) = common::tile_of(lon, lat, 16);
@@ -249,4 +247,53 @@ async fn personal_data_shows_where_role_and_scope_allow_it_on_every_surface() {
     assert!(public["properties"].get("holders").is_none());
     let (_, registrar, _) = get_as(&app, "/ogc/collections/holders/queryables", "reg.tn", NEWER).await;
     assert!(registrar["properties"].get("holders").is_some(), "{registrar}");
+}
+
+#[tokio::test]
+async fn api_tokens_are_shown_once_narrow_the_scope_and_end() {
+    let app = TestApp::spawn(Content::Samples).await;
+    let out = add(&app, "reg.both", "002000000000", &["--role", "registrar", "--scope", "05443,11311"], GOOD);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(change_password(&app, "reg.both", GOOD, NEWER).await.0, 204);
+    let issue = |args: &[&str]| {
+        let out = app.db.cli(&[&["tokens", "issue", "reg.both"][..], args].concat());
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    let narrowed = issue(&["--days", "30", "--scope", "05443"]);
+    let bearer = |token: &str, path: &str| {
+        let (app, token, path) = (&app, token.to_owned(), path.to_owned());
+        async move {
+            let resp = app.http.get(format!("{}{path}", app.base)).bearer_auth(token).send().await.unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        }
+    };
+    let (status, me) = bearer(&narrowed, "/api/me").await;
+    assert_eq!(status, 200, "{me}");
+    let me: Value = serde_json::from_str(&me).unwrap();
+    assert_eq!((me["account"].clone(), me["scope"].clone()), (json!("reg.both"), json!(["05443"])));
+    // The token sees holders in its own part of the scope only; the password sees both.
+    let (tn, hp) = (parcel(&app, "05443").await, parcel(&app, "11311").await);
+    for (parcel, through_token) in [(&tn, true), (&hp, false)] {
+        let path = format!("/api/parcels/{}", parcel.0);
+        assert_eq!(bearer(&narrowed, &path).await.1.contains(&parcel.1), through_token, "{path}");
+        let (_, card, _) = get_as(&app, &path, "reg.both", NEWER).await;
+        assert!(card.to_string().contains(&parcel.1), "{path}");
+    }
+    // Listed without the secret, which is kept as a digest only.
+    let listed = text(&app.db.cli(&["tokens", "list"]));
+    assert!(listed.contains("\"reg.both\"") && !listed.contains(&narrowed[3..]), "{listed}");
+    // Expired, revoked and unknown tokens are refused.
+    let expired = issue(&["--days", "1"]);
+    sqlx::query("UPDATE personal.api_tokens SET expires_at = now() - interval '1 second' WHERE id = (SELECT max(id) FROM personal.api_tokens)")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(bearer(&expired, "/api/me").await.0, 401);
+    let revoked = issue(&[]);
+    let id: i64 = sqlx::query_scalar("SELECT max(id) FROM personal.api_tokens").fetch_one(&app.db.pool).await.unwrap();
+    assert!(app.db.cli(&["tokens", "revoke", &id.to_string()]).status.success());
+    assert_eq!(bearer(&revoked, "/api/me").await.0, 401);
+    assert_eq!(bearer("dc_not-a-token", "/api/me").await.0, 401);
+    assert_eq!(bearer(&narrowed, "/api/me").await.0, 200);
 }
