@@ -76,6 +76,9 @@ enum Command {
     /// shown once, kept hashed, revocable.
     #[command(subcommand)]
     Tokens(TokensCommand),
+    /// The audit trail: verify its chain, or show entries.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Regenerate the synthetic sample data in data-samples/ (deterministic), or load it.
     Samples {
         /// Folder to write to or load from.
@@ -88,6 +91,25 @@ enum Command {
         /// Write only a GeoPackage of about N synthetic parcels (for benchmarks) into --dir.
         #[arg(long, value_name = "N", conflicts_with = "load", hide = true)]
         synthetic: Option<usize>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exit non-zero naming the first entry altered, removed or
+    /// reordered.
+    Verify,
+    /// Entries as JSON lines.
+    Show {
+        /// Only this account's entries (its username).
+        #[arg(long)]
+        account: Option<String>,
+        /// Only entries from this day on (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
+        /// Only actions starting with this (e.g. "GET", "import").
+        #[arg(long)]
+        action: Option<String>,
     },
 }
 
@@ -416,6 +438,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tiles(TilesCommand::Seed { range, url: base }) => seed(&range, base.trim_end_matches('/')).await?,
         Command::Accounts(command) => manage_accounts(&storage::connect(&url()?).await?, command).await?,
         Command::Tokens(command) => manage_tokens(&storage::connect(&url()?).await?, command).await?,
+        Command::Audit(command) => audit(&storage::connect(&url()?).await?, command).await?,
         Command::Samples { dir, synthetic: Some(n), .. } => {
             std::fs::create_dir_all(&dir)?;
             let path = dir.join(format!("synthetic-{n}.gpkg"));
@@ -748,6 +771,24 @@ async fn manage_tokens(pool: &sqlx::PgPool, command: TokensCommand) -> anyhow::R
         TokensCommand::Revoke { id } => {
             accounts::revoke_token(pool, &actor, id).await?;
             println!("token {id} revoked");
+        }
+    }
+    Ok(())
+}
+
+async fn audit(pool: &sqlx::PgPool, command: AuditCommand) -> anyhow::Result<()> {
+    use diachinh::audit::{self, Verdict};
+    match command {
+        AuditCommand::Verify => match audit::verify(pool).await? {
+            Verdict::Intact { entries, head } => println!("audit chain intact: {entries} entries, head {head}"),
+            Verdict::Broken { seq, why } => anyhow::bail!("audit chain broken at entry {seq}: {why}"),
+        },
+        AuditCommand::Show { account, since, action } => {
+            let actor = account.map(|a| Actor::account(&a).as_str().to_owned());
+            let since = since.map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc());
+            for entry in audit::show(pool, actor.as_deref(), since, action.as_deref()).await? {
+                println!("{}", serde_json::to_string(&entry)?);
+            }
         }
     }
     Ok(())

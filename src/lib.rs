@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod audit;
 pub mod catalog;
 pub mod crs;
 pub mod domain;

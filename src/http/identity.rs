@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRequestParts, MatchedPath, State};
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -19,6 +19,8 @@ use super::AppState;
 use super::error::ApiError;
 use crate::access::{Account, Principal};
 use crate::accounts::{self, AccountError};
+use crate::audit;
+use crate::storage::gateway::Actor;
 
 /// Signed-in accounts by the digest of their credentials.
 pub type SignedIn = moka::sync::Cache<[u8; 32], Account>;
@@ -38,9 +40,39 @@ pub async fn authenticate(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     match principal(&state, req.headers(), req.uri().path()).await {
-        Ok(principal) => {
-            req.extensions_mut().insert(principal);
+        Ok(Principal::Anonymous) => {
+            req.extensions_mut().insert(Principal::Anonymous);
             next.run(req).await
+        }
+        Ok(Principal::Account(account)) => {
+            // Every access by a signed-in caller is an audit entry: who, what, on what, outcome.
+            let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
+            let action = format!("{} {route}", req.method());
+            let object = req.uri().path_and_query().map_or(String::new(), |p| p.as_str().to_owned());
+            let request_id = request_id();
+            req.extensions_mut().insert(Principal::Account(account.clone()));
+            let mut resp = next.run(req).await;
+            let actor = Actor::account(&account.username);
+            let entry = audit::Entry {
+                actor: actor.as_str(),
+                roles: &account.roles,
+                action: &action,
+                object: &object,
+                outcome: i32::from(resp.status().as_u16()),
+                request_id: Some(&request_id),
+            };
+            let recorded = match state.pool.acquire().await {
+                Ok(mut conn) => audit::append(&mut conn, &entry).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = recorded {
+                // An access that cannot be audited is not answered.
+                return ApiError::internal(format!("audit: {e}")).into_response();
+            }
+            if let Ok(v) = axum::http::HeaderValue::from_str(&request_id) {
+                resp.headers_mut().insert("x-request-id", v);
+            }
+            resp
         }
         Err(e) => e.into_response(),
     }
@@ -87,6 +119,14 @@ async fn principal(state: &AppState, headers: &HeaderMap, path: &str) -> Result<
         ));
     }
     Ok(Principal::Account(Box::new(account)))
+}
+
+/// A random id for a request, given back as `X-Request-Id` and kept in its audit entry.
+fn request_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 12];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What a request signs in with: `Authorization: Basic …` (GIS clients) or `Bearer …` (an API

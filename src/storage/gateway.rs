@@ -1,7 +1,8 @@
 //! The write gateway: every change to the database (imports now; edits, account changes and
 //! requests next) goes through a [`Change`], which records who made it, what and why, hands out
 //! its one transaction, and after committing refreshes the planner's statistics of the tables it
-//! bulk-loaded. History events and the audit record are written here too as they arrive.
+//! bulk-loaded, and appends the change's audit entry in the same transaction (so there is no
+//! entry without its change, nor a change without its entry). History events hang here next.
 
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
@@ -31,6 +32,9 @@ pub struct Change {
     tx: Transaction<'static, Postgres>,
     id: i64,
     bulk_loaded: Vec<&'static str>,
+    actor: Actor,
+    action: String,
+    reason: Option<String>,
 }
 
 impl Change {
@@ -48,7 +52,14 @@ impl Change {
             .bind(reason)
             .fetch_one(&mut *tx)
             .await?;
-        Ok(Change { tx, id, bulk_loaded: Vec::new() })
+        Ok(Change {
+            tx,
+            id,
+            bulk_loaded: Vec::new(),
+            actor: actor.clone(),
+            action: action.to_owned(),
+            reason: reason.map(str::to_owned),
+        })
     }
 
     /// The change's record in `changes`.
@@ -68,7 +79,18 @@ impl Change {
     }
 
     /// Commits, then analyses the bulk-loaded tables (the store's own names, never input).
-    pub async fn commit(self, pool: &PgPool) -> Result<(), sqlx::Error> {
+    pub async fn commit(mut self, pool: &PgPool) -> Result<(), sqlx::Error> {
+        let object =
+            format!("change {}{}", self.id, self.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default());
+        let entry = crate::audit::Entry {
+            actor: self.actor.as_str(),
+            roles: &[],
+            action: &self.action,
+            object: &object,
+            outcome: 0,
+            request_id: None,
+        };
+        crate::audit::append(&mut self.tx, &entry).await?;
         self.tx.commit().await?;
         for table in self.bulk_loaded {
             sqlx::query(&format!("ANALYZE {table}")).execute(pool).await?;

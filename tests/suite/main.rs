@@ -6,6 +6,7 @@ mod common;
 mod access;
 mod accounts;
 mod api;
+mod audit;
 mod crs;
 mod downloads;
 mod features;
