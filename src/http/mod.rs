@@ -1,5 +1,6 @@
 //! HTTP wiring: state, routes and middleware.
 
+mod audit;
 pub mod error;
 pub mod identity;
 mod market;
@@ -117,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .route("/web/{*path}", get(web::file))
         .route("/api", get(ops::landing))
         .route("/api/me", get(me::me))
+        .route("/api/audit", get(audit::entries))
         .route("/api/me/password", axum::routing::post(me::password))
         .route("/health", get(ops::health))
         .route("/metrics", get(ops::metrics))

@@ -62,6 +62,65 @@ async fn changes_and_signed_in_accesses_are_chained_entries_and_tampering_is_nam
         (serde_json::json!(["viewer"]), Some(request_id.as_str()))
     );
 
+    // The admin reads the trail over HTTP; others may not.
+    let out = app.db.cli_input(
+        &[
+            "accounts",
+            "add",
+            "office",
+            "--name",
+            "Lê C",
+            "--personal-id",
+            "003000000001",
+            "--org",
+            "VPĐK",
+            "--role",
+            "admin",
+        ],
+        &format!("{password}\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let new = "Văn-phòng 2027 mới";
+    let changed = app
+        .http
+        .post(format!("{}/api/me/password", app.base))
+        .basic_auth("office", Some(password))
+        .json(&serde_json::json!({ "current": password, "new": new }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 204);
+    let read = |user: &'static str, pass: &'static str| {
+        let app = &app;
+        async move {
+            let resp = app
+                .http
+                .get(format!("{}/api/audit?account=auditor&action=GET", app.base))
+                .basic_auth(user, Some(pass))
+                .send()
+                .await
+                .unwrap();
+            (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, trail) = read("office", new).await;
+    assert_eq!(status, 200, "{trail}");
+    assert_eq!(trail.as_array().unwrap().len(), 1, "{trail}");
+    assert_eq!(trail[0]["request_id"], request_id.as_str());
+    let changed = app
+        .http
+        .post(format!("{}/api/me/password", app.base))
+        .basic_auth("auditor", Some(password))
+        .json(&serde_json::json!({ "current": password, "new": new }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 204);
+    let (status, refused) = read("auditor", new).await;
+    assert_eq!(status, 403);
+    assert!(refused["message"].as_str().unwrap().contains("admin role"), "{refused}");
+    assert_eq!(app.get("/api/audit").await.0, 401);
+
     let verify = || {
         let out = app.db.cli(&["audit", "verify"]);
         (out.status.success(), text(&out))
