@@ -37,7 +37,7 @@ async fn get_as(app: &TestApp, path: &str, user: &str, password: &str) -> (u16, 
     (status, resp.json().await.unwrap_or(Value::Null), challenge)
 }
 
-async fn change_password(app: &TestApp, user: &str, current: &str, new: &str) -> (u16, Value) {
+pub async fn change_password(app: &TestApp, user: &str, current: &str, new: &str) -> (u16, Value) {
     let resp = app
         .http
         .post(format!("{}/api/me/password", app.base))

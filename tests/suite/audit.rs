@@ -81,15 +81,7 @@ async fn changes_and_signed_in_accesses_are_chained_entries_and_tampering_is_nam
     );
     assert!(out.status.success(), "{}", text(&out));
     let new = "Văn-phòng 2027 mới";
-    let changed = app
-        .http
-        .post(format!("{}/api/me/password", app.base))
-        .basic_auth("office", Some(password))
-        .json(&serde_json::json!({ "current": password, "new": new }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(changed.status(), 204);
+    assert_eq!(crate::accounts::change_password(&app, "office", password, new).await.0, 204);
     let read = |user: &'static str, pass: &'static str| {
         let app = &app;
         async move {
@@ -107,15 +99,7 @@ async fn changes_and_signed_in_accesses_are_chained_entries_and_tampering_is_nam
     assert_eq!(status, 200, "{trail}");
     assert_eq!(trail.as_array().unwrap().len(), 1, "{trail}");
     assert_eq!(trail[0]["request_id"], request_id.as_str());
-    let changed = app
-        .http
-        .post(format!("{}/api/me/password", app.base))
-        .basic_auth("auditor", Some(password))
-        .json(&serde_json::json!({ "current": password, "new": new }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(changed.status(), 204);
+    assert_eq!(crate::accounts::change_password(&app, "auditor", password, new).await.0, 204);
     let (status, refused) = read("auditor", new).await;
     assert_eq!(status, 403);
     assert!(refused["message"].as_str().unwrap().contains("admin role"), "{refused}");
