@@ -10,6 +10,7 @@ use diachinh::progress::Progress;
 use geo::Rect;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use diachinh::audit::checkpoint::AuditDir;
 use diachinh::crs::Crs;
 use diachinh::import::holders::Holders;
 use diachinh::import::market::{Addresses, Projects, Units};
@@ -35,6 +36,10 @@ pub struct Cli {
     /// PostgreSQL/PostGIS connection, e.g. postgres://user@127.0.0.1:5432/diachinh
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     database_url: Option<String>,
+    /// The audit signing key, its public half and the checkpoints' copy: a directory outside
+    /// the database that only the service may read (`serve` creates it).
+    #[arg(long, env = "DIACHINH_AUDIT_DIR", global = true, default_value = "var/audit")]
+    audit_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -64,6 +69,9 @@ enum Command {
         /// absolute links start with; by default http:// and the --listen address.
         #[arg(long, env = "DIACHINH_PUBLIC_URL", value_name = "URL")]
         public_url: Option<String>,
+        /// Minutes between signed checkpoints of the audit chain.
+        #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+        checkpoint_minutes: u64,
     },
     /// Vector tiles: export a PMTiles archive, or warm a running server's tile cache.
     #[command(subcommand)]
@@ -96,9 +104,18 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the hash chain; exit non-zero naming the first entry altered, removed or
-    /// reordered.
+    /// Recompute the hash chain and check it against the signed checkpoints (in the database
+    /// and in --audit-dir); exit non-zero naming the first entry altered, removed or reordered.
     Verify,
+    /// Sign a checkpoint of the chain's head now (the service signs one every few minutes);
+    /// needs the signing key in --audit-dir.
+    Checkpoint,
+    /// Anonymous requests as JSON lines: counts per minute, route and client address.
+    Reads {
+        /// Only minutes from this day on (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
+    },
     /// Entries as JSON lines.
     Show {
         /// Only this account's entries (its username).
@@ -401,12 +418,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 ImportKind::Addresses(args) => import_layer::<Addresses>(&pool, args).await?,
             }
         }
-        Command::Serve { listen, tile_cache_mb, tiles_dir, styles_dir, public_url } => {
+        Command::Serve { listen, tile_cache_mb, tiles_dir, styles_dir, public_url, checkpoint_minutes } => {
             let settings = startup::Settings {
                 tiles_dir,
                 styles_dir,
                 tile_cache_mb,
                 public_url,
+                audit_dir: AuditDir::new(cli.audit_dir),
+                checkpoint_every: Duration::from_secs(checkpoint_minutes * 60),
                 ..startup::Settings::new(&url()?, listen)
             };
             let app = startup::Application::build(&settings).await?;
@@ -438,7 +457,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tiles(TilesCommand::Seed { range, url: base }) => seed(&range, base.trim_end_matches('/')).await?,
         Command::Accounts(command) => manage_accounts(&storage::connect(&url()?).await?, command).await?,
         Command::Tokens(command) => manage_tokens(&storage::connect(&url()?).await?, command).await?,
-        Command::Audit(command) => audit(&storage::connect(&url()?).await?, command).await?,
+        Command::Audit(command) => {
+            audit(&storage::connect(&url()?).await?, &AuditDir::new(cli.audit_dir), command).await?
+        }
         Command::Samples { dir, synthetic: Some(n), .. } => {
             std::fs::create_dir_all(&dir)?;
             let path = dir.join(format!("synthetic-{n}.gpkg"));
@@ -776,17 +797,38 @@ async fn manage_tokens(pool: &sqlx::PgPool, command: TokensCommand) -> anyhow::R
     Ok(())
 }
 
-async fn audit(pool: &sqlx::PgPool, command: AuditCommand) -> anyhow::Result<()> {
+async fn audit(pool: &sqlx::PgPool, dir: &AuditDir, command: AuditCommand) -> anyhow::Result<()> {
     use diachinh::audit::{self, Verdict};
+    let day = |d: chrono::NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
     match command {
-        AuditCommand::Verify => match audit::verify(pool).await? {
-            Verdict::Intact { entries, head } => println!("audit chain intact: {entries} entries, head {head}"),
+        AuditCommand::Verify => match audit::verify(pool, dir).await? {
+            Verdict::Intact { entries, head, checkpoints } => {
+                println!("audit chain intact: {entries} entries, head {head}");
+                match checkpoints {
+                    Some(n) => println!("{n} signed checkpoint(s) agree with it"),
+                    None => eprintln!(
+                        "warning: no signing key in {}: the chain was not checked against signed checkpoints",
+                        dir.path().display()
+                    ),
+                }
+            }
             Verdict::Broken { seq, why } => anyhow::bail!("audit chain broken at entry {seq}: {why}"),
         },
+        AuditCommand::Checkpoint => {
+            let signer = audit::checkpoint::Signer::open_or_create(dir)?;
+            match signer.checkpoint(pool).await? {
+                Some(c) => println!("signed a checkpoint: {} entries, head {}", c.entries, hex::encode(&c.head)),
+                None => println!("the last checkpoint already covers the chain's head"),
+            }
+        }
+        AuditCommand::Reads { since } => {
+            for reads in audit::anonymous::show(pool, since.map(day)).await? {
+                println!("{}", serde_json::to_string(&reads)?);
+            }
+        }
         AuditCommand::Show { account, since, action } => {
             let actor = account.map(|a| Actor::account(&a).as_str().to_owned());
-            let since = since.map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc());
-            for entry in audit::show(pool, actor.as_deref(), since, action.as_deref()).await? {
+            for entry in audit::show(pool, actor.as_deref(), since.map(day), action.as_deref()).await? {
                 println!("{}", serde_json::to_string(&entry)?);
             }
         }

@@ -3,11 +3,13 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 
+use crate::audit::anonymous::Counter;
+use crate::audit::checkpoint::{AuditDir, Signer};
 use crate::catalog::Catalog;
 use crate::http::tiles::load_styles;
 use crate::http::{AppState, router};
@@ -30,10 +32,15 @@ pub struct Settings {
     /// Where clients reach the service (behind a proxy, its public address); by default
     /// `http://` and the address listened on.
     pub public_url: Option<String>,
+    /// The audit signing key and the checkpoints' copy, outside the database.
+    pub audit_dir: AuditDir,
+    /// How often the audit chain's head is signed.
+    pub checkpoint_every: Duration,
 }
 
 impl Settings {
-    /// Defaults for a checkout: `tiles/` and `styles/` under the current directory, 256 MiB of tiles.
+    /// Defaults for a checkout: `tiles/`, `styles/` and `var/audit/` under the current directory,
+    /// 256 MiB of tiles, a checkpoint every 10 minutes.
     pub fn new(database_url: &str, listen: SocketAddr) -> Settings {
         Settings {
             database_url: database_url.to_owned(),
@@ -42,6 +49,8 @@ impl Settings {
             styles_dir: "styles".into(),
             tile_cache_mb: 256,
             public_url: None,
+            audit_dir: AuditDir::new("var/audit"),
+            checkpoint_every: Duration::from_secs(600),
         }
     }
 }
@@ -61,12 +70,15 @@ fn public_url(url: &str) -> anyhow::Result<String> {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    signer: Arc<Signer>,
+    checkpoint_every: Duration,
 }
 
 impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
         crate::gdal_errors::install();
         let public_url = settings.public_url.as_deref().map(public_url).transpose()?;
+        let signer = Arc::new(Signer::open_or_create(&settings.audit_dir)?);
         let catalog = Catalog::load(&settings.tiles_dir).map_err(anyhow::Error::msg)?;
         let styles = load_styles(&settings.styles_dir).map_err(anyhow::Error::msg)?;
         let pool =
@@ -100,19 +112,53 @@ impl Application {
             styles: Arc::new(styles),
             public_url: public_url.into(),
             signed_in: crate::http::identity::signed_in_cache(),
+            anonymous: Arc::new(Counter::default()),
         };
-        Ok(Application { listener, state })
+        Ok(Application { listener, state, signer, checkpoint_every: settings.checkpoint_every })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
     }
 
+    /// Serves until interrupted or terminated (SIGINT, SIGTERM); then writes the anonymous counts and signs a last checkpoint.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
+        let Application { listener, state, signer, checkpoint_every } = self;
+        let (pool, anonymous) = (state.pool.clone(), state.anonymous.clone());
+        let signing = tokio::spawn({
+            let (signer, pool) = (signer.clone(), pool.clone());
+            async move { signer.every(&pool, checkpoint_every).await }
+        });
+        let counting = tokio::spawn({
+            let (anonymous, pool) = (anonymous.clone(), pool.clone());
+            async move { anonymous.every_minute(pool).await }
+        });
+        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(listener, app).with_graceful_shutdown(stop_signal()).await;
+        signing.abort();
+        counting.abort();
+        if let Err(e) = anonymous.flush(&pool, true).await {
+            tracing::error!("audit: cannot record anonymous reads: {e}");
+        }
+        if let Err(e) = signer.checkpoint(&pool).await {
+            tracing::error!("audit checkpoint: {e}");
+        }
+        served
+    }
+}
+
+/// Ctrl-C, or SIGTERM as systemd and container runtimes stop a service.
+async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

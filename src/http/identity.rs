@@ -5,9 +5,10 @@
 //! A successful sign-in is remembered for a minute by a digest of the credentials, so a GIS
 //! client sending them with every tile does not pay for the hash each time.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{FromRequestParts, MatchedPath, State};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, State};
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -33,49 +34,53 @@ pub fn signed_in_cache() -> SignedIn {
 const INITIAL_PASSWORD_PATHS: [&str; 2] = ["/api/me", "/api/me/password"];
 
 /// Signs the request in (wrong credentials: 401 on any route; a locked account: 403; an initial
-/// password: 403 but on its own paths) and leaves the principal for the handler.
+/// password: 403 but on its own paths) and leaves the principal for the handler. Every access by
+/// a signed-in caller and every refused sign-in is an audit entry; anonymous requests are
+/// counted per minute, route and address.
 pub async fn authenticate(
     State(state): State<AppState>,
     mut req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    match principal(&state, req.headers(), req.uri().path()).await {
+    let address = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
+    let action = format!("{} {route}", req.method());
+    let object = req.uri().path_and_query().map_or(String::new(), |p| p.as_str().to_owned());
+    let (actor, roles, mut resp) = match principal(&state, req.headers(), req.uri().path()).await {
         Ok(Principal::Anonymous) => {
+            state.anonymous.count(&route, address);
             req.extensions_mut().insert(Principal::Anonymous);
-            next.run(req).await
+            return next.run(req).await;
         }
         Ok(Principal::Account(account)) => {
-            // Every access by a signed-in caller is an audit entry: who, what, on what, outcome.
-            let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
-            let action = format!("{} {route}", req.method());
-            let object = req.uri().path_and_query().map_or(String::new(), |p| p.as_str().to_owned());
-            let request_id = request_id();
             req.extensions_mut().insert(Principal::Account(account.clone()));
-            let mut resp = next.run(req).await;
-            let actor = Actor::account(&account.username);
-            let entry = audit::Entry {
-                actor: actor.as_str(),
-                roles: &account.roles,
-                action: &action,
-                object: &object,
-                outcome: i32::from(resp.status().as_u16()),
-                request_id: Some(&request_id),
-            };
-            let recorded = match state.pool.acquire().await {
-                Ok(mut conn) => audit::append(&mut conn, &entry).await,
-                Err(e) => Err(e),
-            };
-            if let Err(e) = recorded {
-                // An access that cannot be audited is not answered.
-                return ApiError::internal(format!("audit: {e}")).into_response();
-            }
-            if let Ok(v) = axum::http::HeaderValue::from_str(&request_id) {
-                resp.headers_mut().insert("x-request-id", v);
-            }
-            resp
+            let resp = next.run(req).await;
+            (Actor::account(&account.username), account.roles, resp)
         }
-        Err(e) => e.into_response(),
+        Err(refused) => (Actor::anonymous(), Vec::new(), refused.into_response()),
+    };
+    let request_id = request_id();
+    let entry = audit::Entry {
+        actor: actor.as_str(),
+        roles: &roles,
+        action: &action,
+        object: &object,
+        outcome: i32::from(resp.status().as_u16()),
+        request_id: Some(&request_id),
+        address,
+    };
+    let recorded = match state.pool.acquire().await {
+        Ok(mut conn) => audit::append(&mut conn, &entry).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = recorded {
+        // An access that cannot be audited is not answered.
+        return ApiError::internal(format!("audit: {e}")).into_response();
     }
+    if let Ok(v) = axum::http::HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Principal {

@@ -83,6 +83,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Accounts recently signed in, by their credentials' digest.
     pub signed_in: identity::SignedIn,
+    /// Anonymous requests not yet written to the audit trail.
+    pub anonymous: Arc<crate::audit::anonymous::Counter>,
 }
 
 pub fn router(state: AppState) -> Router {

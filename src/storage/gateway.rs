@@ -22,6 +22,11 @@ impl Actor {
         Actor(format!("account:{username}"))
     }
 
+    /// A caller who did not sign in (a refused sign-in is recorded as one).
+    pub fn anonymous() -> Actor {
+        Actor("anonymous".into())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -89,6 +94,7 @@ impl Change {
             object: &object,
             outcome: 0,
             request_id: None,
+            address: None,
         };
         crate::audit::append(&mut self.tx, &entry).await?;
         self.tx.commit().await?;

@@ -145,3 +145,163 @@ async fn changes_and_signed_in_accesses_are_chained_entries_and_tampering_is_nam
     let (ok, said) = verify();
     assert!(!ok && said.contains("entry 7") && said.contains("entry 6 is missing"), "{said}");
 }
+
+/// As a superuser with the triggers off: `sql` on the audit tables, in one transaction.
+async fn as_superuser(pool: &sqlx::PgPool, sql: &str) {
+    let mut tx = pool.begin().await.unwrap();
+    for table in ["audit.entries", "audit.checkpoints"] {
+        sqlx::query(&format!("ALTER TABLE {table} DISABLE TRIGGER USER")).execute(&mut *tx).await.unwrap();
+    }
+    sqlx::raw_sql(sql).execute(&mut *tx).await.unwrap();
+    for table in ["audit.entries", "audit.checkpoints"] {
+        sqlx::query(&format!("ALTER TABLE {table} ENABLE TRIGGER USER")).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// Entry `seq` altered, and every hash from it on recomputed, as a careful superuser would.
+fn rewrite_from(seq: i64) -> String {
+    format!(
+        "DO $$
+        DECLARE r audit.entries; prev bytea;
+        BEGIN
+            SELECT hash INTO prev FROM audit.entries WHERE seq = {seq} - 1;
+            UPDATE audit.entries SET object = 'nothing to see' WHERE seq = {seq};
+            FOR r IN SELECT * FROM audit.entries WHERE seq >= {seq} ORDER BY seq LOOP
+                r.prev_hash := prev;
+                r.hash := sha256('\\x00'::bytea || audit.content(r) || prev);
+                UPDATE audit.entries SET prev_hash = r.prev_hash, hash = r.hash WHERE seq = r.seq;
+                prev := r.hash;
+            END LOOP;
+        END $$"
+    )
+}
+
+#[tokio::test]
+async fn signed_checkpoints_catch_a_superuser_who_rewrites_the_chain_and_its_hashes() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = TestApp::spawn(Content::Samples).await;
+    let dir = common::audit_dir(&app.db.url);
+    let mode = |name: &str| std::fs::metadata(dir.join(name)).unwrap().permissions().mode() & 0o777;
+    assert_eq!((mode(""), mode("signing.key")), (0o700, 0o600), "the key is the service's alone");
+    let password = "Địa-chính 2026!";
+    let add = app.db.cli_input(
+        &[
+            "accounts",
+            "add",
+            "kiemtra",
+            "--name",
+            "Phạm D",
+            "--personal-id",
+            "004000000000",
+            "--org",
+            "Sở TNMT",
+            "--role",
+            "viewer",
+        ],
+        &format!("{password}\n"),
+    );
+    assert!(add.status.success(), "{}", text(&add));
+    let checkpoint = || {
+        let out = app.db.cli(&["audit", "checkpoint"]);
+        assert!(out.status.success(), "{}", text(&out));
+    };
+    checkpoint();
+    // A refused sign-in is an entry too: anonymous, with the caller's address.
+    let wrong = app.http.get(format!("{}/api/me", app.base)).basic_auth("kiemtra", Some("guess")).send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let refused = &app.db.cli(&["audit", "show", "--action", "GET /api/me"]);
+    let refused: Value = serde_json::from_str(text(refused).lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (refused["actor"].as_str(), refused["outcome"].as_i64(), refused["address"].as_str()),
+        (Some("anonymous"), Some(401), Some("127.0.0.1")),
+        "{refused}"
+    );
+    for _ in 0..3 {
+        let ok = app.http.get(format!("{}/api/me", app.base)).basic_auth("kiemtra", Some(password)).send().await;
+        assert_eq!(ok.unwrap().status(), 200);
+    }
+    checkpoint();
+    let entries = app.db.count("SELECT count(*) FROM audit.entries").await;
+    let verify = || {
+        let out = app.db.cli(&["audit", "verify"]);
+        (out.status.success(), text(&out))
+    };
+    let (ok, said) = verify();
+    assert!(ok && said.contains("signed checkpoint(s) agree"), "{said}");
+
+    // The last entry removed: the chain still links, but a checkpoint counted it.
+    as_superuser(
+        &app.db.pool,
+        &format!(
+            "CREATE TABLE public.kept AS SELECT * FROM audit.entries WHERE seq = {entries};
+             DELETE FROM audit.entries WHERE seq = {entries}"
+        ),
+    )
+    .await;
+    let (ok, said) = verify();
+    assert!(!ok && said.contains(&format!("entry {entries}: entries {entries} to {entries} were removed")), "{said}");
+    as_superuser(&app.db.pool, "INSERT INTO audit.entries SELECT * FROM public.kept").await;
+    assert!(verify().0, "restored");
+
+    // An entry after the first checkpoint rewritten with every hash after it recomputed, and the
+    // database's checkpoints deleted: the chain is consistent, but the file still holds the
+    // signed heads.
+    let target = entries - 2;
+    let held = app
+        .db
+        .count(&format!("SELECT coalesce(max(entries), 0) FROM audit.checkpoints WHERE entries < {target}"))
+        .await;
+    as_superuser(&app.db.pool, &format!("{}; DELETE FROM audit.checkpoints", rewrite_from(target))).await;
+    let (ok, said) = verify();
+    assert!(
+        !ok && said.contains(&format!("broken at entry {}: entries {} to", held + 1, held + 1))
+            && said.contains("were rewritten"),
+        "{said}"
+    );
+    assert!(said.contains("audit chain broken"), "{said}");
+
+    // A checkpoint whose signature was copied onto another moment is not the service's.
+    let app = TestApp::spawn(Content::Samples).await;
+    let out = app.db.cli(&["audit", "checkpoint"]);
+    assert!(out.status.success(), "{}", text(&out));
+    as_superuser(
+        &app.db.pool,
+        "INSERT INTO audit.checkpoints SELECT at + interval '1 second', entries, head, public_key, signature
+         FROM audit.checkpoints ORDER BY entries DESC LIMIT 1",
+    )
+    .await;
+    let out = app.db.cli(&["audit", "verify"]);
+    assert!(!out.status.success() && text(&out).contains("is not signed by the service's key"), "{}", text(&out));
+}
+
+#[tokio::test]
+async fn anonymous_reads_are_counted_per_minute_route_and_address_and_written_when_the_service_stops() {
+    let db = common::TestDb::new(Content::Samples).await;
+    let (mut child, base) = db.serve().await;
+    let http = reqwest::Client::new();
+    for path in ["/api/parcels?bbox=105,20,106,21&limit=1", "/api/parcels?bbox=105,20,106,21&limit=2", "/api/parcels?at=105.8,21.0", "/ogc/collections"] {
+        assert_eq!(http.get(format!("{base}{path}")).send().await.unwrap().status(), 200, "{path}");
+    }
+    let before = db.count("SELECT count(*) FROM audit.entries").await;
+    // systemd stops a service with SIGTERM: the counts still reach the database.
+    let stopped = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(stopped.success());
+    let exit = tokio::task::spawn_blocking(move || child.wait().unwrap()).await.unwrap();
+    assert!(exit.success(), "serve exits cleanly on SIGTERM: {exit}");
+    let out = db.cli(&["audit", "reads"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let reads: Vec<Value> = text(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let requests = |route: &str| -> i64 {
+        reads.iter().filter(|r| r["route"] == route).map(|r| r["requests"].as_i64().unwrap()).sum()
+    };
+    assert_eq!((requests("/api/parcels"), requests("/ogc/collections")), (3, 1), "{reads:?}");
+    assert!(reads.iter().all(|r| r["address"] == "127.0.0.1"), "{reads:?}");
+    // Anonymous reads are counts, not chained entries; the service signed the chain's head on its
+    // way out.
+    assert_eq!(db.count("SELECT count(*) FROM audit.entries").await, before);
+    let covered = db.count("SELECT coalesce(max(entries), 0) FROM audit.checkpoints").await;
+    assert_eq!(covered, before);
+    let verify = db.cli(&["audit", "verify"]);
+    assert!(verify.status.success() && text(&verify).contains("1 signed checkpoint(s) agree"), "{}", text(&verify));
+}

@@ -83,6 +83,26 @@ impl TestDb {
         child.wait_with_output().unwrap()
     }
 
+    /// Starts `diachinh serve` on a free port, as a user runs it; returns the process and the
+    /// address it says it serves on.
+    pub async fn serve(&self) -> (std::process::Child, String) {
+        let mut child = cli_command(&self.url, &["serve", "--listen", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the diachinh binary runs");
+        let stdout = child.stdout.take().unwrap();
+        let line = tokio::task::spawn_blocking(move || {
+            let mut line = String::new();
+            std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
+            line
+        })
+        .await
+        .unwrap();
+        let base = line.trim().strip_prefix("diachinh serving on ").unwrap_or_else(|| panic!("serve said: {line}"));
+        (child, base.to_owned())
+    }
+
     /// Runs the CLI off the test's runtime, which goes on serving a `TestApp` the CLI talks to.
     pub async fn cli_beside_server(&self, args: &[&str]) -> Output {
         run_beside(cli_command(&self.url, args)).await
@@ -95,8 +115,18 @@ pub fn cli(database_url: &str, args: &[&str]) -> Output {
 
 fn cli_command(database_url: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_diachinh"));
-    cmd.args(args).env("DATABASE_URL", database_url).current_dir(repo());
+    cmd.args(args)
+        .env("DATABASE_URL", database_url)
+        .env("DIACHINH_AUDIT_DIR", audit_dir(database_url))
+        .current_dir(repo());
     cmd
+}
+
+/// The audit signing key and checkpoints of the test database at `database_url`, shared by the
+/// service a test starts on it and the CLI it runs.
+pub fn audit_dir(database_url: &str) -> PathBuf {
+    let name = database_url.rsplit('/').next().unwrap();
+    repo().join("target/test-audit").join(name)
 }
 
 /// Runs a client program off the test's runtime, which goes on serving the `TestApp` it talks to.
@@ -160,12 +190,11 @@ pub struct TestApp {
 impl TestApp {
     pub async fn spawn(content: Content) -> TestApp {
         let db = TestDb::new(content).await;
-        let app = diachinh::startup::Application::build(&diachinh::startup::Settings::new(
-            &db.url,
-            "127.0.0.1:0".parse().unwrap(),
-        ))
-        .await
-        .unwrap();
+        let settings = diachinh::startup::Settings {
+            audit_dir: diachinh::audit::checkpoint::AuditDir::new(audit_dir(&db.url)),
+            ..diachinh::startup::Settings::new(&db.url, "127.0.0.1:0".parse().unwrap())
+        };
+        let app = diachinh::startup::Application::build(&settings).await.unwrap();
         let base = format!("http://{}", app.local_addr());
         tokio::spawn(app.run_until_stopped());
         TestApp { base, db, http: reqwest::Client::new() }
