@@ -280,7 +280,12 @@ async fn anonymous_reads_are_counted_per_minute_route_and_address_and_written_wh
     let db = common::TestDb::new(Content::Samples).await;
     let (mut child, base) = db.serve().await;
     let http = reqwest::Client::new();
-    for path in ["/api/parcels?bbox=105,20,106,21&limit=1", "/api/parcels?bbox=105,20,106,21&limit=2", "/api/parcels?at=105.8,21.0", "/ogc/collections"] {
+    for path in [
+        "/api/parcels?bbox=105,20,106,21&limit=1",
+        "/api/parcels?bbox=105,20,106,21&limit=2",
+        "/api/parcels?at=105.8,21.0",
+        "/ogc/collections",
+    ] {
         assert_eq!(http.get(format!("{base}{path}")).send().await.unwrap().status(), 200, "{path}");
     }
     let before = db.count("SELECT count(*) FROM audit.entries").await;
