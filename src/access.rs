@@ -72,6 +72,8 @@ pub enum Principal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     pub username: String,
+    /// The person's name, as the registration office recorded it.
+    pub full_name: String,
     pub roles: Vec<String>,
     /// The province and commune codes as granted.
     pub scope: Vec<String>,

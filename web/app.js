@@ -13,6 +13,9 @@ const TEXT = {
     planning_zones: "Quy hoạch", price: "Giá đất", ownership_category: "Sở hữu", project: "Dự án", units: "Căn hộ",
     download: "Tải GeoJSON", product_id: "Mã sản phẩm", building: "Tòa", floor: "Tầng", unit_no: "Số căn",
     floor_area: "Diện tích sàn", status: "Trạng thái", none: "—", close: "Đóng",
+    signIn: "Đăng nhập", signOut: "Đăng xuất", username: "Tên đăng nhập", password: "Mật khẩu", holders: "Người sử dụng đất",
+    everywhere: "toàn quốc", initialPassword: "Tài khoản còn mật khẩu ban đầu: hãy đổi mật khẩu.",
+    changePassword: "Đổi mật khẩu", currentPassword: "Mật khẩu hiện tại", newPassword: "Mật khẩu mới",
   },
   en: {
     title: "Cadastral map", find: "Find", layers: "Layers", placeholder: "Parcel ID, commune-sheet-parcel or unit ID",
@@ -23,6 +26,9 @@ const TEXT = {
     planning_zones: "Planning", price: "Land price", ownership_category: "Ownership", project: "Project", units: "Units",
     download: "Download GeoJSON", product_id: "Product ID", building: "Building", floor: "Floor", unit_no: "Unit",
     floor_area: "Floor area", status: "Status", none: "—", close: "Close",
+    signIn: "Sign in", signOut: "Sign out", username: "Username", password: "Password", holders: "Land users",
+    everywhere: "whole country", initialPassword: "This account still has its initial password: change it.",
+    changePassword: "Change password", currentPassword: "Current password", newPassword: "New password",
   },
 };
 
@@ -57,11 +63,21 @@ function escapeHtml(s) {
   return String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 }
 
-async function getJson(url) {
-  const r = await fetch(url);
-  const body = await r.json().catch(() => ({}));
+// Who is signed in (`/api/me`); a session's changes carry its CSRF token.
+let me = { anonymous: true };
+
+async function getJson(url, init = {}) {
+  const r = await fetch(url, init);
+  const body = r.status === 204 ? {} : await r.json().catch(() => ({}));
   if (!r.ok) throw Object.assign(new Error(body.message || r.statusText), { status: r.status });
   return body;
+}
+
+/** A state-changing request: JSON body, with the session's CSRF token. */
+function send(method, url, body) {
+  const headers = { "content-type": "application/json" };
+  if (me.csrf) headers["x-csrf-token"] = me.csrf;
+  return getJson(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 }
 
 /** The base style with every overlay's layers added (one tile source for all), boundaries on top. */
@@ -118,6 +134,11 @@ function renderPanel(map) {
   document.querySelectorAll("[data-t]").forEach((e) => { e.textContent = t(e.dataset.t); });
   $("lang").textContent = lang === "vi" ? "English" : "Tiếng Việt";
   $("code").placeholder = t("placeholder");
+  $("username").placeholder = t("username");
+  $("password").placeholder = t("password");
+  $("current").placeholder = t("currentPassword");
+  $("new").placeholder = t("newPassword");
+  renderAccount();
   const list = $("layers");
   list.innerHTML = "";
   for (const g of GROUPS) {
@@ -139,6 +160,45 @@ function renderPanel(map) {
     });
     list.appendChild(li);
   }
+}
+
+/** The corner: a sign-in button, or who is signed in (name, roles, scope) and a sign-out button. */
+function renderAccount() {
+  const box = $("account");
+  if (me.anonymous) {
+    box.innerHTML = `<span></span><button id="signin-open" type="button">${escapeHtml(t("signIn"))}</button>`;
+    box.querySelector("button").addEventListener("click", () => { $("signin").hidden = !$("signin").hidden; $("username").focus(); });
+  } else {
+    const scope = me.scope.length ? me.scope.join(", ") : t("everywhere");
+    box.innerHTML = `<span id="who"><strong>${escapeHtml(me.name)}</strong><br>${escapeHtml(me.roles.join(", "))} · ${escapeHtml(scope)}</span>
+      <button id="signout" type="button">${escapeHtml(t("signOut"))}</button>`;
+    box.querySelector("button").addEventListener("click", () => send("DELETE", "/api/session").then(() => location.reload(), (e) => say(e.message)));
+  }
+  $("newpassword").hidden = !me.initial_password;
+}
+
+function wireAccount() {
+  $("signin").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    say("");
+    try {
+      await send("POST", "/api/session", { username: $("username").value.trim(), password: $("password").value });
+      // Tiles, cards and filters now answer for the account: start again with its view.
+      location.reload();
+    } catch (err) {
+      say(err.message);
+    }
+  });
+  $("newpassword").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    say("");
+    try {
+      await send("POST", "/api/me/password", { current: $("current").value, new: $("new").value });
+      location.reload();
+    } catch (err) {
+      say(err.message);
+    }
+  });
 }
 
 function say(text) {
@@ -176,11 +236,14 @@ function parcelCard(f) {
   const p = f.properties;
   const planning = (p.planning || []).map((z) => `${z.zone_code} ${(z.land_use || []).join("+")} ${Math.round(z.share * 100)}%`).join("; ");
   const project = p.project; // the project's code, when the parcel is in one
+  // Holders come only where the signed-in account may see them.
+  const holders = p.holders && p.holders.map((h) => `${h.name} (${h.kind}, ${Math.round(h.share * 100)}%${h.certificate_no ? `, ${h.certificate_no}` : ""})`).join("; ");
   showCard(`${t("parcel")} ${p.parcel_id}`, [
     ["parcel_id", p.parcel_id], ["legacy_key", p.legacy_key], ["commune", `${p.commune_name} (${p.commune_code})`],
     ["land_use", (p.land_use || []).join("+")], ["legal_area", area(p.legal_area_m2)], ["computed_area", area(p.geodesic_area_m2)],
     ["address", p.address], ["planning_zones", planning], ["price", p.price ? p.price.text : null],
     ["ownership_category", p.ownership], ["project", project], ["units", p.units],
+    ...(p.holders ? [["holders", holders]] : []),
   ], `<p><a href="/ogc/collections/parcels/items/${encodeURIComponent(p.parcel_id)}?f=json" download="${escapeHtml(p.parcel_id)}.geojson">${escapeHtml(t("download"))}</a></p>`);
 }
 
@@ -217,8 +280,9 @@ async function search(map, raw) {
 }
 
 async function main() {
-  // The data's bounds are asked for at once, beside the styles.
+  // The data's bounds and who is signed in are asked for at once, beside the styles.
   const tileset = getJson(TILESET);
+  const signedIn = getJson("/api/me");
   const style = await composeStyle();
   const framed = new URLSearchParams(location.hash.slice(1)).has("map");
   const map = new maplibregl.Map({ container: "map", style, hash: "map", attributionControl: false, maxZoom: 21 });
@@ -239,6 +303,8 @@ async function main() {
     const tiles = await tileset;
     if (tiles.center) map.jumpTo({ center: [tiles.center[0], tiles.center[1]], zoom: tiles.center[2] });
   }
+  me = await signedIn.catch(() => ({ anonymous: true }));
+  wireAccount();
   renderPanel(map);
   writeHash();
   $("lang").addEventListener("click", () => { lang = lang === "vi" ? "en" : "vi"; renderPanel(map); writeHash(); });

@@ -2,6 +2,8 @@
 //! communes, passwords hashed with argon2id, and the lock rules of seed 002 Art. 10.4 (read
 //! against the database's clock). Every change goes through the write gateway.
 
+pub mod sessions;
+
 use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
@@ -394,7 +396,7 @@ async fn account(
     initial_password: bool,
     narrowed: Option<&[String]>,
 ) -> Result<Account, AccountError> {
-    let (roles, personal_data, everywhere, granted): (Vec<String>, bool, bool, Vec<String>) =
+    let (roles, personal_data, everywhere, granted, full_name): (Vec<String>, bool, bool, Vec<String>, String) =
         sqlx::query_as(include_str!("sql/account_view.sql")).bind(username.as_str()).fetch_one(pool).await?;
     let (scope, communes) = match narrowed.filter(|n| !n.is_empty()) {
         None if everywhere => (granted, None),
@@ -418,7 +420,7 @@ async fn account(
             Some(c) => Scope::Communes(Arc::new(c)),
         },
     };
-    Ok(Account { username: username.0.clone(), roles, scope, view, initial_password })
+    Ok(Account { username: username.0.clone(), full_name, roles, scope, view, initial_password })
 }
 
 /// A token issued: its id, its secret (shown once), and when it ends.
@@ -428,7 +430,15 @@ pub struct Issued {
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// The SHA-256 digest a token is kept as.
+/// A new random secret (256 bits in hex) after `prefix`, which says what it is.
+fn secret(prefix: &str) -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("{prefix}{}", hex::encode(bytes))
+}
+
+/// The SHA-256 digest a token or session secret is kept as.
 fn digest(token: &str) -> Vec<u8> {
     use sha2::Digest;
     sha2::Sha256::digest(token.as_bytes()).to_vec()
@@ -451,13 +461,7 @@ pub async fn issue_token(
     for code in scope {
         check_scope(change.conn(), code).await?;
     }
-    let secret: String = {
-        use rand::RngCore;
-        let mut bytes = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    };
-    let token = format!("dc_{secret}");
+    let token = secret("dc_");
     let (id, expires_at): (i64, chrono::DateTime<chrono::Utc>) = sqlx::query_as(include_str!("sql/token_insert.sql"))
         .bind(username.as_str())
         .bind(digest(&token))
@@ -499,6 +503,11 @@ pub async fn sign_in_with_token(pool: &PgPool, token: &str) -> Result<Account, A
     let found: Option<(String, Vec<String>)> =
         sqlx::query_as(include_str!("sql/token_find.sql")).bind(digest(token)).fetch_optional(pool).await?;
     let Some((username, scope)) = found else { return Err(AccountError::WrongCredentials) };
+    resume(pool, &username, Some(&scope)).await
+}
+
+/// The account a token or session already proved, unless it has been locked since.
+async fn resume(pool: &PgPool, username: &str, narrowed: Option<&[String]>) -> Result<Account, AccountError> {
     let username: Username = username.parse()?;
     let (_, initial, locked, _): (String, bool, Option<String>, bool) =
         sqlx::query_as(include_str!("sql/account_sign_in.sql")).bind(username.as_str()).fetch_one(pool).await?;
@@ -506,7 +515,7 @@ pub async fn sign_in_with_token(pool: &PgPool, token: &str) -> Result<Account, A
         return Err(AccountError::Locked(reason));
     }
     sqlx::query(include_str!("sql/account_signed_in.sql")).bind(username.as_str()).execute(pool).await?;
-    account(pool, &username, initial, Some(&scope)).await
+    account(pool, &username, initial, narrowed).await
 }
 
 #[cfg(test)]

@@ -5,13 +5,13 @@
 //! A successful sign-in is remembered for a minute by a digest of the credentials, so a GIS
 //! client sending them with every tile does not pay for the hash each time.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, State};
-use axum::http::HeaderMap;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method};
 use axum::response::IntoResponse;
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use super::AppState;
 use super::error::ApiError;
 use crate::access::{Account, Principal};
-use crate::accounts::{self, AccountError};
+use crate::accounts::{self, AccountError, sessions};
 use crate::audit;
 use crate::storage::gateway::Actor;
 
@@ -30,8 +30,8 @@ pub fn signed_in_cache() -> SignedIn {
     moka::sync::Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build()
 }
 
-/// The paths an account holding an initial password may use: to see itself and change it.
-const INITIAL_PASSWORD_PATHS: [&str; 2] = ["/api/me", "/api/me/password"];
+/// The paths an account holding an initial password may use: to see itself, change it, sign out.
+const INITIAL_PASSWORD_PATHS: [&str; 3] = ["/api/me", "/api/me/password", "/api/session"];
 
 /// Signs the request in (wrong credentials: 401 on any route; a locked account: 403; an initial
 /// password: 403 but on its own paths) and leaves the principal for the handler. Every access by
@@ -44,43 +44,82 @@ pub async fn authenticate(
 ) -> axum::response::Response {
     let address = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
-    let action = format!("{} {route}", req.method());
-    let object = req.uri().path_and_query().map_or(String::new(), |p| p.as_str().to_owned());
-    let (actor, roles, mut resp) = match principal(&state, req.headers(), req.uri().path()).await {
-        Ok(Principal::Anonymous) => {
+    let access = Access {
+        action: format!("{} {route}", req.method()),
+        object: req.uri().path_and_query().map_or(String::new(), |p| p.as_str().to_owned()),
+        address,
+    };
+    let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let (actor, roles, resp) = match principal(&state, req.headers(), changes, req.uri().path()).await {
+        Ok((Principal::Anonymous, _)) => {
             state.anonymous.count(&route, address);
             req.extensions_mut().insert(Principal::Anonymous);
             return next.run(req).await;
         }
-        Ok(Principal::Account(account)) => {
+        Ok((Principal::Account(account), session)) => {
             req.extensions_mut().insert(Principal::Account(account.clone()));
+            if let Some(secret) = session {
+                req.extensions_mut().insert(Session(secret));
+            }
             let resp = next.run(req).await;
             (Actor::account(&account.username), account.roles, resp)
         }
         Err(refused) => (Actor::anonymous(), Vec::new(), refused.into_response()),
     };
+    audited(&state, &actor, &roles, &access, resp).await
+}
+
+/// What a request did, as its audit entry names it.
+pub struct Access {
+    /// The method and the route: `GET /ogc/collections/{id}/items`.
+    pub action: String,
+    /// The path and query.
+    pub object: String,
+    pub address: Option<IpAddr>,
+}
+
+/// `resp` once its audit entry is written, with the entry's request id as `X-Request-Id`; a
+/// 500 instead when the entry cannot be written (an access that cannot be audited is not
+/// answered).
+pub async fn audited(
+    state: &AppState,
+    actor: &Actor,
+    roles: &[String],
+    access: &Access,
+    mut resp: axum::response::Response,
+) -> axum::response::Response {
     let request_id = request_id();
     let entry = audit::Entry {
         actor: actor.as_str(),
-        roles: &roles,
-        action: &action,
-        object: &object,
+        roles,
+        action: &access.action,
+        object: &access.object,
         outcome: i32::from(resp.status().as_u16()),
         request_id: Some(&request_id),
-        address,
+        address: access.address,
     };
     let recorded = match state.pool.acquire().await {
         Ok(mut conn) => audit::append(&mut conn, &entry).await,
         Err(e) => Err(e),
     };
     if let Err(e) = recorded {
-        // An access that cannot be audited is not answered.
         return ApiError::internal(format!("audit: {e}")).into_response();
     }
     if let Ok(v) = axum::http::HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-request-id", v);
     }
     resp
+}
+
+/// The secret of the web session a request came with (its cookie).
+#[derive(Clone)]
+pub struct Session(pub String);
+
+impl Session {
+    /// What the signed-in cache keeps the session's account under, so sign-out can drop it.
+    pub fn cache_key(&self) -> [u8; 32] {
+        Credentials::Session(self.0.clone()).cache_key()
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Principal {
@@ -91,39 +130,78 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
     }
 }
 
-async fn principal(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Principal, ApiError> {
-    let Some(header) = headers.get(AUTHORIZATION) else { return Ok(Principal::Anonymous) };
-    let credentials = match header.to_str().ok().and_then(|h| h.strip_prefix("Bearer ")) {
-        Some(token) => Credentials::Token(token.trim().to_owned()),
-        None => {
-            let (username, password) = basic(header)?;
-            Credentials::Password(username, password)
-        }
+/// Who the request signs in as, and the session secret when it came with a session cookie.
+/// A session that ended or expired leaves the browser anonymous (the map then offers to sign in)
+/// rather than asking it for Basic credentials.
+/// `changes`: the request's method is not a safe one.
+async fn principal(
+    state: &AppState,
+    headers: &HeaderMap,
+    changes: bool,
+    path: &str,
+) -> Result<(Principal, Option<String>), ApiError> {
+    // A page of another site may not make a browser change anything here, whatever it holds.
+    if changes && headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site") {
+        return Err(ApiError::forbidden("a request from another site may not change anything here"));
+    }
+    let credentials = match headers.get(AUTHORIZATION) {
+        Some(header) => match header.to_str().ok().and_then(|h| h.strip_prefix("Bearer ")) {
+            Some(token) => Credentials::Token(token.trim().to_owned()),
+            None => {
+                let (username, password) = basic(header)?;
+                Credentials::Password(username, password)
+            }
+        },
+        None => match session_cookie(headers) {
+            Some(secret) => Credentials::Session(secret),
+            None => return Ok((Principal::Anonymous, None)),
+        },
     };
-    let key: [u8; 32] = match &credentials {
-        Credentials::Token(t) => Sha256::new().chain_update([1]).chain_update(t).finalize().into(),
-        Credentials::Password(u, p) => {
-            Sha256::new().chain_update([0]).chain_update(u).chain_update([0]).chain_update(p).finalize().into()
-        }
-    };
+    let key = credentials.cache_key();
     let account = match state.signed_in.get(&key) {
         Some(account) => account,
         None => {
-            let account = match &credentials {
+            let signed_in = match &credentials {
                 Credentials::Token(t) => accounts::sign_in_with_token(&state.pool, t).await,
                 Credentials::Password(u, p) => accounts::sign_in(&state.pool, u, p).await,
-            }
-            .map_err(refusal)?;
+                Credentials::Session(s) => sessions::sign_in_with_session(&state.pool, s).await,
+            };
+            let account = match (signed_in, &credentials) {
+                (Err(AccountError::WrongCredentials), Credentials::Session(_)) => {
+                    return Ok((Principal::Anonymous, None));
+                }
+                (signed_in, _) => signed_in.map_err(refusal)?,
+            };
             state.signed_in.insert(key, account.clone());
             account
         }
     };
+    let session = match credentials {
+        Credentials::Session(secret) => Some(secret),
+        _ => None,
+    };
+    if let Some(secret) = session.as_deref().filter(|_| changes) {
+        let sent = headers.get("x-csrf-token").map(|v| v.as_bytes());
+        if sent != Some(sessions::csrf_token(secret).as_bytes()) {
+            return Err(ApiError::forbidden(
+                "a change made with the session cookie needs its X-CSRF-Token header (from the sign-in answer or /api/me)",
+            ));
+        }
+    }
     if account.initial_password && !INITIAL_PASSWORD_PATHS.contains(&path) {
         return Err(ApiError::forbidden(
             "this account still has its initial password: change it first with POST /api/me/password",
         ));
     }
-    Ok(Principal::Account(Box::new(account)))
+    Ok((Principal::Account(Box::new(account)), session))
+}
+
+/// The session secret in the request's `Cookie` header.
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        (name == sessions::COOKIE && !value.is_empty()).then(|| value.to_owned())
+    })
 }
 
 /// A random id for a request, given back as `X-Request-Id` and kept in its audit entry.
@@ -134,11 +212,26 @@ fn request_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// What a request signs in with: `Authorization: Basic …` (GIS clients) or `Bearer …` (an API
-/// token, for programs).
+/// What a request signs in with: `Authorization: Basic …` (GIS clients), `Bearer …` (an API
+/// token, for programs) or the web map's session cookie.
 enum Credentials {
     Password(String, String),
     Token(String),
+    Session(String),
+}
+
+impl Credentials {
+    /// The digest a successful sign-in is remembered under.
+    fn cache_key(&self) -> [u8; 32] {
+        let hasher = match self {
+            Credentials::Password(u, p) => {
+                Sha256::new().chain_update([0]).chain_update(u).chain_update([0]).chain_update(p)
+            }
+            Credentials::Token(t) => Sha256::new().chain_update([1]).chain_update(t),
+            Credentials::Session(s) => Sha256::new().chain_update([2]).chain_update(s),
+        };
+        hasher.finalize().into()
+    }
 }
 
 /// The username and password of `Authorization: Basic …`.

@@ -8,24 +8,37 @@ use serde_json::json;
 
 use super::AppState;
 use super::error::ApiError;
-use super::identity::refusal;
-use crate::access::{Audience, Principal, Scope};
+use super::identity::{Session, refusal};
+use crate::access::{Account, Audience, Principal, Scope};
 use crate::accounts;
 use crate::storage::gateway::Actor;
 
 /// `GET /api/me`: the account, its roles, its scope and what it sees; or that it is anonymous.
-pub async fn me(principal: Principal) -> Json<serde_json::Value> {
+/// Signed in by the web map's session: also the CSRF token its changes must carry.
+pub async fn me(principal: Principal, session: Option<axum::Extension<Session>>) -> Json<serde_json::Value> {
     Json(match principal {
         Principal::Anonymous => json!({ "anonymous": true, "sees": "open data" }),
-        Principal::Account(a) => json!({
-            "anonymous": false,
-            "account": a.username,
-            "roles": a.roles,
-            "scope": a.scope,
-            "scope_communes": match &a.view.scope { Scope::All => None, Scope::Communes(c) => Some(c.len()) },
-            "personal_data": a.view.audience == Audience::Personal,
-            "initial_password": a.initial_password,
-        }),
+        Principal::Account(a) => {
+            let mut me = described(&a);
+            if let Some(axum::Extension(session)) = session {
+                me["csrf"] = super::session::csrf(&session);
+            }
+            me
+        }
+    })
+}
+
+/// A signed-in account as `/api/me` and the web map's sign-in describe it.
+pub fn described(a: &Account) -> serde_json::Value {
+    json!({
+        "anonymous": false,
+        "account": a.username,
+        "name": a.full_name,
+        "roles": a.roles,
+        "scope": a.scope,
+        "scope_communes": match &a.view.scope { Scope::All => None, Scope::Communes(c) => Some(c.len()) },
+        "personal_data": a.view.audience == Audience::Personal,
+        "initial_password": a.initial_password,
     })
 }
 

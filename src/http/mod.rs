@@ -11,6 +11,7 @@ mod overlays;
 mod paging;
 pub mod params;
 mod parcels;
+mod session;
 pub mod tiles;
 mod web;
 mod wfs;
@@ -122,6 +123,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/me", get(me::me))
         .route("/api/audit", get(audit::entries))
         .route("/api/me/password", axum::routing::post(me::password))
+        .route("/api/session", axum::routing::post(session::sign_in).delete(session::sign_out))
         .route("/health", get(ops::health))
         .route("/metrics", get(ops::metrics))
         .fallback(|| async { error::ApiError::not_found("no such endpoint; see README.md for the API") })

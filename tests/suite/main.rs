@@ -15,6 +15,7 @@ mod import;
 mod index_sync;
 mod market;
 mod overlays;
+mod sessions;
 mod tiles;
 mod web;
 mod wfs;
