@@ -189,6 +189,10 @@ async fn principal(
         }
     }
     if account.initial_password && !INITIAL_PASSWORD_PATHS.contains(&path) {
+        // The web map still opens, on open data, while it asks for the new password.
+        if session.is_some() {
+            return Ok((Principal::Anonymous, None));
+        }
         return Err(ApiError::forbidden(
             "this account still has its initial password: change it first with POST /api/me/password",
         ));

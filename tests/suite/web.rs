@@ -143,3 +143,66 @@ async fn the_map_opens_on_parcels_of_pre_reform_data_far_apart() {
     std::fs::create_dir_all(&png).unwrap();
     opens_on_drawn_data(&app, &png.join("opening-pre-reform.png")).await;
 }
+
+#[tokio::test]
+async fn an_officer_signs_in_on_the_map_and_sees_holders_in_scope_only_while_signed_in() {
+    let app = TestApp::spawn(Content::Samples).await;
+    let (initial, changed) = ("Địa-chính 2026!", "Sổ-đỏ an toàn 2027");
+    let add = app.db.cli_input(
+        &[
+            "accounts",
+            "add",
+            "canbo",
+            "--name",
+            "Vũ Thị E",
+            "--personal-id",
+            "005000000000",
+            "--org",
+            "UBND phường",
+            "--role",
+            "commune_officer",
+            "--scope",
+            "11311",
+        ],
+        &format!("{initial}\n"),
+    );
+    assert!(add.status.success(), "{}", common::text(&add));
+    let (parcel, holder): (String, String) = sqlx::query_as(
+        "SELECT r.parcel_id, min(h.name) FROM personal.rights r JOIN personal.holders h ON h.id = r.holder_id
+         JOIN parcels p ON p.parcel_id = r.parcel_id AND p.valid_to IS NULL AND p.commune_code_recorded = '11311'
+         GROUP BY r.parcel_id ORDER BY r.parcel_id LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let out = common::repo().join("target/web-e2e");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut cmd = Command::new("node");
+    cmd.arg(common::repo().join("tests/js/web-signin.mjs")).args([
+        app.base.as_str(),
+        out.to_str().unwrap(),
+        "canbo",
+        initial,
+        changed,
+        &parcel,
+    ]);
+    let o = common::run_beside(cmd).await;
+    assert!(o.status.success(), "web-signin.mjs: {}", common::text(&o));
+    let seen: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(seen["errors"], serde_json::json!([]));
+    assert_eq!(seen["anonymous"]["corner"]["signIn"], true);
+    assert_eq!(seen["anonymous"]["holders"], Value::Null, "no holders before signing in");
+    assert!(seen["wrongPassword"].as_str().unwrap().contains("wrong username or password"), "{seen}");
+    assert_eq!(seen["initial"]["newPassword"], true, "an initial password asks to be changed: {seen}");
+    let who = seen["signedIn"]["corner"]["who"].as_str().unwrap();
+    assert!(who.contains("Vũ Thị E") && who.contains("commune_officer") && who.contains("11311"), "{who}");
+    let corner = &seen["signedIn"]["corner"];
+    assert_eq!((&corner["signInForm"], &corner["newPassword"]), (&Value::Bool(false), &Value::Bool(false)), "{seen}");
+    assert!(seen["signedIn"]["holders"].as_str().unwrap().contains(&holder), "{seen}");
+    assert_eq!(seen["cookie"], serde_json::json!({ "httpOnly": true, "sameSite": "Strict", "secure": false }));
+    assert_eq!(seen["scriptSeesCookie"], false);
+    assert_eq!(seen["withoutToken"]["status"], 403);
+    assert!(seen["withoutToken"]["message"].as_str().unwrap().contains("X-CSRF-Token"), "{seen}");
+    assert_eq!(seen["signedOut"]["corner"]["signIn"], true);
+    assert_eq!(seen["signedOut"]["holders"], Value::Null, "no holders after signing out");
+}
