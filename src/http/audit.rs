@@ -6,22 +6,17 @@ use axum::Json;
 use axum::extract::{Query, State};
 
 use super::error::ApiError;
+use super::identity::Admin;
 use super::{AppState, params};
-use crate::access::Principal;
 use crate::audit;
 use crate::storage::gateway::Actor;
 
 /// `?account=USERNAME&since=YYYY-MM-DD&action=PREFIX`: entries as JSON, oldest first.
 pub async fn entries(
     State(state): State<AppState>,
-    principal: Principal,
+    _admin: Admin,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Vec<audit::Shown>>, ApiError> {
-    match &principal {
-        Principal::Account(a) if a.roles.iter().any(|r| r == "admin") => {}
-        Principal::Account(_) => return Err(ApiError::forbidden("the audit trail is for the admin role")),
-        Principal::Anonymous => return Err(ApiError::unauthorized("sign in as an admin to read the audit trail")),
-    }
     params::only(&q, &["account", "since", "action"])?;
     let actor = q.get("account").map(|a| Actor::account(a).as_str().to_owned());
     let since = q.get("since").map(|d| params::date(d, "since")).transpose()?;

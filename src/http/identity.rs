@@ -130,6 +130,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
     }
 }
 
+/// An account holding the `admin` role (the registration office): the extractor of the
+/// handlers that manage accounts and read the audit trail. Anyone else: 401 anonymous, 403
+/// signed in.
+pub struct Admin(pub Box<Account>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Principal>() {
+            Some(Principal::Account(a)) if a.roles.iter().any(|r| r == "admin") => Ok(Admin(a.clone())),
+            Some(Principal::Account(_)) => Err(ApiError::forbidden("this is for the admin role")),
+            _ => Err(ApiError::unauthorized("sign in with an account of the admin role")),
+        }
+    }
+}
+
 /// Who the request signs in as, and the session secret when it came with a session cookie.
 /// A session that ended or expired leaves the browser anonymous (the map then offers to sign in)
 /// rather than asking it for Basic credentials.

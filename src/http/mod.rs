@@ -1,5 +1,6 @@
 //! HTTP wiring: state, routes and middleware.
 
+mod accounts;
 mod audit;
 pub mod error;
 pub mod identity;
@@ -123,6 +124,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/me", get(me::me))
         .route("/api/audit", get(audit::entries))
         .route("/api/me/password", axum::routing::post(me::password))
+        .route("/api/accounts", get(accounts::list).post(accounts::add))
+        .route("/api/accounts/{username}/lock", axum::routing::post(accounts::lock))
+        .route("/api/accounts/{username}/unlock", axum::routing::post(accounts::unlock))
+        .route("/api/accounts/{username}/password", axum::routing::post(accounts::reset_password))
+        .route(
+            "/api/accounts/{username}/{kind}/{value}",
+            axum::routing::put(accounts::put_grant).delete(accounts::delete_grant),
+        )
         .route("/api/session", axum::routing::post(session::sign_in).delete(session::sign_out))
         .route("/health", get(ops::health))
         .route("/metrics", get(ops::metrics))

@@ -297,3 +297,107 @@ async fn api_tokens_are_shown_once_narrow_the_scope_and_end() {
     assert_eq!(bearer("dc_not-a-token", "/api/me").await.0, 401);
     assert_eq!(bearer(&narrowed, "/api/me").await.0, 200);
 }
+
+#[tokio::test]
+async fn the_admin_manages_accounts_over_http_as_with_the_cli() {
+    let app = TestApp::spawn(Content::Samples).await;
+    for (user, id, role) in [("office", "006000000000", "admin"), ("staff", "006000000001", "viewer")] {
+        let out = add(&app, user, id, &["--role", role], GOOD);
+        assert!(out.status.success(), "{}", text(&out));
+        assert_eq!(change_password(&app, user, GOOD, NEWER).await.0, 204);
+    }
+    let call = |method: reqwest::Method, path: &str, user: Option<&str>, password: &str, body: Option<Value>| {
+        let mut req = app.http.request(method, format!("{}{path}", app.base));
+        if let Some(user) = user {
+            req = req.basic_auth(user, Some(password));
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        async move {
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            let location = resp.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
+            (status, resp.json::<Value>().await.unwrap_or(Value::Null), location)
+        }
+    };
+    let admin = |method: reqwest::Method, path: &'static str, body: Option<Value>| {
+        call(method, path, Some("office"), NEWER, body)
+    };
+    use reqwest::Method;
+    assert_eq!(call(Method::GET, "/api/accounts", None, "", None).await.0, 401);
+    let (status, body, _) = call(Method::GET, "/api/accounts", Some("staff"), NEWER, None).await;
+    assert!(status == 403 && body["message"].as_str().unwrap().contains("admin role"), "{body}");
+
+    let new = json!({
+        "username": "thanhtra", "name": "Đinh Văn F", "personal_id": "006000000002", "org": "Thanh tra Sở",
+        "roles": ["viewer"], "scope": ["05443"], "password": GOOD,
+    });
+    // Refusals name what is wrong and write nothing.
+    for (field, value, says) in [
+        ("password", json!("short"), "12 characters"),
+        ("personal_id", json!("12345"), "12 digits"),
+        ("roles", json!(["king"]), "no role `king`"),
+        ("scope", json!(["99999"]), "99999"),
+    ] {
+        let mut bad = new.clone();
+        bad[field] = value;
+        let (status, body, _) = admin(Method::POST, "/api/accounts", Some(bad)).await;
+        assert_eq!(status, 400, "{field}: {body}");
+        assert!(body["message"].as_str().unwrap().contains(says), "{field}: {body}");
+    }
+    let (status, body, _) = admin(Method::POST, "/api/accounts", Some(json!({ "username": "x" }))).await;
+    assert!(status == 400 && body["message"].as_str().unwrap().contains("personal_id"), "{body}");
+    let (status, _, location) = admin(Method::POST, "/api/accounts", Some(new)).await;
+    assert_eq!((status, location.as_deref()), (201, Some("/api/accounts/thanhtra")));
+    let (_, listed, _) = admin(Method::GET, "/api/accounts", None).await;
+    let row = listed.as_array().unwrap().iter().find(|a| a["username"] == "thanhtra").unwrap().clone();
+    assert_eq!((row["full_name"].as_str(), row["initial_password"].as_bool()), (Some("Đinh Văn F"), Some(true)));
+    assert!(row.get("password_hash").is_none() && !listed.to_string().contains("argon2"));
+    assert_eq!(change_password(&app, "thanhtra", GOOD, NEWER).await.0, 204);
+    let me = || get_as(&app, "/api/me", "thanhtra", NEWER);
+    assert_eq!(me().await.1["roles"], json!(["viewer"]));
+
+    // Grants and revocations hold from the next request.
+    assert_eq!(admin(Method::PUT, "/api/accounts/thanhtra/roles/registrar", None).await.0, 204);
+    assert_eq!(admin(Method::PUT, "/api/accounts/thanhtra/scopes/11311", None).await.0, 204);
+    let (_, seen, _) = me().await;
+    assert_eq!(
+        (seen["roles"].clone(), seen["scope"].clone()),
+        (json!(["registrar", "viewer"]), json!(["05443", "11311"]))
+    );
+    assert_eq!(admin(Method::DELETE, "/api/accounts/thanhtra/roles/viewer", None).await.0, 204);
+    assert_eq!(admin(Method::DELETE, "/api/accounts/thanhtra/scopes/05443", None).await.0, 204);
+    let (_, seen, _) = me().await;
+    assert_eq!((seen["roles"].clone(), seen["scope"].clone()), (json!(["registrar"]), json!(["11311"])));
+    assert_eq!(admin(Method::PUT, "/api/accounts/thanhtra/hats/red", None).await.0, 404);
+
+    // A lock holds at once, says why; unlocking lifts it.
+    let (status, body, _) =
+        admin(Method::POST, "/api/accounts/thanhtra/lock", Some(json!({ "reason": "stolen" }))).await;
+    assert!(status == 400 && body["message"].as_str().unwrap().contains("lost, left or other"), "{body}");
+    assert_eq!(admin(Method::POST, "/api/accounts/thanhtra/lock", Some(json!({ "reason": "lost" }))).await.0, 204);
+    let (status, body, _) = me().await;
+    assert!(status == 403 && body["message"].as_str().unwrap().contains("reported lost"), "{body}");
+    assert_eq!(admin(Method::POST, "/api/accounts/thanhtra/unlock", None).await.0, 204);
+    assert_eq!(me().await.0, 200);
+    assert_eq!(admin(Method::POST, "/api/accounts/nobody/unlock", None).await.0, 400);
+
+    // A reset gives a new initial password; the old one no longer opens anything.
+    let reset = Some(json!({ "password": "Mật-khẩu mới 2028" }));
+    assert_eq!(admin(Method::POST, "/api/accounts/thanhtra/password", reset).await.0, 204);
+    assert_eq!(me().await.0, 401);
+    let (status, seen, _) = get_as(&app, "/api/me", "thanhtra", "Mật-khẩu mới 2028").await;
+    assert_eq!((status, seen["initial_password"].as_bool()), (200, Some(true)));
+
+    // Every change is the admin's, in the audit trail (after its own password change); refusals
+    // changed nothing and left no change entry.
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit.entries WHERE actor = 'account:office' AND action LIKE 'accounts %' ORDER BY seq",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let expected = ["password", "add", "grant", "grant", "revoke", "revoke", "lock", "unlock", "password"];
+    assert_eq!(actions, expected.map(|a| format!("accounts {a}")));
+}
