@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 
 use crate::audit::anonymous::Counter;
 use crate::audit::checkpoint::{AuditDir, Signer};
+use crate::audit::recorder::Recorder;
 use crate::catalog::Catalog;
 use crate::http::tiles::load_styles;
 use crate::http::{AppState, router};
@@ -106,6 +107,7 @@ impl Application {
             None => format!("http://{}", listener.local_addr()?),
         };
         let state = AppState {
+            recorder: Recorder::start(pool.clone()),
             pool,
             index,
             tiles,
@@ -121,10 +123,11 @@ impl Application {
         self.listener.local_addr().expect("a bound listener has an address")
     }
 
-    /// Serves until interrupted or terminated (SIGINT, SIGTERM); then writes the anonymous counts and signs a last checkpoint.
+    /// Serves until interrupted or terminated (SIGINT, SIGTERM); then writes the entries still
+    /// queued and the anonymous counts, and signs a last checkpoint.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Application { listener, state, signer, checkpoint_every } = self;
-        let (pool, anonymous) = (state.pool.clone(), state.anonymous.clone());
+        let (pool, anonymous, recorder) = (state.pool.clone(), state.anonymous.clone(), state.recorder.clone());
         let signing = tokio::spawn({
             let (signer, pool) = (signer.clone(), pool.clone());
             async move { signer.every(&pool, checkpoint_every).await }
@@ -137,6 +140,7 @@ impl Application {
         let served = axum::serve(listener, app).with_graceful_shutdown(stop_signal()).await;
         signing.abort();
         counting.abort();
+        recorder.flush().await;
         if let Err(e) = anonymous.flush(&pool, true).await {
             tracing::error!("audit: cannot record anonymous reads: {e}");
         }

@@ -6,6 +6,7 @@
 
 pub mod anonymous;
 pub mod checkpoint;
+pub mod recorder;
 
 use sqlx::{PgConnection, PgPool};
 

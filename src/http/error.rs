@@ -25,6 +25,10 @@ impl ApiError {
     pub fn not_found(message: impl Into<String>) -> Self {
         Self { status: StatusCode::NOT_FOUND, message: message.into() }
     }
+    /// The service cannot answer now; the caller may try again.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self { status: StatusCode::SERVICE_UNAVAILABLE, message: message.into() }
+    }
     pub fn internal(message: impl Into<String>) -> Self {
         tracing::error!("{}", message.into());
         Self { status: StatusCode::INTERNAL_SERVER_ERROR, message: "internal error; it has been logged".into() }

@@ -20,7 +20,7 @@ use super::AppState;
 use super::error::ApiError;
 use crate::access::{Account, Principal};
 use crate::accounts::{self, AccountError, sessions};
-use crate::audit;
+use crate::audit::recorder;
 use crate::storage::gateway::Actor;
 
 /// Signed-in accounts by the digest of their credentials.
@@ -66,7 +66,7 @@ pub async fn authenticate(
         }
         Err(refused) => (Actor::anonymous(), Vec::new(), refused.into_response()),
     };
-    audited(&state, &actor, &roles, &access, resp).await
+    audited(&state, &actor, &roles, &access, resp)
 }
 
 /// What a request did, as its audit entry names it.
@@ -78,10 +78,10 @@ pub struct Access {
     pub address: Option<IpAddr>,
 }
 
-/// `resp` once its audit entry is written, with the entry's request id as `X-Request-Id`; a
-/// 500 instead when the entry cannot be written (an access that cannot be audited is not
+/// `resp` with its audit entry recorded and the entry's request id as `X-Request-Id`; a 503
+/// instead when the audit trail cannot take the entry (an access that cannot be audited is not
 /// answered).
-pub async fn audited(
+pub fn audited(
     state: &AppState,
     actor: &Actor,
     roles: &[String],
@@ -89,21 +89,21 @@ pub async fn audited(
     mut resp: axum::response::Response,
 ) -> axum::response::Response {
     let request_id = request_id();
-    let entry = audit::Entry {
-        actor: actor.as_str(),
-        roles,
-        action: &access.action,
-        object: &access.object,
+    let entry = recorder::Access {
+        at: chrono::Utc::now(),
+        actor: actor.as_str().to_owned(),
+        roles: roles.to_vec(),
+        action: access.action.clone(),
+        object: access.object.clone(),
         outcome: i32::from(resp.status().as_u16()),
-        request_id: Some(&request_id),
+        request_id: request_id.clone(),
         address: access.address,
     };
-    let recorded = match state.pool.acquire().await {
-        Ok(mut conn) => audit::append(&mut conn, &entry).await,
-        Err(e) => Err(e),
-    };
-    if let Err(e) = recorded {
-        return ApiError::internal(format!("audit: {e}")).into_response();
+    if let Err(e) = state.recorder.record(entry) {
+        tracing::error!("{e}");
+        let mut refused = ApiError::unavailable(e.to_string()).into_response();
+        refused.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
+        return refused;
     }
     if let Ok(v) = axum::http::HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-request-id", v);

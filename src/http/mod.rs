@@ -85,6 +85,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Accounts recently signed in, by their credentials' digest.
     pub signed_in: identity::SignedIn,
+    /// Accesses by signed-in callers, on their way to the audit trail.
+    pub recorder: crate::audit::recorder::Recorder,
     /// Anonymous requests not yet written to the audit trail.
     pub anonymous: Arc<crate::audit::anonymous::Counter>,
 }

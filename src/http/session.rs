@@ -53,7 +53,7 @@ pub async fn sign_in(
             };
             let mut resp = refusal(e).into_response();
             resp.headers_mut().remove(WWW_AUTHENTICATE);
-            Ok(audited(&state, &Actor::anonymous(), &[], &access, resp).await)
+            Ok(audited(&state, &Actor::anonymous(), &[], &access, resp))
         }
     }
 }

@@ -37,6 +37,7 @@ async fn changes_and_signed_in_accesses_are_chained_entries_and_tampering_is_nam
     let resp =
         app.http.get(format!("{}/api/me?x=1", app.base)).basic_auth("auditor", Some(password)).send().await.unwrap();
     assert_eq!(resp.status(), 200);
+    app.db.recorded(&resp).await;
     let request_id = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
     assert_eq!(app.get("/api/me").await.0, 200, "anonymous reads of open data are not entries");
 
@@ -210,6 +211,7 @@ async fn signed_checkpoints_catch_a_superuser_who_rewrites_the_chain_and_its_has
     // A refused sign-in is an entry too: anonymous, with the caller's address.
     let wrong = app.http.get(format!("{}/api/me", app.base)).basic_auth("kiemtra", Some("guess")).send().await.unwrap();
     assert_eq!(wrong.status(), 401);
+    app.db.recorded(&wrong).await;
     let refused = &app.db.cli(&["audit", "show", "--action", "GET /api/me"]);
     let refused: Value = serde_json::from_str(text(refused).lines().last().unwrap()).unwrap();
     assert_eq!(
@@ -219,7 +221,9 @@ async fn signed_checkpoints_catch_a_superuser_who_rewrites_the_chain_and_its_has
     );
     for _ in 0..3 {
         let ok = app.http.get(format!("{}/api/me", app.base)).basic_auth("kiemtra", Some(password)).send().await;
-        assert_eq!(ok.unwrap().status(), 200);
+        let ok = ok.unwrap();
+        assert_eq!(ok.status(), 200);
+        app.db.recorded(&ok).await;
     }
     checkpoint();
     let entries = app.db.count("SELECT count(*) FROM audit.entries").await;
@@ -309,4 +313,73 @@ async fn anonymous_reads_are_counted_per_minute_route_and_address_and_written_wh
     assert_eq!(covered, before);
     let verify = db.cli(&["audit", "verify"]);
     assert!(verify.status.success() && text(&verify).contains("1 signed checkpoint(s) agree"), "{}", text(&verify));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_audit_trail_cannot_keep_up_requests_are_refused_not_answered_unaudited() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+    let app = Arc::new(TestApp::spawn(Content::Samples).await);
+    let password = "Địa-chính 2026!";
+    let add = app.db.cli_input(
+        &[
+            "accounts",
+            "add",
+            "dongbo",
+            "--name",
+            "Hồ G",
+            "--personal-id",
+            "007000000000",
+            "--org",
+            "Sở TNMT",
+            "--role",
+            "viewer",
+        ],
+        &format!("{password}\n"),
+    );
+    assert!(add.status.success(), "{}", text(&add));
+    // The writer blocks behind a lock, as behind a database that stopped answering.
+    let mut lock = app.db.pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE audit.entries IN EXCLUSIVE MODE").execute(&mut *lock).await.unwrap();
+    let (answered, refused) = (Arc::new(AtomicI64::new(0)), Arc::new(AtomicBool::new(false)));
+    let mut clients = Vec::new();
+    for _ in 0..16 {
+        let (app, answered, refused) = (app.clone(), answered.clone(), refused.clone());
+        clients.push(tokio::spawn(async move {
+            while !refused.load(Ordering::SeqCst) && answered.load(Ordering::SeqCst) < 20_000 {
+                let resp = app.http.get(format!("{}/api/me", app.base)).basic_auth("dongbo", Some(password)).send();
+                let resp = resp.await.unwrap();
+                match resp.status().as_u16() {
+                    200 => {
+                        answered.fetch_add(1, Ordering::SeqCst);
+                    }
+                    503 => {
+                        assert_eq!(resp.headers()["retry-after"], "1");
+                        let body: Value = resp.json().await.unwrap();
+                        assert!(body["message"].as_str().unwrap().contains("audit trail"), "{body}");
+                        refused.store(true, Ordering::SeqCst);
+                    }
+                    other => panic!("unexpected {other}"),
+                }
+            }
+        }));
+    }
+    for c in clients {
+        c.await.unwrap();
+    }
+    assert!(refused.load(Ordering::SeqCst), "a full queue refuses requests");
+    lock.commit().await.unwrap();
+    // Every request answered has its entry, once the database takes them.
+    let answered = answered.load(Ordering::SeqCst);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let entries = loop {
+        let n = app.db.count("SELECT count(*) FROM audit.entries WHERE actor = 'account:dongbo'").await;
+        if n >= answered || std::time::Instant::now() > deadline {
+            break n;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(entries, answered);
+    let verify = app.db.cli(&["audit", "verify"]);
+    assert!(verify.status.success(), "{}", text(&verify));
 }

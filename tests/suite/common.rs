@@ -53,6 +53,26 @@ impl TestDb {
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
     }
 
+    /// Waits until the audit entry of the answer `resp` (by its `X-Request-Id`) is in the
+    /// database: entries of accesses are written in batches, in order, after the answer.
+    pub async fn recorded(&self, resp: &reqwest::Response) {
+        let id = resp.headers().get("x-request-id").expect("an audited answer has an X-Request-Id");
+        let id = id.to_str().unwrap().to_owned();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM audit.entries WHERE request_id = $1")
+                .bind(&id)
+                .fetch_one(&self.pool)
+                .await
+                .unwrap();
+            if n == 1 {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "the entry of request {id} was not written within 10 s");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Everything a failed import must leave as it was.
     pub async fn fingerprint(&self) -> (i64, i64, i64, String) {
         sqlx::query_as(
