@@ -108,3 +108,24 @@ conninfo() {
   [[ $auth == *:* ]] && out+=" password=${auth#*:}"
   echo "$out"
 }
+
+# bench_account BIN DATABASE_URL BASE_URL: makes a `viewer` account for benchmarks, changes its
+# initial password through the running server, and prints the Authorization header value that
+# signs in as it (every request it makes is then a chained audit entry).
+bench_account() {
+  local bin=$1 url=$2 base=$3 initial="Bench-initial 2026!" password="Bench-signed-in 2026!"
+  printf '%s\n' "$initial" | DATABASE_URL=$url $bin accounts add bench --name "Bench" \
+    --personal-id 009999999999 --org "bench" --role viewer >/dev/null
+  curl -sf -o /dev/null -u "bench:$initial" -H 'content-type: application/json' \
+    -d "{\"current\": \"$initial\", \"new\": \"$password\"}" "$base/api/me/password"
+  echo "Basic $(printf 'bench:%s' "$password" | base64 -w0)"
+}
+
+# audit_ratio WHAT ANONYMOUS SIGNED_IN: prints the signed-in run's figures ("rps p50 p99") as a
+# share of the anonymous run's.
+audit_ratio() {
+  read -r a_rps _ a_p99 <<<"$2"
+  read -r s_rps _ s_p99 <<<"$3"
+  printf '%s audit cost: signed in (an audit entry per request) %s requests/s, p99 %s ms; anonymous %s requests/s, p99 %s ms; signed in serves %.1f%% of anonymous requests/s\n' \
+    "$1" "$s_rps" "$s_p99" "$a_rps" "$a_p99" "$(echo "100 * $s_rps / $a_rps" | bc -l)"
+}
