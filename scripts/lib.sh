@@ -27,7 +27,7 @@ ensure_packages() {
 }
 
 # ensure_test_clients: Node.js, Chromium and Python venv support (when the machine has none) and the
-# independent clients the tests drive: tests/js (an MVT decoder, the PMTiles reader, the MapLibre
+# independent clients the tests drive: QGIS (python3-qgis), tests/js (an MVT decoder, the PMTiles reader, the MapLibre
 # style validator; pinned by package-lock.json) and tests/py (OWSLib and the ogctests verifier;
 # pinned by requirements.txt).
 ensure_test_clients() {
@@ -35,6 +35,12 @@ ensure_test_clients() {
   # The web map's end-to-end tests drive Debian's Chromium (Playwright cannot download one here).
   [ -x /usr/bin/chromium ] || ensure_packages chromium
   python3 -c 'import venv, ensurepip' 2>/dev/null || ensure_packages python3-venv
+  # QGIS 3.22's own WFS and OGC API providers, driven headless from Debian's python3.
+  if ! dpkg-query -W -f='${Status}' python3-qgis 2>/dev/null | grep -q 'install ok installed'; then
+    echo "== installing python3-qgis"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-qgis >/dev/null
+  fi
   if [ ! -x tests/py/.venv/bin/python ] || [ tests/py/requirements.txt -nt tests/py/.venv ]; then
     echo "== installing the Python test clients in tests/py/.venv"
     python3 -m venv tests/py/.venv

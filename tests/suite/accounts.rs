@@ -401,3 +401,85 @@ async fn the_admin_manages_accounts_over_http_as_with_the_cli() {
     let expected = ["password", "add", "grant", "grant", "revoke", "revoke", "lock", "unlock", "password"];
     assert_eq!(actions, expected.map(|a| format!("accounts {a}")));
 }
+
+/// Holders by parcel ID, as a client read the `holders` layer: `(commune, holders)` per parcel.
+type Seen = std::collections::BTreeMap<String, (String, Option<String>)>;
+
+fn seen_from(rows: &[Value]) -> Seen {
+    rows.iter()
+        .map(|r| {
+            let holders = r["holders"].as_str().filter(|h| !h.is_empty()).map(str::to_owned);
+            (r["parcel_id"].as_str().unwrap().to_owned(), (r["commune_code"].as_str().unwrap().to_owned(), holders))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn gis_clients_sign_in_with_basic_and_see_the_holders_of_their_scope_only() {
+    let app = TestApp::spawn(Content::Samples).await;
+    let out = add(&app, "dangky", "008000000000", &["--role", "registrar", "--scope", "05443"], GOOD);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(change_password(&app, "dangky", GOOD, NEWER).await.0, 204);
+    // What PostGIS says each parcel of the layer holds.
+    let expected: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT p.parcel_id, coalesce(p.commune_code, p.commune_code_recorded),
+                string_agg(h.name, '; ' ORDER BY h.name, r.id)
+         FROM parcels p JOIN personal.rights r ON r.parcel_id = p.parcel_id JOIN personal.holders h ON h.id = r.holder_id
+         WHERE p.valid_to IS NULL GROUP BY p.uid, p.parcel_id, p.commune_code, p.commune_code_recorded",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(expected.iter().any(|e| e.1 == "05443") && expected.iter().any(|e| e.1 != "05443"));
+    let check = |client: &str, seen: Seen, signed_in: bool| {
+        assert_eq!(seen.len(), expected.len(), "{client}: every feature of the layer");
+        for (id, commune, holders) in &expected {
+            let (c, h) = &seen[id];
+            assert_eq!(c, commune, "{client}: {id}");
+            let visible = signed_in && commune == "05443";
+            assert_eq!(h.as_deref(), visible.then_some(holders.as_str()), "{client}: {id} of {commune}");
+        }
+    };
+
+    // QGIS's WFS and OAPIF providers, with the credentials in the layer's URI as QGIS keeps them.
+    for provider in ["WFS", "OAPIF"] {
+        let typename = if provider == "WFS" { "dc:holders" } else { "holders" };
+        for signed_in in [true, false] {
+            let creds: &[&str] = if signed_in { &["dangky", NEWER] } else { &[] };
+            let args = [&[app.base.as_str(), provider, typename][..], creds].concat();
+            let layer: Value = serde_json::from_str(&common::qgis("qgis_layer.py", &args).await).unwrap();
+            assert_eq!(layer["valid"], true, "QGIS {provider}: {layer}");
+            check(&format!("QGIS {provider}"), seen_from(layer["features"].as_array().unwrap()), signed_in);
+        }
+    }
+    // GDAL's WFS and OGC API drivers.
+    for source in [format!("WFS:{}/wfs", app.base), format!("OAPIF:{}/ogc", app.base)] {
+        let layer = if source.starts_with("WFS") { "dc:holders" } else { "holders" };
+        let said = common::gdal(
+            "ogr2ogr",
+            &[
+                "-f",
+                "GeoJSON",
+                "/vsistdout/",
+                &source,
+                layer,
+                "--config",
+                "GDAL_HTTP_AUTH",
+                "BASIC",
+                "--config",
+                "GDAL_HTTP_USERPWD",
+                &format!("dangky:{NEWER}"),
+            ],
+        )
+        .await;
+        let fc: Value = serde_json::from_str(&said[said.find('{').unwrap()..]).unwrap();
+        let rows: Vec<Value> = fc["features"].as_array().unwrap().iter().map(|f| f["properties"].clone()).collect();
+        check(&source, seen_from(&rows), true);
+    }
+    // OWSLib with username and password.
+    let wfs = format!("{}/wfs", app.base);
+    let rows: Vec<Value> =
+        serde_json::from_str(&common::python("owslib_signed_in.py", &[&wfs, "dc:holders", "dangky", NEWER]).await)
+            .unwrap();
+    check("OWSLib", seen_from(&rows), true);
+}

@@ -321,6 +321,16 @@ pub async fn python(script: &str, args: &[&str]) -> String {
     String::from_utf8(o.stdout).unwrap()
 }
 
+/// Runs a script of tests/py with Debian's python3 and its QGIS (python3-qgis), headless.
+pub async fn qgis(script: &str, args: &[&str]) -> String {
+    let mut cmd = Command::new("/usr/bin/python3");
+    cmd.arg(repo().join("tests/py").join(script)).args(args).env("QT_QPA_PLATFORM", "offscreen");
+    let o = run_beside(cmd).await;
+    assert!(o.status.success(), "{script} failed: {}", text(&o));
+    // QGIS may print warnings of its own before the JSON line.
+    String::from_utf8(o.stdout).unwrap().lines().last().unwrap_or_default().to_owned()
+}
+
 /// The z/x/y of the tile holding a point.
 pub fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
     let n = (1u32 << z) as f64;
