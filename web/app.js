@@ -237,7 +237,10 @@ function parcelCard(f) {
   const planning = (p.planning || []).map((z) => `${z.zone_code} ${(z.land_use || []).join("+")} ${Math.round(z.share * 100)}%`).join("; ");
   const project = p.project; // the project's code, when the parcel is in one
   // Holders come only where the signed-in account may see them.
-  const holders = p.holders && p.holders.map((h) => `${h.name} (${h.kind}, ${Math.round(h.share * 100)}%${h.certificate_no ? `, ${h.certificate_no}` : ""})`).join("; ");
+  const holders = p.holders && p.holders.map((h) => {
+    const details = [h.kind, `${Math.round(h.share * 100)}%`, h.personal_id || h.tax_id, h.certificate_no].filter(Boolean);
+    return `${h.name} (${details.join(", ")})`;
+  }).join("; ");
   showCard(`${t("parcel")} ${p.parcel_id}`, [
     ["parcel_id", p.parcel_id], ["legacy_key", p.legacy_key], ["commune", `${p.commune_name} (${p.commune_code})`],
     ["land_use", (p.land_use || []).join("+")], ["legal_area", area(p.legal_area_m2)], ["computed_area", area(p.geodesic_area_m2)],

@@ -65,6 +65,10 @@ pub struct Holder {
     pub right_kind: String,
     pub share: f64,
     pub certificate_no: Option<String>,
+    /// A person's 12-digit ID (individuals, households).
+    pub personal_id: Option<String>,
+    /// An organisation's tax ID.
+    pub tax_id: Option<String>,
 }
 
 pub async fn parcel_holders(pool: &PgPool, parcel_id: &str) -> Result<Vec<Holder>, sqlx::Error> {

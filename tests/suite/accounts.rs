@@ -402,13 +402,19 @@ async fn the_admin_manages_accounts_over_http_as_with_the_cli() {
     assert_eq!(actions, expected.map(|a| format!("accounts {a}")));
 }
 
-/// Holders by parcel ID, as a client read the `holders` layer: `(commune, holders)` per parcel.
+/// Holders by parcel ID, as a client read the `holders` layer: `(commune, holders and their
+/// IDs)` per parcel.
 type Seen = std::collections::BTreeMap<String, (String, Option<String>)>;
 
 fn seen_from(rows: &[Value]) -> Seen {
     rows.iter()
         .map(|r| {
-            let holders = r["holders"].as_str().filter(|h| !h.is_empty()).map(str::to_owned);
+            let personal = [&r["holders"], &r["holder_ids"]].map(|v| v.as_str().filter(|h| !h.is_empty()));
+            let holders = match personal {
+                [Some(names), ids] => Some(format!("{names} / {}", ids.unwrap_or_default())),
+                [None, None] => None,
+                [None, Some(_)] => panic!("IDs without names: {r}"),
+            };
             (r["parcel_id"].as_str().unwrap().to_owned(), (r["commune_code"].as_str().unwrap().to_owned(), holders))
         })
         .collect()
@@ -423,7 +429,8 @@ async fn gis_clients_sign_in_with_basic_and_see_the_holders_of_their_scope_only(
     // What PostGIS says each parcel of the layer holds.
     let expected: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT p.parcel_id, coalesce(p.commune_code, p.commune_code_recorded),
-                string_agg(h.name, '; ' ORDER BY h.name, r.id)
+                string_agg(h.name, '; ' ORDER BY h.name, r.id) || ' / '
+                || string_agg(coalesce(h.personal_id, h.organisation_id, ''), '; ' ORDER BY h.name, r.id)
          FROM parcels p JOIN personal.rights r ON r.parcel_id = p.parcel_id JOIN personal.holders h ON h.id = r.holder_id
          WHERE p.valid_to IS NULL GROUP BY p.uid, p.parcel_id, p.commune_code, p.commune_code_recorded",
     )
