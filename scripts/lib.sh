@@ -119,11 +119,11 @@ conninfo() {
 # initial password through the running server, and prints the Authorization header value that
 # signs in as it (every request it makes is then a chained audit entry).
 bench_account() {
-  local bin=$1 url=$2 base=$3 initial="Bench-initial 2026!" password="Bench-signed-in 2026!"
+  local bin=$1 url=$2 base=$3 initial="Measure-initial 2026!" password="Measure-signed-in 2026!"
   printf '%s\n' "$initial" | DATABASE_URL=$url $bin accounts add bench --name "Bench" \
-    --personal-id 009999999999 --org "bench" --role viewer >/dev/null
+    --personal-id 009999999999 --org "bench" --role viewer >/dev/null || return 1
   curl -sf -o /dev/null -u "bench:$initial" -H 'content-type: application/json' \
-    -d "{\"current\": \"$initial\", \"new\": \"$password\"}" "$base/api/me/password"
+    -d "{\"current\": \"$initial\", \"new\": \"$password\"}" "$base/api/me/password" || return 1
   echo "Basic $(printf 'bench:%s' "$password" | base64 -w0)"
 }
 

@@ -217,6 +217,10 @@ enum TilesCommand {
         /// The tile-layer catalog.
         #[arg(long, default_value = "tiles")]
         tiles_dir: PathBuf,
+        /// Cut the tiles for this account's view (its personal data in its scope), as the
+        /// registration office providing data to it; by default the open view.
+        #[arg(long = "as", value_name = "USERNAME")]
+        as_account: Option<String>,
         /// The archive to write (replaced only once it is complete).
         out: PathBuf,
     },
@@ -432,11 +436,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("diachinh serving on http://{}", app.local_addr());
             app.run_until_stopped().await?;
         }
-        Command::Tiles(TilesCommand::Export { range, tiles_dir, out }) => {
+        Command::Tiles(TilesCommand::Export { range, tiles_dir, as_account, out }) => {
             let catalog = diachinh::catalog::Catalog::load(&tiles_dir).map_err(anyhow::Error::msg)?;
             let set = catalog.parse_set(&range.layers).map_err(anyhow::Error::msg)?;
             let layers = diachinh::index::layers::Layers::new(std::sync::Arc::new(catalog));
             let pool = storage::connect(&url()?).await?;
+            let account = match &as_account {
+                Some(name) => Some(diachinh::accounts::view_of(&pool, &name.parse()?).await?),
+                None => None,
+            };
+            let (view, named) = match &account {
+                Some(a) => (a.view.clone(), format!("account {}", a.username)),
+                None => (diachinh::access::View::open(), "open data".to_owned()),
+            };
             for l in &set {
                 layers.reload(&pool, *l, None).await?;
             }
@@ -445,8 +457,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let progress = progress_bar("tiles");
             progress.set_length(tiles.len() as u64);
             progress.set_message("cutting");
-            let written = diachinh::tiles::pmtiles::export(&layers, &set, bbox, &tiles, &out, &Bar(progress.clone()))?;
+            let recipient = diachinh::tiles::pmtiles::Recipient { view: &view, named: &named };
+            let written = diachinh::tiles::pmtiles::export(
+                &layers,
+                &set,
+                &recipient,
+                bbox,
+                &tiles,
+                &out,
+                &Bar(progress.clone()),
+            )?;
             progress.finish_and_clear();
+            // An extraction: who cut what, for whom.
+            let object =
+                format!("{} for {named}: layers {}, bbox {bbox:?}, {written} tiles", out.display(), range.layers);
+            let (roles, operator) = (account.map(|a| a.roles).unwrap_or_default(), Actor::operator());
+            let entry = diachinh::audit::Entry {
+                actor: operator.as_str(),
+                roles: &roles,
+                action: "tiles export",
+                object: &object,
+                outcome: 0,
+                request_id: None,
+                address: None,
+            };
+            diachinh::audit::append(&mut *pool.acquire().await?, &entry).await?;
             println!(
                 "wrote {written} tiles ({} empty left out) to {} in {:.1} s",
                 tiles.len() - written,

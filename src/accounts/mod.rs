@@ -509,13 +509,30 @@ pub async fn sign_in_with_token(pool: &PgPool, token: &str) -> Result<Account, A
 /// The account a token or session already proved, unless it has been locked since.
 async fn resume(pool: &PgPool, username: &str, narrowed: Option<&[String]>) -> Result<Account, AccountError> {
     let username: Username = username.parse()?;
-    let (_, initial, locked, _): (String, bool, Option<String>, bool) =
-        sqlx::query_as(include_str!("sql/account_sign_in.sql")).bind(username.as_str()).fetch_one(pool).await?;
-    if let Some(reason) = locked.as_deref().and_then(LockReason::parse) {
-        return Err(AccountError::Locked(reason));
-    }
+    let initial = unlocked(pool, &username).await?;
     sqlx::query(include_str!("sql/account_signed_in.sql")).bind(username.as_str()).execute(pool).await?;
     account(pool, &username, initial, narrowed).await
+}
+
+/// Whether the account's password is still the initial one; an error when the account is
+/// unknown or locked.
+async fn unlocked(pool: &PgPool, username: &Username) -> Result<bool, AccountError> {
+    let row: Option<(String, bool, Option<String>, bool)> =
+        sqlx::query_as(include_str!("sql/account_sign_in.sql")).bind(username.as_str()).fetch_optional(pool).await?;
+    let Some((_, initial, locked, _)) = row else {
+        return Err(AccountError::Invalid(format!("no account `{}`", username.as_str())));
+    };
+    match locked.as_deref().and_then(LockReason::parse) {
+        Some(reason) => Err(AccountError::Locked(reason)),
+        None => Ok(initial),
+    }
+}
+
+/// What an unlocked account sees, for the registration office cutting an export on its behalf
+/// (the account does not sign in, so its use is not recorded as its own).
+pub async fn view_of(pool: &PgPool, username: &Username) -> Result<Account, AccountError> {
+    let initial = unlocked(pool, username).await?;
+    account(pool, username, initial, None).await
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! `diachinh tiles export`: the open view of some layers over a bbox and zoom range as one
+//! `diachinh tiles export`: the open view of some layers (or an account's) over a bbox and zoom range as one
 //! PMTiles v3 archive (gzip tiles, TileJSON-style metadata), written to a temporary file and
 //! renamed into place, so a failed export never leaves half an archive.
 
@@ -26,11 +26,19 @@ pub fn tiles_in(bbox: [f64; 4], minzoom: u8, maxzoom: u8, max: u64) -> Result<Ve
     Ok((minzoom..=maxzoom).flat_map(|z| TileId::covering(&env, z)).collect())
 }
 
-/// Writes the non-empty tiles among `tiles`; returns how many there were. Exports leave the
-/// server, so they hold the open view only.
+/// Whom an export is cut for: the open view, or an account's.
+pub struct Recipient<'a> {
+    pub view: &'a View,
+    /// Said in the archive's description: `open data`, `account dangky`.
+    pub named: &'a str,
+}
+
+/// Writes the non-empty tiles among `tiles`, cut for the recipient's view; returns how many
+/// there were.
 pub fn export(
     layers: &Layers,
     set: &[usize],
+    recipient: &Recipient,
     bbox: [f64; 4],
     tiles: &[TileId],
     out: &Path,
@@ -41,8 +49,8 @@ pub fn export(
     let names: Vec<&str> = set.iter().map(|l| catalog.layers[*l].name.as_str()).collect();
     let metadata = json!({
         "name": names.join(","),
-        "description": "diachinh: open data view",
-        "vector_layers": set.iter().map(|l| catalog.layers[*l].vector_layer(View::open().audience)).collect::<Vec<_>>(),
+        "description": format!("diachinh: the view of {}", recipient.named),
+        "vector_layers": set.iter().map(|l| catalog.layers[*l].vector_layer(recipient.view.audience)).collect::<Vec<_>>(),
     });
     let partial = out.with_extension("pmtiles.partial");
     let file = std::fs::File::create(&partial).with_context(|| format!("cannot write {}", partial.display()))?;
@@ -61,7 +69,7 @@ pub fn export(
         coords.sort_by_key(|c| u64::from(pmtiles::TileId::from(*c)));
         let mut written = 0;
         for c in coords {
-            let bytes = render(layers, set, TileId { z: c.z(), x: c.x(), y: c.y() }, &View::open());
+            let bytes = render(layers, set, TileId { z: c.z(), x: c.x(), y: c.y() }, recipient.view);
             if !bytes.is_empty() {
                 writer.add_tile(c, &bytes)?;
                 written += 1;

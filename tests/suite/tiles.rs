@@ -402,3 +402,82 @@ async fn a_commune_too_small_to_draw_stays_on_the_map_as_a_point() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_export_cut_for_an_account_holds_its_personal_data_in_its_scope_only_and_is_audited() {
+    let app = TestApp::spawn(Content::Samples).await;
+    let add = app.db.cli_input(
+        &[
+            "accounts",
+            "add",
+            "dangky",
+            "--name",
+            "Lý H",
+            "--personal-id",
+            "010000000000",
+            "--org",
+            "VPĐK",
+            "--role",
+            "registrar",
+            "--scope",
+            "05443",
+        ],
+        "Địa-chính 2026!\n",
+    );
+    assert!(add.status.success(), "{}", common::text(&add));
+    // A z16 tile holding parcels with holders of 05443, and one of 11311.
+    let mut zxys = Vec::new();
+    for commune in ["05443", "11311"] {
+        let (lon, lat): (f64, f64) = sqlx::query_as(&format!(
+            "SELECT ST_X(ST_PointOnSurface(p.geom)), ST_Y(ST_PointOnSurface(p.geom)) FROM parcels p
+             WHERE p.valid_to IS NULL AND p.commune_code = '{commune}'
+               AND EXISTS (SELECT 1 FROM personal.rights r WHERE r.parcel_id = p.parcel_id)
+             ORDER BY p.parcel_id LIMIT 1"
+        ))
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        let (x, y) = tile_of(lon, lat, 16);
+        zxys.push(format!("16/{x}/{y}"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let export = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let args = [
+            &["tiles", "export", "--layers", "holders", "--minzoom", "16", "--maxzoom", "16"][..],
+            extra,
+            &[out.to_str().unwrap()][..],
+        ]
+        .concat();
+        let o = app.db.cli(&args);
+        assert!(o.status.success(), "{}", common::text(&o));
+        let zxy: Vec<&std::path::Path> = zxys.iter().map(std::path::Path::new).collect();
+        let read: Value =
+            serde_json::from_str(&common::node("read-pmtiles.mjs", &[&[out.as_path()][..], &zxy].concat())).unwrap();
+        read
+    };
+    let holders_by_commune = |read: &Value| -> Vec<(String, bool)> {
+        zxys.iter()
+            .flat_map(|zxy| read["properties"][zxy]["holders"].as_array().unwrap().clone())
+            .map(|p| (p["commune_code"].as_str().unwrap().to_owned(), p.get("holders").is_some()))
+            .collect()
+    };
+    let theirs = export("dangky.pmtiles", &["--as", "dangky"]);
+    assert_eq!(theirs["metadata"]["description"], "diachinh: the view of account dangky");
+    let seen = holders_by_commune(&theirs);
+    assert!(seen.iter().any(|(c, h)| c == "05443" && *h), "{seen:?}");
+    assert!(seen.iter().any(|(c, _)| c != "05443"), "{seen:?}");
+    assert!(seen.iter().all(|(c, h)| *h == (c == "05443")), "holders in 05443 only: {seen:?}");
+    let open = export("open.pmtiles", &[]);
+    assert!(holders_by_commune(&open).iter().all(|(_, h)| !h), "the open view has no holders");
+    // An unknown or locked account gets no export; each export is an extraction on record.
+    let o = app.db.cli(&["tiles", "export", "--layers", "holders", "--as", "nobody", "x.pmtiles"]);
+    assert!(!o.status.success() && common::text(&o).contains("no account `nobody`"), "{}", common::text(&o));
+    let exports: Vec<String> =
+        sqlx::query_scalar("SELECT object FROM audit.entries WHERE action = 'tiles export' ORDER BY seq")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(exports.len(), 2, "{exports:?}");
+    assert!(exports[0].contains("for account dangky: layers holders") && exports[1].contains("for open data"));
+}
