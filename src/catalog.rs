@@ -121,6 +121,11 @@ impl LayerSpec {
         self.visible_fields(audience).map(|(_, f)| f).find(|f| f.name == name)
     }
 
+    /// Whether any of these fields is beyond what the public may see.
+    pub fn beyond_open<'a>(&self, mut names: impl Iterator<Item = &'a str>) -> bool {
+        names.any(|n| self.visible_field(Audience::Public, n).is_none())
+    }
+
     /// A field as a filter names it, if `audience` may see it.
     pub fn queryable(&self, audience: Audience, name: &str) -> Option<(&str, FieldType)> {
         self.visible_field(audience, name).map(|f| (f.name.as_str(), f.kind))

@@ -246,9 +246,16 @@ pub fn join(name: &str, mut exprs: Vec<Expr>) -> Option<Expr> {
 /// The one entry point of every feature query's conditions: writes all of `conditions` as SQL
 /// over `spec`'s rows. Properties are the fields the view's audience may see, `"@fid"` the
 /// feature id; geometry literals are in `crs`. A condition on a field the public may not see
-/// holds only on rows of the view's scope (elsewhere the field is not there to test). None when
-/// there is nothing to restrict.
-pub fn to_sql(conditions: Vec<Expr>, spec: &LayerSpec, view: &View, crs: &ApiCrs) -> Result<Option<Filter>, Fault> {
+/// holds only on rows of the view's scope (elsewhere the field is not there to test); so does
+/// any query `sorted_beyond_open` (sorted by such a field), lest the order of the rows outside
+/// the scope give their hidden values away. None when there is nothing to restrict.
+pub fn to_sql(
+    conditions: Vec<Expr>,
+    spec: &LayerSpec,
+    view: &View,
+    crs: &ApiCrs,
+    sorted_beyond_open: bool,
+) -> Result<Option<Filter>, Fault> {
     let mut w = Writer {
         spec,
         audience: view.audience,
@@ -257,7 +264,7 @@ pub fn to_sql(conditions: Vec<Expr>, spec: &LayerSpec, view: &View, crs: &ApiCrs
         binds: Vec::new(),
         nodes: 0,
         server_fault: None,
-        beyond_open: false,
+        beyond_open: sorted_beyond_open,
     };
     let condition = match join("and", conditions) {
         None => None,

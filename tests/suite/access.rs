@@ -70,7 +70,7 @@ async fn personal_fields_show_only_on_rows_in_scope_and_the_rest_is_the_open_vie
         let (pool, catalog, crs) = (db.pool.clone(), catalog.clone(), crs.clone());
         async move {
             let spec = &catalog.layers[0];
-            let filter = diachinh::filter::to_sql(filter, spec, &view, &crs).map_err(|e| format!("{e:?}"))?;
+            let filter = diachinh::filter::to_sql(filter, spec, &view, &crs, false).map_err(|e| format!("{e:?}"))?;
             let q = ItemQuery { limit: 10_000, filter, ..ItemQuery::default() };
             let (items, matched) = features::items(&pool, spec, &view, &q, &crs).await.unwrap();
             Ok::<_, String>((items.into_iter().map(|i| i.feature).collect::<Vec<Value>>(), matched))

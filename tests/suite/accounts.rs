@@ -490,3 +490,58 @@ async fn gis_clients_sign_in_with_basic_and_see_the_holders_of_their_scope_only(
             .unwrap();
     check("OWSLib", seen_from(&rows), true);
 }
+
+#[tokio::test]
+async fn sorting_by_a_personal_field_keeps_to_the_rows_where_it_is_visible() {
+    let app = TestApp::spawn(Content::Samples).await;
+    let out = add(&app, "dangky", "008000000000", &["--role", "registrar", "--scope", "05443"], GOOD);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(change_password(&app, "dangky", GOOD, NEWER).await.0, 204);
+    let in_scope = app
+        .db
+        .count(
+            "SELECT count(DISTINCT p.uid) FROM parcels p JOIN personal.rights r ON r.parcel_id = p.parcel_id
+             WHERE p.valid_to IS NULL AND coalesce(p.commune_code, p.commune_code_recorded) = '05443'",
+        )
+        .await;
+    let features = |path: &'static str| {
+        let app = &app;
+        async move {
+            let (status, body, _) = get_as(app, path, "dangky", NEWER).await;
+            assert_eq!(status, 200, "{path}: {body}");
+            let list = if body["features"].is_array() { body["features"].clone() } else { body["member"].clone() };
+            list.as_array().unwrap().iter().map(|f| f["properties"].clone()).collect::<Vec<Value>>()
+        }
+    };
+    // Unsorted, the page holds other communes' parcels (without holders).
+    let all = features("/ogc/collections/holders/items?limit=1000&offset=1000").await;
+    assert!(all.iter().any(|p| p["commune_code"] != "05443"));
+    // Sorted by holders: only the rows whose holders the account sees, in PostgreSQL's order of
+    // their names; the order of hidden names cannot be read from the pages.
+    let (first, last): (String, String) = sqlx::query_as(
+        "SELECT min(names), max(names) FROM (
+             SELECT string_agg(h.name, '; ' ORDER BY h.name, r.id) AS names
+             FROM parcels p JOIN personal.rights r ON r.parcel_id = p.parcel_id JOIN personal.holders h ON h.id = r.holder_id
+             WHERE p.valid_to IS NULL AND coalesce(p.commune_code, p.commune_code_recorded) = '05443'
+             GROUP BY p.uid) AS s",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    for (path, expected_first) in [
+        ("/ogc/collections/holders/items?sortby=holders&limit=1000", &first),
+        ("/ogc/collections/holders/items?sortby=-holders&limit=1000", &last),
+    ] {
+        let sorted = features(path).await;
+        assert_eq!(sorted.len() as i64, in_scope.min(1000), "{path}");
+        assert!(sorted.iter().all(|p| p["commune_code"] == "05443"), "{path}");
+        assert_eq!(sorted[0]["holders"].as_str(), Some(expected_first.as_str()), "{path}");
+    }
+    let wfs = "/wfs?service=WFS&version=2.0.0&request=GetFeature&typenames=dc:holders&sortby=holders%20DESC&count=1000&outputFormat=application/json";
+    let (status, body, _) = get_as(&app, wfs, "dangky", NEWER).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["numberMatched"].as_i64(), Some(in_scope), "{}", body["numberMatched"]);
+    // Anonymous callers cannot name the field at all.
+    let (status, body) = app.get("/ogc/collections/holders/items?sortby=holders").await;
+    assert!(status == 400 && body["message"].as_str().unwrap().contains("`holders` is not a property"), "{body}");
+}

@@ -131,10 +131,13 @@ pub async fn items(
             Lang::parse(q.get("filter-lang").map_or("cql2-text", String::as_str)).map_err(ApiError::bad_request)?;
         conditions.push(filter::parse(text, lang).map_err(ApiError::bad_request)?);
     }
-    let filter = filter::to_sql(conditions, spec, &view, &crs_param(&q, "filter-crs")?).map_err(|e| match e {
-        Fault::Caller(m) => ApiError::bad_request(format!("filter: {m}")),
-        server => ApiError::from(server),
-    })?;
+    let sorted_beyond_open = spec.beyond_open(sort.iter().map(|(name, ..)| name.as_str()));
+    let filter = filter::to_sql(conditions, spec, &view, &crs_param(&q, "filter-crs")?, sorted_beyond_open).map_err(
+        |e| match e {
+            Fault::Caller(m) => ApiError::bad_request(format!("filter: {m}")),
+            server => ApiError::from(server),
+        },
+    )?;
     if !q.contains_key("filter") && (q.contains_key("filter-lang") || q.contains_key("filter-crs")) {
         return Err(ApiError::bad_request("filter-lang and filter-crs go with a filter"));
     }

@@ -202,9 +202,6 @@ pub(super) fn query<'a>(
         let ids = ids.map_err(|e| WfsError::invalid("resourceid", e))?;
         conditions.extend(filter::join("or", ids));
     }
-    // FES geometries are already in CRS84.
-    let filter =
-        filter::to_sql(conditions, spec, view, &ApiCrs::crs84()).map_err(|e| WfsError::from_fault("filter", e))?;
     let field = |param: &str, name: &str| {
         let bare = name.trim().rsplit(':').next().unwrap_or_default();
         spec.visible_field(audience, bare).ok_or_else(|| {
@@ -230,6 +227,10 @@ pub(super) fn query<'a>(
         })
         .transpose()?
         .unwrap_or_default();
+    // FES geometries are already in CRS84.
+    let sorted_beyond_open = spec.beyond_open(sort.iter().map(|(name, ..)| name.as_str()));
+    let filter = filter::to_sql(conditions, spec, view, &ApiCrs::crs84(), sorted_beyond_open)
+        .map_err(|e| WfsError::from_fault("filter", e))?;
     let properties = kvp
         .get("propertyname")
         .map(|p| {
