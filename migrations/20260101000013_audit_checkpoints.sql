@@ -27,12 +27,31 @@ CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON audit.anonymous_reads FOR 
 CREATE TRIGGER no_truncate BEFORE TRUNCATE ON audit.anonymous_reads FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse();
 
 -- The client address of an entry made over HTTP (refused sign-ins are anonymous, and named by
--- it). Entries without one hash as before, so the chain already written still verifies.
-ALTER TABLE audit.entries ADD COLUMN address inet;
+-- it), and the accesses an entry records. Accesses come in batches: the service queues each
+-- access and writes what has queued as one entry every few milliseconds, each access a record
+-- of its own in `accesses` (when, actor, roles, action, object, outcome, request id, address),
+-- all of them covered by the entry's hash. One chained row per access would cost the database
+-- more than the cached tile it records. Entries without these columns hash as before, so the
+-- chain already written still verifies.
+ALTER TABLE audit.entries ADD COLUMN address inet, ADD COLUMN accesses jsonb;
 CREATE OR REPLACE FUNCTION audit.content(e audit.entries) RETURNS bytea
 LANGUAGE sql IMMUTABLE AS $$
     SELECT convert_to((jsonb_build_array(e.seq, to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
                                          e.actor, e.roles, e.action, e.object, e.outcome, e.request_id)
-                       || CASE WHEN e.address IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(host(e.address)) END)::text,
+                       || CASE WHEN e.address IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(host(e.address)) END
+                       || CASE WHEN e.accesses IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(e.accesses) END)::text,
                       'UTF8')
 $$;
+
+-- The trail as people read it: one row per change, and one per access of a batch (with the
+-- number and hash of the entry that holds it, and its place in the batch).
+CREATE VIEW audit.log AS
+SELECT e.seq, 0::bigint AS part, e.at, e.actor, e.roles, e.action, e.object, e.outcome, e.request_id, e.address, e.hash
+FROM audit.entries e
+WHERE e.accesses IS NULL
+UNION ALL
+SELECT e.seq, a.n, (a.v->>'at')::timestamptz, a.v->>'actor', array(SELECT jsonb_array_elements_text(a.v->'roles')),
+       a.v->>'action', a.v->>'object', (a.v->>'outcome')::integer, a.v->>'request_id', (a.v->>'address')::inet, e.hash
+FROM audit.entries e
+CROSS JOIN LATERAL jsonb_array_elements(e.accesses) WITH ORDINALITY AS a(v, n)
+WHERE e.accesses IS NOT NULL;

@@ -65,7 +65,7 @@ pub enum Principal {
     /// No credentials: open data only.
     Anonymous,
     /// A signed-in account.
-    Account(Box<Account>),
+    Account(std::sync::Arc<Account>),
 }
 
 /// A signed-in account: who, with which roles and scope, seeing what.
@@ -77,6 +77,8 @@ pub struct Account {
     pub roles: Vec<String>,
     /// The province and commune codes as granted.
     pub scope: Vec<String>,
+    /// How many communes (2025 and pre-reform) the scope covers; `None`: the whole country.
+    pub scope_communes: Option<usize>,
     pub view: View,
     /// An initial password only lets the account change it.
     pub initial_password: bool,

@@ -413,14 +413,15 @@ async fn account(
             (codes.to_vec(), Some(communes))
         }
     };
-    let view = View {
-        audience: if personal_data { Audience::Personal } else { Audience::Public },
-        scope: match communes {
-            None => Scope::All,
-            Some(c) => Scope::Communes(Arc::new(c)),
-        },
+    // Without personal data the scope changes nothing seen: such an account shares the open
+    // view (and its cached tiles) with the public.
+    let scope_communes = communes.as_ref().map(BTreeSet::len);
+    let view = match (personal_data, communes) {
+        (false, _) => View::open(),
+        (true, None) => View { audience: Audience::Personal, scope: Scope::All },
+        (true, Some(c)) => View { audience: Audience::Personal, scope: Scope::Communes(Arc::new(c)) },
     };
-    Ok(Account { username: username.0.clone(), full_name, roles, scope, view, initial_password })
+    Ok(Account { username: username.0.clone(), full_name, roles, scope, scope_communes, view, initial_password })
 }
 
 /// A token issued: its id, its secret (shown once), and when it ends.

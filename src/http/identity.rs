@@ -6,6 +6,7 @@
 //! client sending them with every tile does not pay for the hash each time.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, State};
@@ -24,7 +25,7 @@ use crate::audit::recorder;
 use crate::storage::gateway::Actor;
 
 /// Signed-in accounts by the digest of their credentials.
-pub type SignedIn = moka::sync::Cache<[u8; 32], Account>;
+pub type SignedIn = moka::sync::Cache<[u8; 32], Arc<Account>>;
 
 pub fn signed_in_cache() -> SignedIn {
     moka::sync::Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build()
@@ -62,11 +63,11 @@ pub async fn authenticate(
                 req.extensions_mut().insert(Session(secret));
             }
             let resp = next.run(req).await;
-            (Actor::account(&account.username), account.roles, resp)
+            (Actor::account(&account.username), account.roles.clone(), resp)
         }
         Err(refused) => (Actor::anonymous(), Vec::new(), refused.into_response()),
     };
-    audited(&state, &actor, &roles, &access, resp)
+    audited(&state, &actor, roles, access, resp)
 }
 
 /// What a request did, as its audit entry names it.
@@ -84,17 +85,17 @@ pub struct Access {
 pub fn audited(
     state: &AppState,
     actor: &Actor,
-    roles: &[String],
-    access: &Access,
+    roles: Vec<String>,
+    access: Access,
     mut resp: axum::response::Response,
 ) -> axum::response::Response {
     let request_id = request_id();
     let entry = recorder::Access {
         at: chrono::Utc::now(),
         actor: actor.as_str().to_owned(),
-        roles: roles.to_vec(),
-        action: access.action.clone(),
-        object: access.object.clone(),
+        roles,
+        action: access.action,
+        object: access.object,
         outcome: i32::from(resp.status().as_u16()),
         request_id: request_id.clone(),
         address: access.address,
@@ -133,7 +134,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
 /// An account holding the `admin` role (the registration office): the extractor of the
 /// handlers that manage accounts and read the audit trail. Anyone else: 401 anonymous, 403
 /// signed in.
-pub struct Admin(pub Box<Account>);
+pub struct Admin(pub Arc<Account>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Admin {
     type Rejection = ApiError;
@@ -189,6 +190,7 @@ async fn principal(
                 }
                 (signed_in, _) => signed_in.map_err(refusal)?,
             };
+            let account = Arc::new(account);
             state.signed_in.insert(key, account.clone());
             account
         }
@@ -214,7 +216,7 @@ async fn principal(
             "this account still has its initial password: change it first with POST /api/me/password",
         ));
     }
-    Ok((Principal::Account(Box::new(account)), session))
+    Ok((Principal::Account(account), session))
 }
 
 /// The session secret in the request's `Cookie` header.
@@ -225,12 +227,18 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-/// A random id for a request, given back as `X-Request-Id` and kept in its audit entry.
+/// An id for a request, given back as `X-Request-Id` and kept in its audit entry: unique, not
+/// secret, so a random prefix drawn once per process and a counter (no system call per request).
 fn request_id() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 12];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PREFIX: OnceLock<u64> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| {
+        use rand::RngCore;
+        rand::rngs::OsRng.next_u64()
+    });
+    format!("{prefix:016x}{:08x}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 /// What a request signs in with: `Authorization: Basic …` (GIS clients), `Bearer …` (an API

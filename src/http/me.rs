@@ -9,7 +9,7 @@ use serde_json::json;
 use super::AppState;
 use super::error::ApiError;
 use super::identity::{Session, refusal};
-use crate::access::{Account, Audience, Principal, Scope};
+use crate::access::{Account, Audience, Principal};
 use crate::accounts;
 use crate::storage::gateway::Actor;
 
@@ -36,7 +36,7 @@ pub fn described(a: &Account) -> serde_json::Value {
         "name": a.full_name,
         "roles": a.roles,
         "scope": a.scope,
-        "scope_communes": match &a.view.scope { Scope::All => None, Scope::Communes(c) => Some(c.len()) },
+        "scope_communes": a.scope_communes,
         "personal_data": a.view.audience == Audience::Personal,
         "initial_password": a.initial_password,
     })

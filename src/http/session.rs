@@ -53,7 +53,7 @@ pub async fn sign_in(
             };
             let mut resp = refusal(e).into_response();
             resp.headers_mut().remove(WWW_AUTHENTICATE);
-            Ok(audited(&state, &Actor::anonymous(), &[], &access, resp))
+            Ok(audited(&state, &Actor::anonymous(), Vec::new(), access, resp))
         }
     }
 }

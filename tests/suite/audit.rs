@@ -373,7 +373,7 @@ async fn when_the_audit_trail_cannot_keep_up_requests_are_refused_not_answered_u
     let answered = answered.load(Ordering::SeqCst);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let entries = loop {
-        let n = app.db.count("SELECT count(*) FROM audit.entries WHERE actor = 'account:dongbo'").await;
+        let n = app.db.count("SELECT count(*) FROM audit.log WHERE actor = 'account:dongbo'").await;
         if n >= answered || std::time::Instant::now() > deadline {
             break n;
         }

@@ -60,7 +60,7 @@ impl TestDb {
         let id = id.to_str().unwrap().to_owned();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         loop {
-            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM audit.entries WHERE request_id = $1")
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM audit.log WHERE request_id = $1")
                 .bind(&id)
                 .fetch_one(&self.pool)
                 .await

@@ -50,7 +50,7 @@ async fn the_web_map_signs_in_with_a_session_cookie_and_every_change_needs_its_c
     assert!(refused.headers().get("www-authenticate").is_none());
     assert!(refused.headers().get("set-cookie").is_none());
     app.db.recorded(&refused).await;
-    let entries = app.db.count("SELECT count(*) FROM audit.entries WHERE actor = 'anonymous' AND object = 'sign in as canbo' AND outcome = 401").await;
+    let entries = app.db.count("SELECT count(*) FROM audit.log WHERE actor = 'anonymous' AND object = 'sign in as canbo' AND outcome = 401").await;
     assert_eq!(entries, 1);
     let malformed = post(json!({ "user": "canbo" })).await.unwrap();
     assert_eq!(malformed.status(), 400);

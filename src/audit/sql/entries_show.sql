@@ -1,7 +1,7 @@
-SELECT e.seq, e.at, e.actor, e.roles, e.action, e.object, e.outcome, e.request_id, host(e.address) AS address,
-       encode(e.hash, 'hex') AS hash
-FROM audit.entries e
-WHERE ($1::text IS NULL OR e.actor = $1)
-  AND ($2::timestamptz IS NULL OR e.at >= $2)
-  AND ($3::text IS NULL OR e.action LIKE $3 || '%')
-ORDER BY e.seq
+SELECT l.seq, l.at, l.actor, l.roles, l.action, l.object, l.outcome, l.request_id, host(l.address) AS address,
+       encode(l.hash, 'hex') AS hash
+FROM audit.log l
+WHERE ($1::text IS NULL OR l.actor = $1)
+  AND ($2::timestamptz IS NULL OR l.at >= $2)
+  AND ($3::text IS NULL OR l.action LIKE $3 || '%')
+ORDER BY l.seq, l.part
