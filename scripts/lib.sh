@@ -132,6 +132,6 @@ bench_account() {
 audit_ratio() {
   read -r a_rps _ a_p99 <<<"$2"
   read -r s_rps _ s_p99 <<<"$3"
-  printf '%s audit cost: signed in (an audit entry per request) %s requests/s, p99 %s ms; anonymous %s requests/s, p99 %s ms; signed in serves %.1f%% of anonymous requests/s\n' \
+  printf '%s audit cost: signed in (every request audited) %s requests/s, p99 %s ms; anonymous %s requests/s, p99 %s ms; signed in serves %.1f%% of anonymous requests/s\n' \
     "$1" "$s_rps" "$s_p99" "$a_rps" "$a_p99" "$(echo "100 * $s_rps / $a_rps" | bc -l)"
 }
