@@ -202,25 +202,48 @@ async fn parcel(app: &TestApp, commune: &str) -> (String, String, f64, f64) {
 #[tokio::test]
 async fn personal_data_shows_where_role_and_scope_allow_it_on_every_surface() {
     let app = TestApp::spawn(Content::Samples).await;
-    for (i, (user, role)) in [("reg.tn", "registrar"), ("viewer.tn", "viewer")].iter().enumerate() {
-        let out = add(&app, user, &format!("00100000000{i}"), &["--role", role, "--scope", "05443"], GOOD);
+    // Every role the registration office can give, each scoped to commune 05443, and whether it
+    // sees personal data there (the admin everywhere).
+    let roles = [
+        ("admin", "everywhere"),
+        ("registrar", "scope"),
+        ("commune_officer", "scope"),
+        ("justice_officer", "scope"),
+        ("market_officer", "none"),
+        ("investor", "none"),
+        ("broker", "none"),
+        ("viewer", "none"),
+    ];
+    let known: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM roles ORDER BY name").fetch_all(&app.db.pool).await.unwrap();
+    let mut listed: Vec<String> = roles.iter().map(|(r, _)| r.to_string()).collect();
+    listed.sort();
+    assert_eq!(known, listed, "the matrix covers every role");
+    for (i, (role, _)) in roles.iter().enumerate() {
+        let user = format!("{}.tn", role.replace('_', "-"));
+        let out = add(&app, &user, &format!("00100000000{i}"), &["--role", role, "--scope", "05443"], GOOD);
         assert!(out.status.success(), "{}", text(&out));
-        assert_eq!(change_password(&app, user, GOOD, NEWER).await.0, 204);
+        assert_eq!(change_password(&app, &user, GOOD, NEWER).await.0, 204);
     }
     let (inside, outside) = (parcel(&app, "05443").await, parcel(&app, "11311").await);
-    // Every surface a parcel's holder could leave by, as the caller sees it.
+    // Every surface a parcel's holder could leave by, as the caller sees it; `true` for those
+    // that name the personal field itself (refused to whoever may not see it).
     let surfaces = |id: &str, lon: f64, lat: f64| {
         let (x, y) = common::tile_of(lon, lat, 16);
+        let wfs = "/wfs?service=WFS&version=2.0.0&typenames=dc:holders";
         vec![
-            format!("/api/parcels/{id}"),
-            format!("/ogc/collections/holders/items/{id}"),
-            format!("/ogc/collections/holders/items?parcel_id={id}"),
-            format!("/ogc/collections/holders/items?parcel_id={id}&f=csv"),
-            format!("/wfs?service=WFS&version=2.0.0&request=GetFeature&typenames=dc:holders&resourceid=holders.{id}"),
-            format!("/tiles/holders/16/{x}/{y}.mvt"),
+            (format!("/api/parcels/{id}"), false),
+            (format!("/ogc/collections/holders/items/{id}"), false),
+            (format!("/ogc/collections/holders/items?parcel_id={id}"), false),
+            (format!("/ogc/collections/holders/items?parcel_id={id}&f=csv"), false),
+            (format!("/ogc/collections/holders/items?parcel_id={id}&f=gpkg"), false),
+            (format!("/ogc/collections/holders/items?filter=parcel_id='{id}'%20AND%20holders%20IS%20NOT%20NULL"), true),
+            (format!("{wfs}&request=GetFeature&resourceid=holders.{id}"), false),
+            (format!("{wfs}&request=GetPropertyValue&valueReference=holders&resourceid=holders.{id}"), true),
+            (format!("/tiles/holders/16/{x}/{y}.mvt"), false),
         ]
     };
-    let body = |user: Option<&'static str>, path: String| {
+    let body = |user: Option<String>, path: String| {
         let app = &app;
         async move {
             let mut req = app.http.get(format!("{}{path}", app.base));
@@ -228,24 +251,28 @@ async fn personal_data_shows_where_role_and_scope_allow_it_on_every_surface() {
                 req = req.basic_auth(u, Some(NEWER));
             }
             let resp = req.send().await.unwrap();
-            assert_eq!(resp.status(), 200, "{path}");
-            resp.bytes().await.unwrap()
+            (resp.status().as_u16(), resp.bytes().await.unwrap())
         }
     };
     let holds = |bytes: &[u8], name: &str| bytes.windows(name.len()).any(|w| w == name.as_bytes());
-    for (user, sees_inside) in [(None, false), (Some("viewer.tn"), false), (Some("reg.tn"), true)] {
+    let callers = std::iter::once((None, "none"))
+        .chain(roles.iter().map(|(role, sees)| (Some(format!("{}.tn", role.replace('_', "-"))), *sees)));
+    for (user, sees) in callers {
         for (parcel, in_scope) in [(&inside, true), (&outside, false)] {
             let (id, name, lon, lat) = parcel;
-            for path in surfaces(id, *lon, *lat) {
-                let got = body(user, path.clone()).await;
-                assert_eq!(holds(&got, name), sees_inside && in_scope, "{user:?} {path}: holder {name}");
+            for (path, names_personal_field) in surfaces(id, *lon, *lat) {
+                let (status, got) = body(user.clone(), path.clone()).await;
+                let expected = if names_personal_field && sees == "none" { 400 } else { 200 };
+                assert_eq!(status, expected, "{user:?} {path}");
+                let visible = sees == "everywhere" || (sees == "scope" && in_scope);
+                assert_eq!(holds(&got, name), visible, "{user:?} {path}: holder {name}");
             }
         }
     }
     // The registrar's schema names the holders field; the public's does not.
     let (_, public) = app.get("/ogc/collections/holders/queryables").await;
     assert!(public["properties"].get("holders").is_none());
-    let (_, registrar, _) = get_as(&app, "/ogc/collections/holders/queryables", "reg.tn", NEWER).await;
+    let (_, registrar, _) = get_as(&app, "/ogc/collections/holders/queryables", "registrar.tn", NEWER).await;
     assert!(registrar["properties"].get("holders").is_some(), "{registrar}");
 }
 
