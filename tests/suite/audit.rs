@@ -17,23 +17,7 @@ END $$";
 async fn changes_and_signed_in_accesses_are_chained_entries_and_tampering_is_named() {
     let app = TestApp::spawn(Content::Samples).await;
     let password = "Địa-chính 2026!";
-    let out = app.db.cli_input(
-        &[
-            "accounts",
-            "add",
-            "auditor",
-            "--name",
-            "Trần B",
-            "--personal-id",
-            "003000000000",
-            "--org",
-            "Sở TNMT",
-            "--role",
-            "viewer",
-        ],
-        &format!("{password}\n"),
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    app.db.add_account("auditor", "Trần B", "003000000000", "viewer", None, password);
     let resp =
         app.http.get(format!("{}/api/me?x=1", app.base)).basic_auth("auditor", Some(password)).send().await.unwrap();
     assert_eq!(resp.status(), 200);
@@ -64,23 +48,7 @@ async fn changes_and_signed_in_accesses_are_chained_entries_and_tampering_is_nam
     );
 
     // The admin reads the trail over HTTP; others may not.
-    let out = app.db.cli_input(
-        &[
-            "accounts",
-            "add",
-            "office",
-            "--name",
-            "Lê C",
-            "--personal-id",
-            "003000000001",
-            "--org",
-            "VPĐK",
-            "--role",
-            "admin",
-        ],
-        &format!("{password}\n"),
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    app.db.add_account("office", "Lê C", "003000000001", "admin", None, password);
     let new = "Văn-phòng 2027 mới";
     assert_eq!(crate::accounts::change_password(&app, "office", password, new).await.0, 204);
     let read = |user: &'static str, pass: &'static str| {
@@ -186,23 +154,7 @@ async fn signed_checkpoints_catch_a_superuser_who_rewrites_the_chain_and_its_has
     let mode = |name: &str| std::fs::metadata(dir.join(name)).unwrap().permissions().mode() & 0o777;
     assert_eq!((mode(""), mode("signing.key")), (0o700, 0o600), "the key is the service's alone");
     let password = "Địa-chính 2026!";
-    let add = app.db.cli_input(
-        &[
-            "accounts",
-            "add",
-            "kiemtra",
-            "--name",
-            "Phạm D",
-            "--personal-id",
-            "004000000000",
-            "--org",
-            "Sở TNMT",
-            "--role",
-            "viewer",
-        ],
-        &format!("{password}\n"),
-    );
-    assert!(add.status.success(), "{}", text(&add));
+    app.db.add_account("kiemtra", "Phạm D", "004000000000", "viewer", None, password);
     let checkpoint = || {
         let out = app.db.cli(&["audit", "checkpoint"]);
         assert!(out.status.success(), "{}", text(&out));
@@ -321,23 +273,7 @@ async fn when_the_audit_trail_cannot_keep_up_requests_are_refused_not_answered_u
     use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
     let app = Arc::new(TestApp::spawn(Content::Samples).await);
     let password = "Địa-chính 2026!";
-    let add = app.db.cli_input(
-        &[
-            "accounts",
-            "add",
-            "dongbo",
-            "--name",
-            "Hồ G",
-            "--personal-id",
-            "007000000000",
-            "--org",
-            "Sở TNMT",
-            "--role",
-            "viewer",
-        ],
-        &format!("{password}\n"),
-    );
-    assert!(add.status.success(), "{}", text(&add));
+    app.db.add_account("dongbo", "Hồ G", "007000000000", "viewer", None, password);
     // The writer blocks behind a lock, as behind a database that stopped answering.
     let mut lock = app.db.pool.begin().await.unwrap();
     sqlx::query("LOCK TABLE audit.entries IN EXCLUSIVE MODE").execute(&mut *lock).await.unwrap();

@@ -90,6 +90,37 @@ impl TestDb {
         cli(&self.url, args)
     }
 
+    /// Adds an account with the CLI, as the registration office does (panics if refused):
+    /// `scope` is a comma-separated list of codes, or none.
+    pub fn add_account(
+        &self,
+        username: &str,
+        name: &str,
+        personal_id: &str,
+        role: &str,
+        scope: Option<&str>,
+        password: &str,
+    ) {
+        let mut args = vec![
+            "accounts",
+            "add",
+            username,
+            "--name",
+            name,
+            "--personal-id",
+            personal_id,
+            "--org",
+            "Sở TNMT",
+            "--role",
+            role,
+        ];
+        if let Some(scope) = scope {
+            args.extend(["--scope", scope]);
+        }
+        let out = self.cli_input(&args, &format!("{password}\n"));
+        assert!(out.status.success(), "{}", text(&out));
+    }
+
     /// Runs the CLI with `input` on its standard input (passwords are read there).
     pub fn cli_input(&self, args: &[&str], input: &str) -> Output {
         use std::io::Write;
@@ -329,6 +360,20 @@ pub async fn qgis(script: &str, args: &[&str]) -> String {
     assert!(o.status.success(), "{script} failed: {}", text(&o));
     // QGIS may print warnings of its own before the JSON line.
     String::from_utf8(o.stdout).unwrap().lines().last().unwrap_or_default().to_owned()
+}
+
+/// A current parcel of `commune` with holders recorded (the first by ID), and its holders'
+/// first name.
+pub async fn parcel_with_holder(pool: &PgPool, commune: &str) -> (String, String) {
+    sqlx::query_as(
+        "SELECT r.parcel_id, min(h.name) FROM personal.rights r JOIN personal.holders h ON h.id = r.holder_id
+         JOIN parcels p ON p.parcel_id = r.parcel_id AND p.valid_to IS NULL AND p.commune_code_recorded = $1
+         GROUP BY r.parcel_id ORDER BY r.parcel_id LIMIT 1",
+    )
+    .bind(commune)
+    .fetch_one(pool)
+    .await
+    .unwrap()
 }
 
 /// The z/x/y of the tile holding a point.

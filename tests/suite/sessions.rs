@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{Content, TestApp, text};
+use common::{Content, TestApp};
 use serde_json::{Value, json};
 
 const INITIAL: &str = "Địa-chính 2026!";
@@ -13,34 +13,9 @@ const CHANGED: &str = "Sổ-đỏ an toàn 2027";
 async fn the_web_map_signs_in_with_a_session_cookie_and_every_change_needs_its_csrf_token() {
     let app = TestApp::spawn(Content::Samples).await;
     // A parcel of commune 11311 with a holder recorded.
-    let (parcel, holder): (String, String) = sqlx::query_as(
-        "SELECT r.parcel_id, min(h.name) FROM personal.rights r JOIN personal.holders h ON h.id = r.holder_id
-         JOIN parcels p ON p.parcel_id = r.parcel_id AND p.valid_to IS NULL AND p.commune_code_recorded = '11311'
-         GROUP BY r.parcel_id ORDER BY r.parcel_id LIMIT 1",
-    )
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    let (parcel, holder) = common::parcel_with_holder(&app.db.pool, "11311").await;
     let card_path = format!("/api/parcels/{parcel}");
-    let add = app.db.cli_input(
-        &[
-            "accounts",
-            "add",
-            "canbo",
-            "--name",
-            "Vũ Thị E",
-            "--personal-id",
-            "005000000000",
-            "--org",
-            "UBND phường",
-            "--role",
-            "commune_officer",
-            "--scope",
-            "11311",
-        ],
-        &format!("{INITIAL}\n"),
-    );
-    assert!(add.status.success(), "{}", text(&add));
+    app.db.add_account("canbo", "Vũ Thị E", "005000000000", "commune_officer", Some("11311"), INITIAL);
     let post = |body: Value| app.http.post(format!("{}/api/session", app.base)).json(&body).send();
 
     // A wrong password: 401 without a Basic challenge (a browser would pop up its own dialog),

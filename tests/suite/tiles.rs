@@ -406,25 +406,7 @@ async fn a_commune_too_small_to_draw_stays_on_the_map_as_a_point() {
 #[tokio::test]
 async fn an_export_cut_for_an_account_holds_its_personal_data_in_its_scope_only_and_is_audited() {
     let app = TestApp::spawn(Content::Samples).await;
-    let add = app.db.cli_input(
-        &[
-            "accounts",
-            "add",
-            "dangky",
-            "--name",
-            "Lý H",
-            "--personal-id",
-            "010000000000",
-            "--org",
-            "VPĐK",
-            "--role",
-            "registrar",
-            "--scope",
-            "05443",
-        ],
-        "Địa-chính 2026!\n",
-    );
-    assert!(add.status.success(), "{}", common::text(&add));
+    app.db.add_account("dangky", "Lý H", "010000000000", "registrar", Some("05443"), "Địa-chính 2026!");
     // A z16 tile holding parcels with holders of 05443, and one of 11311.
     let mut zxys = Vec::new();
     for commune in ["05443", "11311"] {

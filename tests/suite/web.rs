@@ -148,33 +148,8 @@ async fn the_map_opens_on_parcels_of_pre_reform_data_far_apart() {
 async fn an_officer_signs_in_on_the_map_and_sees_holders_in_scope_only_while_signed_in() {
     let app = TestApp::spawn(Content::Samples).await;
     let (initial, changed) = ("Địa-chính 2026!", "Sổ-đỏ an toàn 2027");
-    let add = app.db.cli_input(
-        &[
-            "accounts",
-            "add",
-            "canbo",
-            "--name",
-            "Vũ Thị E",
-            "--personal-id",
-            "005000000000",
-            "--org",
-            "UBND phường",
-            "--role",
-            "commune_officer",
-            "--scope",
-            "11311",
-        ],
-        &format!("{initial}\n"),
-    );
-    assert!(add.status.success(), "{}", common::text(&add));
-    let (parcel, holder): (String, String) = sqlx::query_as(
-        "SELECT r.parcel_id, min(h.name) FROM personal.rights r JOIN personal.holders h ON h.id = r.holder_id
-         JOIN parcels p ON p.parcel_id = r.parcel_id AND p.valid_to IS NULL AND p.commune_code_recorded = '11311'
-         GROUP BY r.parcel_id ORDER BY r.parcel_id LIMIT 1",
-    )
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    app.db.add_account("canbo", "Vũ Thị E", "005000000000", "commune_officer", Some("11311"), initial);
+    let (parcel, holder) = common::parcel_with_holder(&app.db.pool, "11311").await;
     let out = common::repo().join("target/web-e2e");
     std::fs::create_dir_all(&out).unwrap();
     let mut cmd = Command::new("node");
