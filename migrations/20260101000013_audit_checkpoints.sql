@@ -29,18 +29,21 @@ CREATE TRIGGER no_truncate BEFORE TRUNCATE ON audit.anonymous_reads FOR EACH STA
 -- The client address of an entry made over HTTP (refused sign-ins are anonymous, and named by
 -- it), and the accesses an entry records. Accesses come in batches: the service queues each
 -- access and writes what has queued as one entry every few milliseconds, each access a record
--- of its own in `accesses` (when, actor, roles, action, object, outcome, request id, address),
--- all of them covered by the entry's hash. One chained row per access would cost the database
--- more than the cached tile it records. Entries without these columns hash as before, so the
--- chain already written still verifies.
-ALTER TABLE audit.entries ADD COLUMN address inet, ADD COLUMN accesses jsonb;
+-- of its own in `accesses`, a JSON array kept as the text the service wrote (when, actor, roles,
+-- action, object, outcome, request id, address), which the entry's hash covers byte for byte.
+-- One chained row per access would cost the database more than the cached tile it records.
+-- Entries without these columns hash as before, so the chain already written still verifies.
+ALTER TABLE audit.entries ADD COLUMN address inet, ADD COLUMN accesses text;
+ALTER TABLE audit.entries ALTER COLUMN accesses SET COMPRESSION lz4;
 CREATE OR REPLACE FUNCTION audit.content(e audit.entries) RETURNS bytea
 LANGUAGE sql IMMUTABLE AS $$
     SELECT convert_to((jsonb_build_array(e.seq, to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
                                          e.actor, e.roles, e.action, e.object, e.outcome, e.request_id)
-                       || CASE WHEN e.address IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(host(e.address)) END
-                       || CASE WHEN e.accesses IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(e.accesses) END)::text,
+                       || CASE WHEN e.address IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(host(e.address)) END)::text,
                       'UTF8')
+           -- The array above ends with its own closing bracket, so what follows cannot be read
+           -- as part of it.
+           || coalesce(convert_to(e.accesses, 'UTF8'), ''::bytea)
 $$;
 
 -- The trail as people read it: one row per change, and one per access of a batch (with the
@@ -53,5 +56,5 @@ UNION ALL
 SELECT e.seq, a.n, (a.v->>'at')::timestamptz, a.v->>'actor', array(SELECT jsonb_array_elements_text(a.v->'roles')),
        a.v->>'action', a.v->>'object', (a.v->>'outcome')::integer, a.v->>'request_id', (a.v->>'address')::inet, e.hash
 FROM audit.entries e
-CROSS JOIN LATERAL jsonb_array_elements(e.accesses) WITH ORDINALITY AS a(v, n)
+CROSS JOIN LATERAL jsonb_array_elements(e.accesses::jsonb) WITH ORDINALITY AS a(v, n)
 WHERE e.accesses IS NOT NULL;

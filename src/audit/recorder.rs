@@ -88,8 +88,10 @@ async fn write(pool: PgPool, mut rx: mpsc::Receiver<Message>) {
             }
         }
         while !batch.is_empty() {
-            let accesses = sqlx::types::Json(&batch);
-            match sqlx::query(include_str!("sql/entries_insert_batch.sql")).bind(accesses).execute(&pool).await {
+            let accesses = serde_json::to_string(&batch).expect("accesses serialise");
+            let insert =
+                sqlx::query(include_str!("sql/entries_insert_batch.sql")).bind(accesses).bind(batch.len() as i32);
+            match insert.execute(&pool).await {
                 Ok(_) => batch.clear(),
                 Err(e) => {
                     tracing::error!("audit: cannot write {} accesses, retrying: {e}", batch.len());

@@ -186,6 +186,19 @@ async fn signed_checkpoints_catch_a_superuser_who_rewrites_the_chain_and_its_has
     let (ok, said) = verify();
     assert!(ok && said.contains("signed checkpoint(s) agree"), "{said}");
 
+    // One access inside a batch altered (the refused sign-in made to look answered): the entry
+    // holding it no longer matches its hash.
+    let batch = app.db.count("SELECT min(seq) FROM audit.entries WHERE accesses LIKE '%\"outcome\":401%'").await;
+    as_superuser(
+        &app.db.pool,
+        "UPDATE audit.entries SET accesses = replace(accesses, '\"outcome\":401', '\"outcome\":200')",
+    )
+    .await;
+    let (ok, said) = verify();
+    assert!(!ok && said.contains(&format!("entry {batch}: its content does not match its hash")), "{said}");
+    as_superuser(&app.db.pool, &format!("UPDATE audit.entries SET accesses = replace(accesses, '\"outcome\":200', '\"outcome\":401') WHERE seq = {batch}")).await;
+    assert!(verify().0, "restored");
+
     // The last entry removed: the chain still links, but a checkpoint counted it.
     as_superuser(
         &app.db.pool,

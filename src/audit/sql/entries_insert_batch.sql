@@ -1,3 +1,4 @@
--- A batch of accesses as one entry (the chain trigger numbers and hashes it).
+-- A batch of accesses as one entry (the chain trigger numbers and hashes it); $1 is a JSON array
+-- of them, $2 how many.
 INSERT INTO audit.entries (actor, action, outcome, accesses, prev_hash, hash)
-VALUES ('service', 'accesses', jsonb_array_length($1), $1, '', '')
+VALUES ('service', 'accesses', $2, $1, '', '')
