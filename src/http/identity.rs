@@ -44,20 +44,25 @@ pub async fn authenticate(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let address = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
+    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str());
+    let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let signed_in = match principal(&state, req.headers(), changes, req.uri().path()).await {
+        Ok((Principal::Anonymous, _)) => {
+            // The public's requests are counted, not described: nothing more to build for them.
+            state.anonymous.count(route, address);
+            req.extensions_mut().insert(Principal::Anonymous);
+            return next.run(req).await;
+        }
+        Ok((Principal::Account(account), session)) => Ok((account, session)),
+        Err(refused) => Err(refused),
+    };
     let access = Access {
         action: format!("{} {route}", req.method()),
         object: req.uri().path_and_query().map_or(String::new(), |p| p.as_str().to_owned()),
         address,
     };
-    let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let (actor, roles, resp) = match principal(&state, req.headers(), changes, req.uri().path()).await {
-        Ok((Principal::Anonymous, _)) => {
-            state.anonymous.count(&route, address);
-            req.extensions_mut().insert(Principal::Anonymous);
-            return next.run(req).await;
-        }
-        Ok((Principal::Account(account), session)) => {
+    let (actor, roles, resp) = match signed_in {
+        Ok((account, session)) => {
             req.extensions_mut().insert(Principal::Account(account.clone()));
             if let Some(secret) = session {
                 req.extensions_mut().insert(Session(secret));
