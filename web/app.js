@@ -102,15 +102,39 @@ async function composeStyle() {
   return style;
 }
 
-/** Legend entries read from a layer's colour expression: match → value/colour pairs, step → classes. */
+// The categories each layer's data holds (the TileJSON's tilestats): layer → field → values.
+let present = {};
+
+/** The tilestats of a TileJSON as layer → field → set of values. */
+function categories(tilejson) {
+  const out = {};
+  for (const l of tilejson.tilestats?.layers ?? []) {
+    out[l.layer] = Object.fromEntries((l.attributes ?? []).map((a) => [a.attribute, new Set(a.values)]));
+  }
+  return out;
+}
+
+/** The values a style expression (`["get", p]` or `["slice", ["get", p], a, b]`) takes over the
+ * layer's data, when the tilestats say; undefined when they do not. */
+function heldValues(layer, input) {
+  if (!Array.isArray(input)) return undefined;
+  const held = (get) => (Array.isArray(get) && get[0] === "get" ? present[layer["source-layer"]]?.[get[1]] : undefined);
+  if (input[0] === "get") return held(input);
+  const values = input[0] === "slice" ? held(input[1]) : undefined;
+  return values && new Set([...values].map((v) => v.slice(input[2], input[3])));
+}
+
+/** Legend entries read from a layer's colour expression: match → value/colour pairs (only the
+ * values the data holds, when the tilestats list them), step → classes. */
 function legend(layer) {
   const paint = layer.paint || {};
   const colour = paint["fill-color"] ?? paint["line-color"];
   if (Array.isArray(colour) && colour[0] === "match") {
+    const held = heldValues(layer, colour[1]);
     const entries = [];
     for (let i = 2; i + 1 < colour.length; i += 2) {
-      const values = Array.isArray(colour[i]) ? colour[i] : [colour[i]];
-      entries.push([values.join(", "), colour[i + 1]]);
+      const values = (Array.isArray(colour[i]) ? colour[i] : [colour[i]]).filter((v) => !held || held.has(v));
+      if (values.length) entries.push([values.join(", "), colour[i + 1]]);
     }
     return entries;
   }
@@ -300,10 +324,11 @@ async function main() {
   await new Promise((resolve) => map.once("load", resolve));
   map.addSource("highlight", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
   map.addLayer({ id: "highlight", type: "line", source: "highlight", paint: { "line-color": "#00e5ff", "line-width": 4 } });
+  const tiles = await tileset;
+  present = categories(tiles);
   if (!framed) {
     // Open where the loaded data is densest, at a zoom that draws its parcels (the TileJSON's
     // centre): framing all the data would show specks where areas lie far apart.
-    const tiles = await tileset;
     if (tiles.center) map.jumpTo({ center: [tiles.center[0], tiles.center[1]], zoom: tiles.center[2] });
   }
   me = await signedIn.catch(() => ({ anonymous: true }));

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::ApiError;
 use crate::access::Principal;
-use crate::catalog::LayerSpec;
+use crate::catalog::{Audience, FieldType, LayerSpec};
 use crate::tiles::TileId;
 
 const MVT: &str = "application/vnd.mapbox-vector-tile";
@@ -115,8 +115,32 @@ pub async fn tilejson(
         "bounds": bounds,
         "center": [(w + e) / 2.0, (s + n) / 2.0, zoom],
         "vector_layers": specs.iter().map(|s| s.vector_layer(audience)).collect::<Vec<_>>(),
+        "tilestats": tilestats(all, &layers),
     });
     Ok(axum::Json(body).into_response())
+}
+
+/// The categories present in the layers, in the `tilestats` form of mapbox-geostats (which the
+/// web map's legends read to list only the codes the data holds): the distinct values, up to
+/// 100, of each public text field. Public fields only: the values of personal fields, counted
+/// over every row, would tell what a view's scope hides.
+fn tilestats(all: &crate::index::layers::Layers, layers: &[usize]) -> Value {
+    let stats: Vec<Value> = layers
+        .iter()
+        .map(|l| {
+            let spec = &all.catalog().layers[*l];
+            let attributes: Vec<Value> = spec
+                .visible_fields(Audience::Public)
+                .filter(|(_, f)| f.kind == FieldType::String)
+                .filter_map(|(i, f)| {
+                    let values = all.categories(*l, i, 100)?;
+                    Some(json!({ "attribute": f.name, "type": "string", "count": values.len(), "values": values }))
+                })
+                .collect();
+            json!({ "layer": spec.name, "count": all.read(*l).len(), "attributes": attributes })
+        })
+        .collect();
+    json!({ "layerCount": stats.len(), "layers": stats })
 }
 
 /// `GET /tiles`: every layer, its zoom range, fields and TileJSON.

@@ -193,6 +193,23 @@ impl Layers {
         Some([lo.x, lo.y, hi.x, hi.y])
     }
 
+    /// The distinct values of a text field of a layer (at most `cap`; `None` when there are more,
+    /// so the field is not a list of categories), sorted.
+    pub fn categories(&self, layer: usize, field: usize, cap: usize) -> Option<Vec<String>> {
+        let mut seen = std::collections::BTreeSet::new();
+        for f in self.read(layer).by_id.values() {
+            if let Some(Some(TileValue::Str(v))) = f.values.get(field)
+                && !seen.contains(v)
+            {
+                if seen.len() == cap {
+                    return None;
+                }
+                seen.insert(v.clone());
+            }
+        }
+        Some(seen.into_iter().collect())
+    }
+
     /// The extent of the layers in longitude and latitude, or the whole world while they are
     /// empty (a collection must declare some extent).
     pub fn extent(&self, layers: &[usize]) -> [f64; 4] {

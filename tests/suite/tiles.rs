@@ -463,3 +463,53 @@ async fn an_export_cut_for_an_account_holds_its_personal_data_in_its_scope_only_
     assert_eq!(exports.len(), 2, "{exports:?}");
     assert!(exports[0].contains("for account dangky: layers holders") && exports[1].contains("for open data"));
 }
+
+#[tokio::test]
+async fn tilejson_lists_the_categories_the_data_holds_and_never_personal_values() {
+    let app = TestApp::spawn(Content::Samples).await;
+    app.db.add_account("dangky", "Lý H", "010000000000", "registrar", Some("05443"), "Địa-chính 2026!");
+    let held: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT land_use[1] FROM parcels WHERE valid_to IS NULL ORDER BY 1")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(held.len() > 3 && held.len() < 60, "{held:?}");
+    let stats = |tilejson: &Value, layer: &str| -> Vec<(String, Value)> {
+        let layers = tilejson["tilestats"]["layers"].as_array().unwrap();
+        let l = layers.iter().find(|l| l["layer"] == layer).unwrap();
+        l["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (a["attribute"].as_str().unwrap().to_owned(), a["values"].clone()))
+            .collect()
+    };
+    let (_, open) = app.get("/tiles/parcels,holders.json").await;
+    let parcels = stats(&open, "parcels");
+    let land_use = parcels.iter().find(|(a, _)| a == "land_use_main").unwrap();
+    assert_eq!(land_use.1, serde_json::json!(held));
+    // Fields with more than 100 values (IDs, addresses) are not categories.
+    assert!(parcels.iter().all(|(a, _)| a != "parcel_id" && a != "address"), "{parcels:?}");
+    // A registrar's TileJSON lists no personal field's values, though it sees some.
+    let resp = app
+        .http
+        .get(format!("{}/tiles/holders.json", app.base))
+        .basic_auth("dangky", Some("Địa-chính 2026!"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403, "an initial password sees nothing yet");
+    assert_eq!(crate::accounts::change_password(&app, "dangky", "Địa-chính 2026!", "Sổ-đỏ an toàn 2027").await.0, 204);
+    let resp = app
+        .http
+        .get(format!("{}/tiles/holders.json", app.base))
+        .basic_auth("dangky", Some("Sổ-đỏ an toàn 2027"))
+        .send()
+        .await
+        .unwrap();
+    let registrar: Value = resp.json().await.unwrap();
+    let fields = registrar["vector_layers"][0]["fields"].as_object().unwrap();
+    assert!(fields.contains_key("holders"), "the registrar's layer has the field");
+    let attributes: Vec<String> = stats(&registrar, "holders").into_iter().map(|(a, _)| a).collect();
+    assert_eq!(attributes, ["commune_code"], "only public fields have their values listed");
+}

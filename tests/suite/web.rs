@@ -51,6 +51,11 @@ async fn planners_browse_search_and_open_parcel_cards_in_a_real_browser() {
     let groups: Vec<&str> = seen["panel"].as_array().unwrap().iter().map(|g| g["group"].as_str().unwrap()).collect();
     assert_eq!(groups, ["cadastral", "planning", "pricing", "ownership", "projects"]);
     assert!(seen["panel"][0]["legend"].as_u64().unwrap() > 5 && seen["panel"][3]["legend"].as_u64().unwrap() >= 5);
+    // The parcels' legend lists the land-use codes the data holds, not all sixty.
+    let held = app.db.count("SELECT count(DISTINCT land_use[1]) FROM parcels WHERE valid_to IS NULL").await;
+    assert_eq!(seen["panel"][0]["legend"].as_i64(), Some(held), "{}", seen["panel"]);
+    let zoned = app.db.count("SELECT count(DISTINCT land_use[1]) FROM planning_zones").await;
+    assert_eq!(seen["panel"][1]["legend"].as_i64(), Some(zoned), "{}", seen["panel"]);
     // The map opens where parcels are drawn, not on specks.
     opens_on_drawn_data(&app, &out.join("opening.png")).await;
     // Land-use colours on the canvas; the ownership overlay changes the picture.
