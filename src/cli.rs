@@ -863,7 +863,7 @@ async fn audit(pool: &sqlx::PgPool, dir: &AuditDir, command: AuditCommand) -> an
         }
         AuditCommand::Show { account, since, action } => {
             let actor = account.map(|a| Actor::account(&a).as_str().to_owned());
-            for entry in audit::show(pool, actor.as_deref(), since.map(day), action.as_deref()).await? {
+            for entry in audit::show(pool, actor.as_deref(), since.map(day), action.as_deref(), None).await? {
                 println!("{}", serde_json::to_string(&entry)?);
             }
         }

@@ -149,12 +149,15 @@ pub struct Shown {
     pub hash: String,
 }
 
-/// Entries by actor, since a moment, and by what the action starts with.
+/// Entries by actor, since a moment, and by what the action starts with, oldest first; at most
+/// `limit` of them (`None`: all).
 pub async fn show(
     pool: &PgPool,
     actor: Option<&str>,
     since: Option<chrono::DateTime<chrono::Utc>>,
     action: Option<&str>,
+    limit: Option<i64>,
 ) -> Result<Vec<Shown>, sqlx::Error> {
-    sqlx::query_as(include_str!("sql/entries_show.sql")).bind(actor).bind(since).bind(action).fetch_all(pool).await
+    let query = sqlx::query_as(include_str!("sql/entries_show.sql")).bind(actor).bind(since).bind(action);
+    query.bind(limit).fetch_all(pool).await
 }

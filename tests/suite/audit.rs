@@ -68,6 +68,20 @@ async fn changes_and_signed_in_accesses_are_chained_entries_and_tampering_is_nam
     assert_eq!(status, 200, "{trail}");
     assert_eq!(trail.as_array().unwrap().len(), 1, "{trail}");
     assert_eq!(trail[0]["request_id"], request_id.as_str());
+    // At most `limit` entries an answer (page on with `since`).
+    for (limit, expected) in [("1", 200), ("0", 400), ("10001", 400), ("many", 400)] {
+        let resp = app
+            .http
+            .get(format!("{}/api/audit?limit={limit}", app.base))
+            .basic_auth("office", Some(new))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), expected, "limit={limit}");
+        if expected == 200 {
+            assert_eq!(resp.json::<Value>().await.unwrap().as_array().unwrap().len(), 1);
+        }
+    }
     assert_eq!(crate::accounts::change_password(&app, "auditor", password, new).await.0, 204);
     let (status, refused) = read("auditor", new).await;
     assert_eq!(status, 403);

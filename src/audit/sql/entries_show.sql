@@ -5,3 +5,4 @@ WHERE ($1::text IS NULL OR l.actor = $1)
   AND ($2::timestamptz IS NULL OR l.at >= $2)
   AND ($3::text IS NULL OR l.action LIKE $3 || '%')
 ORDER BY l.seq, l.part
+LIMIT $4
