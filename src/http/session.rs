@@ -48,7 +48,15 @@ pub async fn sign_in(
         Err(e) => {
             let access = Access {
                 action: "POST /api/session".into(),
-                object: format!("sign in as {}", form.username),
+                // As typed, but short and without control characters (a NUL cannot be kept).
+                object: format!(
+                    "sign in as {}",
+                    form.username
+                        .chars()
+                        .take(64)
+                        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+                        .collect::<String>()
+                ),
                 address: Some(peer.ip()),
             };
             let mut resp = refusal(e).into_response();

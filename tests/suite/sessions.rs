@@ -29,6 +29,16 @@ async fn the_web_map_signs_in_with_a_session_cookie_and_every_change_needs_its_c
     assert_eq!(entries, 1);
     let malformed = post(json!({ "user": "canbo" })).await.unwrap();
     assert_eq!(malformed.status(), 400);
+    // A username no one could have, control characters and all, is refused and recorded legibly.
+    let odd = post(json!({ "username": "can\u{0}bo\n", "password": "guess" })).await.unwrap();
+    assert_eq!(odd.status(), 401);
+    app.db.recorded(&odd).await;
+    let shown = app.db.cli(&["audit", "show", "--action", "POST /api/session"]);
+    assert!(
+        shown.status.success() && common::text(&shown).contains("sign in as can\u{fffd}bo\u{fffd}"),
+        "{}",
+        common::text(&shown)
+    );
 
     let signed = post(json!({ "username": "canbo", "password": INITIAL })).await.unwrap();
     assert_eq!(signed.status(), 200);
