@@ -1,5 +1,8 @@
 //! Who may see what: the audience of fields, and the principal a request acts for.
 
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 /// Which fields a caller may see. Every catalog field names the least audience that may see
@@ -19,7 +22,7 @@ pub enum Audience {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Scope {
     All,
-    Communes(std::sync::Arc<std::collections::BTreeSet<String>>),
+    Communes(Arc<BTreeSet<String>>),
 }
 
 /// What a principal may see: the fields of its audience on the rows of its scope, the open
@@ -59,13 +62,33 @@ impl View {
     }
 }
 
+/// A right over cadastral data (the `roles.cadastre` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cadastre {
+    /// Change and retire the parcels of the scope.
+    Edit,
+    /// Add parcels in the scope.
+    Create,
+}
+
+impl Account {
+    /// Whether a row recorded under or lying in `communes` is within the account's scope.
+    pub fn covers<'a>(&self, mut communes: impl Iterator<Item = &'a str>) -> bool {
+        match &self.communes {
+            None => true,
+            Some(set) => communes.any(|c| set.contains(c)),
+        }
+    }
+}
+
 /// Who a request acts for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     /// No credentials: open data only.
     Anonymous,
     /// A signed-in account.
-    Account(std::sync::Arc<Account>),
+    Account(Arc<Account>),
 }
 
 /// A signed-in account: who, with which roles and scope, seeing what.
@@ -77,8 +100,11 @@ pub struct Account {
     pub roles: Vec<String>,
     /// The province and commune codes as granted.
     pub scope: Vec<String>,
-    /// How many communes (2025 and pre-reform) the scope covers; `None`: the whole country.
-    pub scope_communes: Option<usize>,
+    /// The communes (2025 and pre-reform) the scope covers; `None`: the whole country. Apart
+    /// from the view, which is the open one for accounts without personal data.
+    pub communes: Option<Arc<BTreeSet<String>>>,
+    /// What the account may do to cadastral data.
+    pub cadastre: Option<Cadastre>,
     pub view: View,
     /// An initial password only lets the account change it.
     pub initial_password: bool,

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod catalog;
 pub mod crs;
 pub mod domain;
+pub mod edits;
 pub mod export;
 pub mod fault;
 pub mod features;

@@ -13,7 +13,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use sqlx::PgPool;
 
-use crate::access::{Account, Audience, Scope, View};
+use crate::access::{Account, Audience, Cadastre, Scope, View};
 use crate::storage::gateway::{Actor, Change};
 
 /// A username: 3-32 characters, lower-case letters, digits, `.`, `_` or `-`, a letter first.
@@ -396,8 +396,23 @@ async fn account(
     initial_password: bool,
     narrowed: Option<&[String]>,
 ) -> Result<Account, AccountError> {
-    let (roles, personal_data, everywhere, granted, full_name): (Vec<String>, bool, bool, Vec<String>, String) =
+    /// The account_view.sql row.
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        roles: Vec<String>,
+        personal_data: bool,
+        everywhere: bool,
+        scope: Vec<String>,
+        full_name: String,
+        cadastre: Option<String>,
+    }
+    let Row { roles, personal_data, everywhere, scope: granted, full_name, cadastre } =
         sqlx::query_as(include_str!("sql/account_view.sql")).bind(username.as_str()).fetch_one(pool).await?;
+    let cadastre = match cadastre.as_deref() {
+        Some("edit") => Some(Cadastre::Edit),
+        Some("create") => Some(Cadastre::Create),
+        _ => None,
+    };
     let (scope, communes) = match narrowed.filter(|n| !n.is_empty()) {
         None if everywhere => (granted, None),
         None => {
@@ -415,13 +430,13 @@ async fn account(
     };
     // Without personal data the scope changes nothing seen: such an account shares the open
     // view (and its cached tiles) with the public.
-    let scope_communes = communes.as_ref().map(BTreeSet::len);
-    let view = match (personal_data, communes) {
+    let communes = communes.map(Arc::new);
+    let view = match (personal_data, &communes) {
         (false, _) => View::open(),
         (true, None) => View { audience: Audience::Personal, scope: Scope::All },
-        (true, Some(c)) => View { audience: Audience::Personal, scope: Scope::Communes(Arc::new(c)) },
+        (true, Some(c)) => View { audience: Audience::Personal, scope: Scope::Communes(c.clone()) },
     };
-    Ok(Account { username: username.0.clone(), full_name, roles, scope, scope_communes, view, initial_password })
+    Ok(Account { username: username.0.clone(), full_name, roles, scope, communes, cadastre, view, initial_password })
 }
 
 /// A token issued: its id, its secret (shown once), and when it ends.

@@ -36,7 +36,8 @@ pub fn described(a: &Account) -> serde_json::Value {
         "name": a.full_name,
         "roles": a.roles,
         "scope": a.scope,
-        "scope_communes": a.scope_communes,
+        "scope_communes": a.communes.as_ref().map(|c| c.len()),
+        "cadastre": a.cadastre,
         "personal_data": a.view.audience == Audience::Personal,
         "initial_password": a.initial_password,
     })

@@ -113,7 +113,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ogc/collections", get(ogc::collections))
         .route("/ogc/collections/{id}", get(ogc::collection))
         .route("/ogc/collections/{id}/items", get(ogc::items))
-        .route("/ogc/collections/{id}/items/{fid}", get(ogc::item))
+        .route("/ogc/collections/{id}/items/{fid}", get(ogc::item).patch(ogc::patch_item))
         .route("/ogc/collections/{id}/{which}", get(ogc::schema))
         .route("/wfs", get(wfs::wfs))
         .route("/tiles", get(tiles::catalog))

@@ -9,6 +9,7 @@ mod api;
 mod audit;
 mod crs;
 mod downloads;
+mod edits;
 mod features;
 mod hostile;
 mod import;

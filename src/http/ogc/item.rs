@@ -36,5 +36,12 @@ pub async fn item(
         link(format!("{href}/items/{}", urlencode(&fid)), "self", GEOJSON, "This feature"),
         link(href, "collection", JSON, &spec.title),
     ]);
-    Ok(with_crs(respond(&q, &headers, GEOJSON, &feature), &crs))
+    let mut resp = with_crs(respond(&q, &headers, GEOJSON, &feature), &crs);
+    // Editable features carry the strong tag of their version, for If-Match.
+    if id == "parcels"
+        && let Ok(tag) = axum::http::HeaderValue::from_str(&crate::edits::etag(item.key))
+    {
+        resp.headers_mut().insert(axum::http::header::ETAG, tag);
+    }
+    Ok(resp)
 }

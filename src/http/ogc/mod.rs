@@ -7,6 +7,7 @@ mod item;
 mod items;
 mod landing;
 pub mod openapi;
+mod patch_item;
 mod schema;
 
 pub use api_definition::{openapi, openapi_html};
@@ -15,6 +16,7 @@ pub use conformance::conformance;
 pub use item::item;
 pub use items::items;
 pub use landing::landing;
+pub use patch_item::patch_item;
 pub use schema::schema;
 
 use std::collections::HashMap;
