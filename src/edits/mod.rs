@@ -110,6 +110,7 @@ pub async fn patch_parcel(
     let edit = attributes(properties)?;
     let actor = Actor::account(&account.username);
     let mut change = Change::begin(pool, &actor, "edit parcel", Some(parcel.as_str())).await?;
+    sqlx::query(include_str!("sql/parcel_edit_lock.sql")).bind(parcel.as_str()).execute(change.conn()).await?;
     let current: Option<(i64, String, Option<String>)> =
         sqlx::query_as(include_str!("sql/parcel_current_for_update.sql"))
             .bind(parcel.as_str())

@@ -126,3 +126,57 @@ async fn a_registrar_patches_a_parcel_of_its_scope_and_each_edit_is_a_version() 
         .await;
     assert_eq!(edits, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_editors_lose_no_write_and_one_tag_wins_once() {
+    let app = std::sync::Arc::new(TestApp::spawn(Content::Samples).await);
+    app.db.add_account("dangky", "Mai K", "012000000000", "registrar", Some("05443"), "Địa-chính 2026!");
+    assert_eq!(crate::accounts::change_password(&app, "dangky", "Địa-chính 2026!", PASSWORD).await.0, 204);
+    let parcel: String = sqlx::query_scalar(
+        "SELECT parcel_id FROM parcels WHERE valid_to IS NULL AND commune_code_recorded = '05443' ORDER BY parcel_id LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let url = format!("{}/ogc/collections/parcels/items/{parcel}", app.base);
+    let tag = app.http.get(&url).send().await.unwrap().headers()["etag"].to_str().unwrap().to_owned();
+    // 50 editors at once, each with the tag they read: exactly one wins, the rest learn it changed.
+    let edit = |n: usize, if_match: Option<String>| {
+        let (app, url) = (app.clone(), url.clone());
+        tokio::spawn(async move {
+            let mut req = app
+                .http
+                .patch(&url)
+                .basic_auth("dangky", Some(PASSWORD))
+                .header("content-type", "application/merge-patch+json")
+                .json(&json!({ "properties": { "address": format!("Số {n} phố Mới") } }));
+            if let Some(tag) = if_match {
+                req = req.header("if-match", tag);
+            }
+            req.send().await.unwrap().status().as_u16()
+        })
+    };
+    let mut statuses = Vec::new();
+    for handle in (0..50).map(|n| edit(n, Some(tag.clone()))).collect::<Vec<_>>() {
+        statuses.push(handle.await.unwrap());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 204).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 412).count(), 49, "{statuses:?}");
+    // 50 more without a tag: each makes a version, none is lost.
+    let mut statuses = Vec::new();
+    for handle in (0..50).map(|n| edit(n, None)).collect::<Vec<_>>() {
+        statuses.push(handle.await.unwrap());
+    }
+    assert!(statuses.iter().all(|s| *s == 204), "{statuses:?}");
+    let (versions, current, overlapping): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE valid_to IS NULL),
+                (SELECT count(*) FROM parcels a JOIN parcels b ON a.parcel_id = b.parcel_id AND a.uid < b.uid
+                 WHERE a.parcel_id = $1 AND tstzrange(a.valid_from, a.valid_to) && tstzrange(b.valid_from, b.valid_to))
+         FROM parcels WHERE parcel_id = $1",
+    )
+    .bind(&parcel)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!((versions, current, overlapping), (52, 1, 0));
+}
