@@ -9,6 +9,20 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "Sổ-đỏ an toàn 2027";
 
+/// A parcel's versions: how many, how many current, how many pairs overlap in time.
+async fn versions_of(pool: &sqlx::PgPool, parcel: &str) -> (i64, i64, i64) {
+    sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE valid_to IS NULL),
+            (SELECT count(*) FROM parcels a JOIN parcels b ON a.parcel_id = b.parcel_id AND a.uid < b.uid
+             WHERE a.parcel_id = $1 AND tstzrange(a.valid_from, a.valid_to) && tstzrange(b.valid_from, b.valid_to))
+     FROM parcels WHERE parcel_id = $1",
+    )
+    .bind(parcel)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn a_registrar_patches_a_parcel_of_its_scope_and_each_edit_is_a_version() {
     let app = TestApp::spawn(Content::Samples).await;
@@ -93,16 +107,7 @@ async fn a_registrar_patches_a_parcel_of_its_scope_and_each_edit_is_a_version() 
     // Without If-Match an edit still applies whole; null clears an attribute.
     let (status, ..) = patch(Some("dangky"), inside.clone(), json!({ "properties": { "address": null } }), None).await;
     assert_eq!(status, 204);
-    let (versions_now, current, overlapping): (i64, i64, i64) = sqlx::query_as(
-        "SELECT count(*), count(*) FILTER (WHERE valid_to IS NULL),
-                (SELECT count(*) FROM parcels a JOIN parcels b ON a.parcel_id = b.parcel_id AND a.uid < b.uid
-                 WHERE a.parcel_id = $1 AND tstzrange(a.valid_from, a.valid_to) && tstzrange(b.valid_from, b.valid_to))
-         FROM parcels WHERE parcel_id = $1",
-    )
-    .bind(&inside)
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    let (versions_now, current, overlapping) = versions_of(&app.db.pool, &inside).await;
     assert_eq!((versions_now, current, overlapping), (3, 1, 0), "three versions, one current, none overlapping");
     let feature: Value = app.http.get(item(&inside)).send().await.unwrap().json().await.unwrap();
     assert_eq!(
@@ -168,15 +173,6 @@ async fn concurrent_editors_lose_no_write_and_one_tag_wins_once() {
         statuses.push(handle.await.unwrap());
     }
     assert!(statuses.iter().all(|s| *s == 204), "{statuses:?}");
-    let (versions, current, overlapping): (i64, i64, i64) = sqlx::query_as(
-        "SELECT count(*), count(*) FILTER (WHERE valid_to IS NULL),
-                (SELECT count(*) FROM parcels a JOIN parcels b ON a.parcel_id = b.parcel_id AND a.uid < b.uid
-                 WHERE a.parcel_id = $1 AND tstzrange(a.valid_from, a.valid_to) && tstzrange(b.valid_from, b.valid_to))
-         FROM parcels WHERE parcel_id = $1",
-    )
-    .bind(&parcel)
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    let (versions, current, overlapping) = versions_of(&app.db.pool, &parcel).await;
     assert_eq!((versions, current, overlapping), (52, 1, 0));
 }
