@@ -491,22 +491,13 @@ async fn tilejson_lists_the_categories_the_data_holds_and_never_personal_values(
     // Fields with more than 100 values (IDs, addresses) are not categories.
     assert!(parcels.iter().all(|(a, _)| a != "parcel_id" && a != "address"), "{parcels:?}");
     // A registrar's TileJSON lists no personal field's values, though it sees some.
-    let resp = app
-        .http
-        .get(format!("{}/tiles/holders.json", app.base))
-        .basic_auth("dangky", Some("Địa-chính 2026!"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 403, "an initial password sees nothing yet");
+    let holders_as = |password: &'static str| {
+        let req = app.http.get(format!("{}/tiles/holders.json", app.base)).basic_auth("dangky", Some(password));
+        async move { req.send().await.unwrap() }
+    };
+    assert_eq!(holders_as("Địa-chính 2026!").await.status(), 403, "an initial password sees nothing yet");
     assert_eq!(crate::accounts::change_password(&app, "dangky", "Địa-chính 2026!", "Sổ-đỏ an toàn 2027").await.0, 204);
-    let resp = app
-        .http
-        .get(format!("{}/tiles/holders.json", app.base))
-        .basic_auth("dangky", Some("Sổ-đỏ an toàn 2027"))
-        .send()
-        .await
-        .unwrap();
+    let resp = holders_as("Sổ-đỏ an toàn 2027").await;
     let registrar: Value = resp.json().await.unwrap();
     let fields = registrar["vector_layers"][0]["fields"].as_object().unwrap();
     assert!(fields.contains_key("holders"), "the registrar's layer has the field");
