@@ -42,6 +42,13 @@ pub struct Field {
     pub audience: Audience,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct History {
+    pub current: String,
+    pub at: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GeometryKind {
@@ -80,6 +87,13 @@ pub struct LayerSpec {
     pub depends_on: Vec<String>,
     /// Returns `id` (bigint, the stable feature id), `geom` (EPSG:4326) and `props` (jsonb).
     pub sql: String,
+    /// For a layer that keeps history: the condition in `sql` that selects current rows, and the
+    /// one that selects the rows valid at moment `$7` (timestamptz) instead.
+    #[serde(default)]
+    pub history: Option<History>,
+    /// `sql` with the history condition swapped: the rows as they were at moment `$7`.
+    #[serde(skip)]
+    pub sql_on: Option<String>,
     /// The public field that identifies a feature in feature services, when the numeric id is
     /// not stable (a parcel's uid changes with each version; its parcel ID does not).
     #[serde(default)]
@@ -176,6 +190,11 @@ impl LayerSpec {
         {
             return Err(format!("scope_field {field} is not a string field"));
         }
+        if let Some(h) = &self.history
+            && self.sql.matches(&h.current).count() != 1
+        {
+            return Err(format!("history.current `{}` must appear exactly once in sql", h.current));
+        }
         let mut names: Vec<&str> = self.fields.iter().map(|f| f.name.as_str()).collect();
         names.sort_unstable();
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
@@ -208,6 +227,7 @@ impl Catalog {
                 return Err(format!("{}: layer names are lower-case letters and _", path.display()));
             }
             spec.check().map_err(|e| format!("{}: {e}", path.display()))?;
+            spec.sql_on = spec.history.as_ref().map(|h| spec.sql.replace(&h.current, &h.at));
             layers.push(spec);
         }
         if layers.is_empty() {

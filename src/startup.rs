@@ -140,6 +140,7 @@ impl Application {
         let served = axum::serve(listener, app).with_graceful_shutdown(stop_signal()).await;
         signing.abort();
         counting.abort();
+        let _ = (signing.await, counting.await);
         recorder.flush().await;
         if let Err(e) = anonymous.flush(&pool, true).await {
             tracing::error!("audit: cannot record anonymous reads: {e}");

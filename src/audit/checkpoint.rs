@@ -168,6 +168,8 @@ impl TryFrom<Line> for Checkpoint {
 pub struct Signer {
     key: SigningKey,
     dir: AuditDir,
+    /// One checkpoint at a time: the timer's and the one at shutdown must not both sign a head.
+    signing: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Signer {
@@ -198,7 +200,7 @@ impl Signer {
             }
             Err(e) => return Err(key_error(e.to_string())),
         };
-        Ok(Signer { key, dir: dir.clone() })
+        Ok(Signer { key, dir: dir.clone(), signing: Default::default() })
     }
 
     /// Signs the chain's current head, unless a checkpoint already covers it; the checkpoint is
@@ -206,6 +208,7 @@ impl Signer {
     pub async fn checkpoint(&self, pool: &PgPool) -> Result<Option<Checkpoint>, CheckpointError> {
         // The last entry's number and hash, the time to sign at, the entries already covered.
         type Head = (i64, Vec<u8>, DateTime<Utc>, Option<i64>);
+        let _one = self.signing.lock().await;
         let head: Option<Head> = sqlx::query_as(include_str!("sql/chain_head.sql")).fetch_optional(pool).await?;
         let Some((entries, head, at, covered)) = head else { return Ok(None) };
         if covered.is_some_and(|c| c >= entries) {

@@ -76,12 +76,22 @@ impl ApiCrs {
         self.lat_first
     }
 
-    /// A geometry given in this CRS (in its axis order), put into CRS84.
-    pub fn geometry_to_crs84(&self, g: &mut geo::Geometry) -> Result<(), Fault> {
+    /// The CRS, whatever axis order this name gives it.
+    pub fn crs(&self) -> &Crs {
+        &self.crs
+    }
+
+    /// A geometry given in this CRS's axis order, longitude (or easting) first.
+    pub fn east_first(&self, g: &mut geo::Geometry) {
         use geo::MapCoordsInPlace;
         if self.lat_first {
             g.map_coords_in_place(|c| geo::Coord { x: c.y, y: c.x });
         }
+    }
+
+    /// A geometry given in this CRS (in its axis order), put into CRS84.
+    pub fn geometry_to_crs84(&self, g: &mut geo::Geometry) -> Result<(), Fault> {
+        self.east_first(g);
         if self.crs != WGS84 {
             let t = Transform::new(&self.crs, &WGS84).map_err(proj_fault)?;
             t.any_geometry(g).map_err(|e| Fault::Caller(format!("a geometry in {}: {e}", self.uri)))?;

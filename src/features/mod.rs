@@ -36,6 +36,16 @@ pub struct ItemQuery {
     pub offset: usize,
     /// A CQL2 or FES filter, as SQL.
     pub filter: Option<Filter>,
+    /// The layer as it was at this moment (layers that keep history), else as it is.
+    pub on: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The layer's rows now, or at moment `on` (`$7`) if it keeps history.
+fn rows_sql(spec: &LayerSpec, on: Option<chrono::DateTime<chrono::Utc>>) -> &str {
+    match (&spec.sql_on, on) {
+        (Some(past), Some(_)) => past,
+        _ => &spec.sql,
+    }
 }
 
 /// Errors of a feature query: the database, or a geometry that cannot be put in the CRS asked.
@@ -80,11 +90,11 @@ pub struct Item {
 /// connection for long.
 const STATEMENT_TIMEOUT_MS: &str = "10000";
 
-fn filtered(spec: &LayerSpec, filter: Option<&Filter>, select: &str, tail: &str) -> String {
+fn filtered(spec: &LayerSpec, q: &ItemQuery, select: &str, tail: &str) -> String {
     format!(
         "WITH f AS NOT MATERIALIZED ({}) SELECT {select} FROM f WHERE {} {tail}",
-        spec.sql,
-        conditions(spec, filter)
+        rows_sql(spec, q.on),
+        conditions(spec, q.filter.as_ref())
     )
 }
 
@@ -102,13 +112,13 @@ fn conditions(spec: &LayerSpec, filter: Option<&Filter>) -> String {
 
 /// A page: the keys are chosen first, from rows whose properties are not built (PostgreSQL
 /// drops unused columns of the inlined layer query), then only the page's rows are built.
-fn page(spec: &LayerSpec, filter: Option<&Filter>, order: &str) -> String {
+fn page(spec: &LayerSpec, q: &ItemQuery, order: &str) -> String {
     format!(
         "WITH f AS NOT MATERIALIZED ({sql}),
               page AS (SELECT f.id FROM f WHERE {conditions} ORDER BY {order} LIMIT $5 OFFSET $6)
          SELECT {SELECT_ITEM} FROM f WHERE f.id IN (SELECT id FROM page) ORDER BY {order}",
-        sql = spec.sql,
-        conditions = conditions(spec, filter),
+        sql = rows_sql(spec, q.on),
+        conditions = conditions(spec, q.filter.as_ref()),
     )
 }
 
@@ -155,15 +165,16 @@ async fn fetch(
     let mut tx = transaction(pool).await?;
     let bbox = q.bbox.map(|b| b.to_vec());
     let filter = q.filter.as_ref();
-    // Both statements take all six parameters (the count ignores the paging ones), so a
+    // Both statements take all seven parameters (the count ignores the paging ones), so a
     // filter's parameters are numbered the same in each.
     let args = |after: Option<i64>| {
-        Params { bbox: bbox.clone(), after, fid: None, limit: q.limit as i64, offset: q.offset as i64 }.with(filter)
+        let (limit, offset) = (q.limit as i64, q.offset as i64);
+        Params { bbox: bbox.clone(), after, fid: None, limit, offset, on: q.on }.with(filter)
     };
     let matched: Option<i64> = match count {
-        true => Some(
-            sqlx::query_scalar_with(&filtered(spec, filter, "count(*)", ""), args(None)?).fetch_one(&mut *tx).await?,
-        ),
+        true => {
+            Some(sqlx::query_scalar_with(&filtered(spec, q, "count(*)", ""), args(None)?).fetch_one(&mut *tx).await?)
+        }
         false => None,
     };
     let order: Vec<String> = q
@@ -174,7 +185,7 @@ async fn fetch(
         })
         .chain(std::iter::once("f.id".to_owned()))
         .collect();
-    let rows = sqlx::query_with(&page(spec, filter, &order.join(", ")), args(q.after)?).fetch_all(&mut *tx).await?;
+    let rows = sqlx::query_with(&page(spec, q, &order.join(", ")), args(q.after)?).fetch_all(&mut *tx).await?;
     tx.commit().await?;
     let to = crs.transform_from_crs84().map_err(FeatureError::Fault)?;
     let only = q.properties.as_deref();
@@ -191,8 +202,9 @@ pub async fn item(
     crs: &ApiCrs,
 ) -> Result<Option<Item>, FeatureError> {
     let mut tx = transaction(pool).await?;
-    let args = Params { bbox: None, after: None, fid: Some(fid.to_owned()), limit: 1, offset: 0 }.with(None)?;
-    let row = sqlx::query_with(&filtered(spec, None, SELECT_ITEM, "LIMIT $5 OFFSET $6"), args)
+    let args =
+        Params { bbox: None, after: None, fid: Some(fid.to_owned()), limit: 1, offset: 0, on: None }.with(None)?;
+    let row = sqlx::query_with(&filtered(spec, &ItemQuery::default(), SELECT_ITEM, "LIMIT $5 OFFSET $6"), args)
         .fetch_optional(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -200,13 +212,14 @@ pub async fn item(
     row.map(|r| from_row(spec, view, &r, crs, to.as_ref(), None)).transpose()
 }
 
-/// The six parameters of every feature statement; a filter's follow them.
+/// The seven parameters of every feature statement; a filter's follow them.
 struct Params {
     bbox: Option<Vec<f64>>,
     after: Option<i64>,
     fid: Option<String>,
     limit: i64,
     offset: i64,
+    on: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Params {
@@ -219,6 +232,7 @@ impl Params {
         a.add(self.fid).map_err(encode)?;
         a.add(self.limit).map_err(encode)?;
         a.add(self.offset).map_err(encode)?;
+        a.add(self.on).map_err(encode)?;
         for b in filter.map(|f| f.binds.as_slice()).unwrap_or_default() {
             match b {
                 Bind::Text(s) => a.add(s.clone()),

@@ -69,3 +69,19 @@ impl From<sqlx::Error> for ApiError {
         ApiError::internal(format!("database: {e}"))
     }
 }
+
+impl From<crate::edits::EditError> for ApiError {
+    fn from(e: crate::edits::EditError) -> Self {
+        use crate::edits::EditError;
+        let status = match &e {
+            EditError::NotFound(_) => StatusCode::NOT_FOUND,
+            EditError::Forbidden(_) => StatusCode::FORBIDDEN,
+            EditError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
+            EditError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            EditError::Conflict(_) => StatusCode::CONFLICT,
+            EditError::Database(e) => return ApiError::internal(format!("editing parcels: database: {e}")),
+            EditError::Server(m) => return ApiError::internal(format!("editing parcels: {m}")),
+        };
+        ApiError { status, message: e.to_string() }
+    }
+}

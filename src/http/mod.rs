@@ -12,6 +12,7 @@ mod overlays;
 mod paging;
 pub mod params;
 mod parcels;
+mod procedures;
 mod session;
 pub mod tiles;
 mod web;
@@ -97,6 +98,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/parcels", get(parcels::search))
         .route("/api/parcels/{code}", get(parcels::get_one))
         .route("/api/parcels/{code}/neighbours", get(parcels::neighbours))
+        .route("/api/parcels/{code}/history", get(procedures::history))
+        .route("/api/parcels/{code}/split", axum::routing::post(procedures::split))
+        .route("/api/parcels/merge", axum::routing::post(procedures::merge))
         .route("/api/planning", get(overlays::planning))
         .route("/api/prices", get(overlays::prices))
         .route("/api/projects", get(market::projects))
@@ -112,8 +116,15 @@ pub fn router(state: AppState) -> Router {
         .route("/ogc/conformance", get(ogc::conformance))
         .route("/ogc/collections", get(ogc::collections))
         .route("/ogc/collections/{id}", get(ogc::collection))
-        .route("/ogc/collections/{id}/items", get(ogc::items))
-        .route("/ogc/collections/{id}/items/{fid}", get(ogc::item).patch(ogc::patch_item))
+        .route("/ogc/collections/{id}/items", get(ogc::items).post(ogc::create_item).options(ogc::items_options))
+        .route(
+            "/ogc/collections/{id}/items/{fid}",
+            get(ogc::item)
+                .patch(ogc::patch_item)
+                .put(ogc::replace_item)
+                .delete(ogc::delete_item)
+                .options(ogc::item_options),
+        )
         .route("/ogc/collections/{id}/{which}", get(ogc::schema))
         .route("/wfs", get(wfs::wfs))
         .route("/tiles", get(tiles::catalog))

@@ -87,3 +87,22 @@ pub fn datetime(s: &str) -> Result<(), ApiError> {
         )))
     }
 }
+
+/// A moment to read the map at: an RFC 3339 instant, or a date meaning the end of that day in
+/// Vietnam (UTC+7), the state its last change left.
+pub fn moment(s: &str, name: &str) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    let day = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+        ApiError::bad_request(format!(
+            "{name} `{s}` must be a date (YYYY-MM-DD) or an instant (RFC 3339, e.g. 2026-11-10T15:00:00+07:00)"
+        ))
+    })?;
+    let vietnam = chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
+    let end = day.and_hms_micro_opt(23, 59, 59, 999_999).expect("a valid time of day");
+    end.and_local_timezone(vietnam)
+        .single()
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok_or_else(|| ApiError::bad_request(format!("{name} `{s}` is not a day UTC+7 has")))
+}

@@ -16,7 +16,7 @@ use crate::domain::{ParcelCode, ParcelId};
 use crate::http::paging::page_url;
 use crate::index::{Parcel, ParcelIndex};
 use crate::pricing;
-use crate::storage::overlays;
+use crate::storage::{self, overlays};
 
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 1000;
@@ -86,22 +86,37 @@ fn find<'a>(idx: &'a ParcelIndex, code: &str) -> Result<&'a Arc<Parcel>, ApiErro
 }
 
 /// The parcel card: the parcel with what the overlays say of it (planning zones and shares, its
-/// price explained, its ownership category, its project and units count). `?on=YYYY-MM-DD`
-/// prices it on another day.
+/// price explained, its ownership category, its project and units count). `?on=DATE` (or an
+/// RFC 3339 instant) shows the parcel as it was then, priced on that day; `?price_on=DATE` prices
+/// it on another day. A parcel no longer current answers 404 naming the parcels it became.
 pub async fn get_one(
     State(state): State<AppState>,
     principal: Principal,
     Path(code): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    params::only(&q, &["on"])?;
-    let on = match q.get("on") {
-        Some(d) => params::date(d, "on")?,
-        None => chrono::Local::now().date_naive(),
+    params::only(&q, &["on", "price_on"])?;
+    let (parcel, mut day) = match q.get("on") {
+        Some(on) => {
+            let at = params::moment(on, "on")?;
+            let parsed: ParcelCode = code.parse()?;
+            let rows = storage::parcels::on(&state.pool, at, lookup(&parsed)).await?;
+            let row = rows.into_iter().next().ok_or_else(|| {
+                ApiError::not_found(format!("no parcel had code {code} on {on} (see /api/parcels/{code}/history)"))
+            })?;
+            let vietnam = chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
+            (Arc::new(Parcel::from_row(row).map_err(ApiError::internal)?), at.with_timezone(&vietnam).date_naive())
+        }
+        None => {
+            let found = find(&state.index.read(), &code).map(Arc::clone);
+            (no_longer_current(&state, &code, found).await?, chrono::Local::now().date_naive())
+        }
     };
-    let parcel = find(&state.index.read(), &code)?.clone();
+    if let Some(d) = q.get("price_on") {
+        day = params::date(d, "price_on")?;
+    }
     let pid = parcel.parcel_id.as_str();
-    let (project, units) = overlays::parcel_market(&state.pool, pid).await?;
+    let (project, units) = overlays::parcel_market(&state.pool, parcel.uid).await?;
     // Holders only for a role that sees personal data, and only in its scope (by the commune the
     // parcel was recorded under, or the one it now belongs to).
     let view = principal.view();
@@ -114,14 +129,49 @@ pub async fn get_one(
     };
     let card = Card {
         parcel: &parcel,
-        planning: overlays::parcel_planning(&state.pool, pid).await?,
-        price: pricing::explain(&state.pool, &parcel, on).await?,
+        planning: overlays::parcel_planning(&state.pool, parcel.uid).await?,
+        price: pricing::explain(&state.pool, &parcel, day).await?,
         ownership: overlays::ownership(&state.pool, pid).await?,
         project,
         units,
         holders,
     };
     geojson(&Feature::with(&parcel, card)?)
+}
+
+/// A parcel not found among current ones: when its ID was split or merged away, the 404 names
+/// the current parcels it became.
+async fn no_longer_current(
+    state: &AppState,
+    code: &str,
+    found: Result<Arc<Parcel>, ApiError>,
+) -> Result<Arc<Parcel>, ApiError> {
+    let Err(mut e) = found else {
+        return found;
+    };
+    if let Ok(ParcelCode::Id(id)) = code.parse::<ParcelCode>()
+        && let Some(h) = crate::edits::history::history(&state.pool, &id, false).await?
+    {
+        e.message = match h.successors.is_empty() {
+            true => format!("parcel {id} is no longer current: it was retired (see /api/parcels/{id}/history)"),
+            false => format!(
+                "parcel {id} is no longer current: it became {} (see /api/parcels/{id}/history)",
+                h.successors.join(", ")
+            ),
+        };
+    }
+    Err(e)
+}
+
+fn lookup(code: &ParcelCode) -> storage::parcels::Lookup<'_> {
+    match code {
+        ParcelCode::Id(id) => storage::parcels::Lookup::Id(id.as_str()),
+        ParcelCode::Legacy(k) => storage::parcels::Lookup::Key {
+            commune: k.commune.as_str(),
+            sheet: k.sheet.as_str(),
+            parcel_no: k.parcel_no.get() as i32,
+        },
+    }
 }
 
 #[derive(Serialize)]
@@ -155,10 +205,22 @@ pub async fn search(
     _principal: Principal,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    if let Some(unknown) = q.keys().find(|k| !["at", "bbox", "limit", "after"].contains(&k.as_str())) {
+    if let Some(unknown) = q.keys().find(|k| !["at", "bbox", "limit", "after", "on"].contains(&k.as_str())) {
         return Err(ApiError::bad_request(format!(
-            "unknown parameter `{unknown}`: use at, or bbox with limit and after"
+            "unknown parameter `{unknown}`: use at (with on), or bbox with limit and after"
         )));
+    }
+    if let Some(on) = q.get("on") {
+        let at = params::moment(on, "on")?;
+        let (lon, lat) =
+            params::lon_lat(q.get("at").ok_or_else(|| ApiError::bad_request("on goes with at=LON,LAT"))?, "at")?;
+        let rows = storage::parcels::on(&state.pool, at, storage::parcels::Lookup::At { lon, lat }).await?;
+        let parcels = rows
+            .into_iter()
+            .map(|r| Parcel::from_row(r).map(Arc::new))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(ApiError::internal)?;
+        return collection(&parcels.iter().collect::<Vec<_>>(), vec![]);
     }
     let idx = state.index.read();
     match (q.get("at"), q.get("bbox")) {

@@ -168,17 +168,22 @@ pub fn union_rect(a: Rect, b: Rect) -> Rect {
     )
 }
 
-/// Coordinates that land outside longitude/latitude after reprojection mean the CRS was wrong
-/// (TM-3 metres read as degrees, say).
+/// Vietnam's territory with its islands (Hoàng Sa, Trường Sa), as a WGS84 envelope.
+pub const VIETNAM: [f64; 4] = [102.0, 6.0, 118.0, 23.5];
+
+/// Coordinates that land outside longitude/latitude after reprojection mean the CRS was wrong;
+/// inside them but outside Vietnam, that the data is not of Vietnam or its CRS is wrong.
 pub fn check_wgs84<G: geo::BoundingRect<f64>>(g: &G, crs: &Crs) -> Result<(), String> {
-    let outside = g
-        .bounding_rect()
-        .into()
-        .is_some_and(|r: Rect| r.min().x < -180.0 || r.max().x > 180.0 || r.min().y < -90.0 || r.max().y > 90.0);
-    if outside {
+    let Some(r): Option<Rect> = g.bounding_rect().into() else {
+        return Ok(());
+    };
+    let [w, s, e, n] = VIETNAM;
+    if r.min().x < -180.0 || r.max().x > 180.0 || r.min().y < -90.0 || r.max().y > 90.0 {
         Err(format!(
             "coordinates fall outside longitude/latitude when read as {crs}: is the CRS right? give it with --crs"
         ))
+    } else if r.min().x < w || r.max().x > e || r.min().y < s || r.max().y > n {
+        Err(format!("the geometry lies outside Vietnam ({w}–{e}°E, {s}–{n}°N) when read as {crs}: is the CRS right?"))
     } else {
         Ok(())
     }

@@ -131,6 +131,25 @@ pub fn prepare(
     })
 }
 
+/// One parcel that does not come from a file (an officer's edit), checked by the same rules and
+/// with the same messages as every imported feature, its parcel ID computed as an import
+/// computes it. Blocking (PROJ, the pole search).
+pub fn check_one(
+    fields: HashMap<&'static str, String>,
+    geometry: Option<gdal::vector::Geometry>,
+    crs: &Crs,
+    zones: &CommuneZones,
+    tolerance_m: f64,
+) -> Result<NewParcel, String> {
+    let mut report = Report::default();
+    let feature = SourceFeature::new("the feature".into(), fields, geometry);
+    let Some(candidate) = check_feature(feature, crs, OnInvalid::Reject, &mut report) else {
+        return Err(report.lines.into_iter().map(|l| l.detail).collect::<Vec<_>>().join("; "));
+    };
+    let mut transforms = Transforms::default();
+    finish(candidate, None, tolerance_m, zones, &mut transforms).map(|(p, _)| p)
+}
+
 /// Refuses, skips or repairs one feature according to the policy.
 fn check_feature(f: SourceFeature, crs: &Crs, on_invalid: OnInvalid, report: &mut Report) -> Option<Candidate> {
     let field = |t: Field| f.fields.get(t.name).map(String::as_str);
@@ -290,7 +309,8 @@ fn finish_all(
                         .into_iter()
                         .map(|c| {
                             let file = file_of(&c.origins[0]).to_owned();
-                            (c.key.to_string(), file, finish(c, opts, zones, &mut transforms))
+                            let key = c.key.to_string();
+                            (key, file, finish(c, opts.zone.as_ref(), opts.tolerance_m, zones, &mut transforms))
                         })
                         .collect::<Vec<_>>()
                 })
@@ -308,7 +328,8 @@ fn file_of(origin: &str) -> &str {
 /// Computes the parcel ID and reprojects to WGS84.
 fn finish(
     c: Candidate,
-    opts: &ParcelImportOptions,
+    given_zone: Option<&Crs>,
+    tolerance_m: f64,
     zones: &CommuneZones,
     transforms: &mut Transforms,
 ) -> Result<Finished, String> {
@@ -316,9 +337,9 @@ fn finish(
     transforms.get(&c.crs, &WGS84).and_then(|t| t.geometry(&mut geom)).map_err(|e| e.to_string())?;
     check_wgs84(&geom, &c.crs)?;
     let (pid, zone) = if c.crs.is_vn2000_tm3() {
-        (parcel_id::parcel_id(&c.geom, &c.crs, transforms, opts.tolerance_m).map_err(|e| e.to_string())?, None)
+        (parcel_id::parcel_id(&c.geom, &c.crs, transforms, tolerance_m).map_err(|e| e.to_string())?, None)
     } else {
-        let (zone, reason) = match &opts.zone {
+        let (zone, reason) = match given_zone {
             Some(z) => (z.clone(), ZoneReason::Given),
             None => {
                 let at = geom.bounding_rect().map(|r| r.center()).unwrap_or_default();
@@ -327,7 +348,7 @@ fn finish(
         };
         let mut zone_geom = c.geom.clone();
         transforms.get(&c.crs, &zone).and_then(|t| t.geometry(&mut zone_geom)).map_err(|e| e.to_string())?;
-        let pid = parcel_id::parcel_id(&zone_geom, &zone, transforms, opts.tolerance_m).map_err(|e| e.to_string())?;
+        let pid = parcel_id::parcel_id(&zone_geom, &zone, transforms, tolerance_m).map_err(|e| e.to_string())?;
         (pid, Some((zone, reason)))
     };
     let parcel = NewParcel {

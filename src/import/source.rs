@@ -149,6 +149,13 @@ pub struct SourceFeature {
     label: Option<String>,
 }
 
+impl SourceFeature {
+    /// A feature that comes from elsewhere than a file (an edit), checked as read ones are.
+    pub fn new(origin: String, fields: HashMap<&'static str, String>, geometry: Option<Geometry>) -> SourceFeature {
+        SourceFeature { origin, fields, geometry, label: None }
+    }
+}
+
 pub struct SourceFile {
     pub path: PathBuf,
     pub crs: Option<Crs>,

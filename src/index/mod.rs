@@ -39,7 +39,7 @@ pub struct Parcel {
 }
 
 impl Parcel {
-    fn from_row(r: ParcelRow) -> Result<Parcel, String> {
+    pub fn from_row(r: ParcelRow) -> Result<Parcel, String> {
         let key = format!("{}-{}-{}", r.commune_code_recorded, r.sheet, r.parcel_no);
         let geom = match r.geom.geometry {
             Some(geo::Geometry::MultiPolygon(mp)) => mp,

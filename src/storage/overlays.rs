@@ -15,8 +15,8 @@ pub struct PlanningShare {
     pub share: f64,
 }
 
-pub async fn parcel_planning(pool: &PgPool, parcel_id: &str) -> Result<Vec<PlanningShare>, sqlx::Error> {
-    sqlx::query_as(include_str!("sql/parcel_planning.sql")).bind(parcel_id).fetch_all(pool).await
+pub async fn parcel_planning(pool: &PgPool, uid: i64) -> Result<Vec<PlanningShare>, sqlx::Error> {
+    sqlx::query_as(include_str!("sql/parcel_planning.sql")).bind(uid).fetch_all(pool).await
 }
 
 #[derive(Debug, sqlx::FromRow, serde::Serialize)]
@@ -206,6 +206,6 @@ pub async fn address(pool: &PgPool, code: &str) -> Result<Option<AddressRow>, sq
 }
 
 /// The project holding a parcel, and the number of units recorded on it.
-pub async fn parcel_market(pool: &PgPool, parcel_id: &str) -> Result<(Option<String>, i64), sqlx::Error> {
-    sqlx::query_as(include_str!("sql/parcel_market.sql")).bind(parcel_id).fetch_one(pool).await
+pub async fn parcel_market(pool: &PgPool, uid: i64) -> Result<(Option<String>, i64), sqlx::Error> {
+    sqlx::query_as(include_str!("sql/parcel_market.sql")).bind(uid).fetch_one(pool).await
 }

@@ -32,3 +32,35 @@ pub struct ParcelRow {
 pub async fn current(pool: &PgPool, uids: Option<&[i64]>) -> Result<Vec<ParcelRow>, sqlx::Error> {
     sqlx::query_as(include_str!("sql/parcels_current.sql")).bind(uids).fetch_all(pool).await
 }
+
+/// Where to look for parcels as they were.
+pub enum Lookup<'a> {
+    Id(&'a str),
+    Key { commune: &'a str, sheet: &'a str, parcel_no: i32 },
+    At { lon: f64, lat: f64 },
+}
+
+/// Parcel versions valid at moment `at`.
+pub async fn on(
+    pool: &PgPool,
+    at: chrono::DateTime<chrono::Utc>,
+    lookup: Lookup<'_>,
+) -> Result<Vec<ParcelRow>, sqlx::Error> {
+    let q = sqlx::query_as(include_str!("sql/parcels_on.sql")).bind(at);
+    let q = match lookup {
+        Lookup::Id(id) => {
+            q.bind(Some(id)).bind(None::<&str>).bind(None::<&str>).bind(None::<i32>).bind(None::<f64>).bind(None::<f64>)
+        }
+        Lookup::Key { commune, sheet, parcel_no } => q
+            .bind(None::<&str>)
+            .bind(Some(commune))
+            .bind(Some(sheet))
+            .bind(Some(parcel_no))
+            .bind(None::<f64>)
+            .bind(None::<f64>),
+        Lookup::At { lon, lat } => {
+            q.bind(None::<&str>).bind(None::<&str>).bind(None::<&str>).bind(None::<i32>).bind(Some(lon)).bind(Some(lat))
+        }
+    };
+    q.fetch_all(pool).await
+}

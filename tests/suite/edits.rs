@@ -77,12 +77,12 @@ async fn a_registrar_patches_a_parcel_of_its_scope_and_each_edit_is_a_version() 
     let change = json!({ "properties": { "land_use": "TMD", "address": "Số 9 phố Mới" } });
     for (user, id, body, if_match, status, says) in [
         (None, inside.clone(), change.clone(), None, 401, "sign in"),
-        (Some("xem"), inside.clone(), change.clone(), None, 403, "registrar or admin"),
-        (Some("dangky"), outside.clone(), change.clone(), None, 403, "outside this account's scope"),
-        (Some("dangky"), inside.clone(), json!({ "properties": { "land_use": "XYZ" } }), None, 400, "XYZ"),
-        (Some("dangky"), inside.clone(), json!({ "properties": { "legal_area_m2": 0 } }), None, 400, "positive"),
-        (Some("dangky"), inside.clone(), json!({ "properties": { "parcel_id": "x" } }), None, 400, "cannot be edited"),
-        (Some("dangky"), inside.clone(), json!({ "geometry": null }), None, 400, "only properties"),
+        (Some("xem"), inside.clone(), change.clone(), None, 403, "may not PATCH parcels"),
+        (Some("dangky"), outside.clone(), change.clone(), None, 403, "outside the scope of account `dangky`"),
+        (Some("dangky"), inside.clone(), json!({ "properties": { "land_use": "XYZ" } }), None, 422, "XYZ"),
+        (Some("dangky"), inside.clone(), json!({ "properties": { "legal_area_m2": 0 } }), None, 422, "positive"),
+        (Some("dangky"), inside.clone(), json!({ "properties": { "parcel_id": "x" } }), None, 422, "names the parcel"),
+        (Some("dangky"), inside.clone(), json!({ "geometry": null }), None, 400, "cannot be removed"),
         (Some("dangky"), inside.clone(), change.clone(), Some("\"0\"".to_owned()), 412, "has changed"),
         (Some("dangky"), "zzzzzzzzzzzz".to_owned(), change.clone(), None, 404, "no current parcel"),
     ] {
@@ -127,9 +127,20 @@ async fn a_registrar_patches_a_parcel_of_its_scope_and_each_edit_is_a_version() 
     // Each edit is a change by the account, on record.
     let edits = app
         .db
-        .count("SELECT count(*) FROM audit.entries WHERE actor = 'account:dangky' AND action = 'edit parcel'")
+        .count("SELECT count(*) FROM audit.entries WHERE actor = 'account:dangky' AND action = 'edit parcels'")
         .await;
     assert_eq!(edits, 2);
+    // Each edit is an event naming the account and the versions on each side.
+    let kinds: Vec<(String, String, i32, i32)> = sqlx::query_as(
+        "SELECT kind, actor, cardinality(closed), cardinality(opened) FROM parcel_events
+         WHERE opened && (SELECT array_agg(uid) FROM parcels WHERE parcel_id = $1) ORDER BY id",
+    )
+    .bind(&inside)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let dangky = |k: &str| (k.to_owned(), "dangky".to_owned(), 1, 1);
+    assert_eq!(kinds, vec![dangky("attributes"), dangky("attributes")]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

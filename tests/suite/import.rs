@@ -101,12 +101,12 @@ async fn wgs84_input_takes_its_zone_from_the_province() {
     let out = TestDb::new(Content::Empty).await.cli(&[&skip_all[..], &["--zone", "EPSG:9210"]].concat());
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("computed in EPSG:9210, the zone of given with --zone"), "{}", text(&out));
-    // Where no zone's area holds the parcels, the import says what to do.
+    // Parcels outside Vietnam are refused: the CRS is wrong, or the data is not of Vietnam.
     let far = dir.path().join("far.geojson");
     std::fs::write(&far, parcels_geojson(&[("99999", 2.35, 48.85)])).unwrap();
     let out = TestDb::new(Content::Empty).await.cli(&["import", "parcels", far.to_str().unwrap()]);
     assert!(!out.status.success());
-    assert!(text(&out).contains("give one with --zone EPSG:nnnn"), "{}", text(&out));
+    assert!(text(&out).contains("outside Vietnam (102–118°E, 6–23.5°N)"), "{}", text(&out));
 }
 
 /// A WGS84 GeoJSON of a block of 6 parcels (20 x 25 m) per `(commune code, lon, lat)`.

@@ -16,6 +16,7 @@ mod import;
 mod index_sync;
 mod market;
 mod overlays;
+mod procedures;
 mod sessions;
 mod tiles;
 mod web;

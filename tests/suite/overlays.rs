@@ -25,7 +25,7 @@ async fn every_overlay_sample_loads() {
 #[tokio::test]
 async fn a_fronting_parcel_is_priced_as_computed_by_hand() {
     let app = TestApp::spawn(Content::Samples).await;
-    let (status, card) = app.get("/api/parcels/05443-1-1?on=2026-06-01").await;
+    let (status, card) = app.get("/api/parcels/05443-1-1?price_on=2026-06-01").await;
     assert_eq!(status, 200, "{card}");
     let price = &card["properties"]["price"];
     // Segment 05443-01A, ODT at VT1: 28,000,000 VND/m² (decision 45/2024) × 229.6 m² legal area.
@@ -38,7 +38,7 @@ async fn a_fronting_parcel_is_priced_as_computed_by_hand() {
     assert!(price["text"].as_str().unwrap().contains("= 6.428.800.000 VND"), "{price}");
     assert_eq!(price["decision_no"], "45/2024/QĐ-UBND");
     // Before the table took effect there is no price in force.
-    let (_, before) = app.get("/api/parcels/05443-1-1?on=2024-06-01").await;
+    let (_, before) = app.get("/api/parcels/05443-1-1?price_on=2024-06-01").await;
     assert_eq!(before["properties"]["price"]["determined"], false);
     assert!(
         before["properties"]["price"]["text"].as_str().unwrap().contains("no ODT price at VT1 in force on 2024-06-01")
@@ -112,7 +112,8 @@ async fn planning_shares_and_zones_at_a_point() {
         ("/api/planning?at=1,2&x=1", 400, "unknown parameter `x`"),
         ("/api/prices", 400, "give ?segment=CODE"),
         ("/api/prices?segment=NOPE", 404, "no price segment has code `NOPE`"),
-        ("/api/parcels/05443-1-1?on=yesterday", 400, "must be a date written YYYY-MM-DD"),
+        ("/api/parcels/05443-1-1?price_on=yesterday", 400, "must be a date written YYYY-MM-DD"),
+        ("/api/parcels/05443-1-1?on=yesterday", 400, "must be a date (YYYY-MM-DD) or an instant"),
     ])
     .await;
 }

@@ -54,9 +54,19 @@ pub async fn items(
         .get("after")
         .map(|a| a.parse::<i64>().map_err(|_| ApiError::bad_request(format!("after `{a}` is not a paging key"))))
         .transpose()?;
-    if let Some(d) = q.get("datetime") {
-        params::datetime(d)?;
-    }
+    // On a layer that keeps history an instant shows the layer as it was; elsewhere the layers
+    // hold current data, so every feature matches any datetime.
+    let on = match (q.get("datetime"), &spec.sql_on) {
+        (Some(d), Some(_)) if d.contains('/') => {
+            return Err(ApiError::bad_request(format!(
+                "datetime `{d}`: {} is shown as of one instant or date; intervals are not offered",
+                spec.name
+            )));
+        }
+        (Some(d), Some(_)) => Some(params::moment(d, "datetime")?),
+        (Some(d), None) => params::datetime(d).map(|_| None)?,
+        (None, _) => None,
+    };
     let crs = crs_param(&q, "crs")?;
     // A 3D box (W,S,low,E,N,high) filters by its footprint: the layers are 2D.
     let flat = q.get("bbox").map(|b| match b.split(',').collect::<Vec<_>>()[..] {
@@ -142,7 +152,7 @@ pub async fn items(
         return Err(ApiError::bad_request("filter-lang and filter-crs go with a filter"));
     }
     let sorted = !sort.is_empty();
-    let query = ItemQuery { bbox, limit, after, properties, sort, offset, filter };
+    let query = ItemQuery { bbox, limit, after, properties, sort, offset, filter, on };
     if let Some(format) = download {
         // Files keep GIS axis order (longitude or easting first) whatever the CRS.
         let crs = crs.clone().spelled(&crs.uri, false);

@@ -3,20 +3,29 @@
 mod api_definition;
 mod collections;
 mod conformance;
+mod create_item;
+mod delete_item;
+pub(super) mod editing;
 mod item;
 mod items;
 mod landing;
 pub mod openapi;
+mod options;
 mod patch_item;
+mod replace_item;
 mod schema;
 
 pub use api_definition::{openapi, openapi_html};
 pub use collections::{collection, collections};
 pub use conformance::conformance;
+pub use create_item::create_item;
+pub use delete_item::delete_item;
 pub use item::item;
 pub use items::items;
 pub use landing::landing;
+pub use options::{item_options, items_options};
 pub use patch_item::patch_item;
+pub use replace_item::replace_item;
 pub use schema::schema;
 
 use std::collections::HashMap;

@@ -24,6 +24,11 @@ pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
     "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
+    // Part 4 (draft 20-002r1) on the editable collections.
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
     // The name QGIS (3.28 onwards) looks for before it sends spatial filters.
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-operators",
 ];
@@ -72,7 +77,7 @@ pub const ITEMS: &[Param] = &[
     },
     Param {
         name: "datetime",
-        description: "An instant or interval (RFC 3339, `..` open). The layers hold current data, so every feature matches.",
+        description: "An instant or interval (RFC 3339, `..` open). On parcels, an instant or a date shows the parcels as they were then (a date: at the end of that day, UTC+7); other layers hold current data, so every feature matches.",
         schema: || json!({ "type": "string" }),
     },
     Param {

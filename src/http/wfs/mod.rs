@@ -241,6 +241,14 @@ pub(super) fn query<'a>(
                 .collect::<Result<Vec<_>, _>>()
         })
         .transpose()?;
-    let q = ItemQuery { bbox, limit, after: None, properties, sort, offset, filter };
+    // Vendor parameter `on` (a date or an instant): the layer as it was then, if it keeps history.
+    let on = kvp
+        .get("on")
+        .map(|d| match spec.sql_on {
+            Some(_) => crate::http::params::moment(d, "on").map_err(|e| WfsError::invalid("on", e.message)),
+            None => Err(WfsError::invalid("on", format!("{} keeps no history: leave out on", spec.name))),
+        })
+        .transpose()?;
+    let q = ItemQuery { bbox, limit, after: None, properties, sort, offset, filter, on };
     Ok((spec, q, srs))
 }

@@ -1,5 +1,5 @@
--- The project whose boundary holds a current parcel, and the units recorded on it.
+-- The project whose boundary holds a parcel version ($1, its uid), and the units recorded on it.
 SELECT (SELECT pj.code FROM projects pj WHERE ST_Contains(pj.geom, ST_PointOnSurface(p.geom)) ORDER BY pj.code LIMIT 1),
        (SELECT count(*) FROM units u WHERE u.parcel_id = p.parcel_id)
 FROM parcels p
-WHERE p.parcel_id = $1 AND p.valid_to IS NULL
+WHERE p.uid = $1

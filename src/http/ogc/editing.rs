@@ -1,0 +1,136 @@
+//! What the editing operations of OGC API - Features Part 4 share: who may edit which
+//! collection, the feature a body carries (in CRS84 or the CRS `Content-Crs` names), `If-Match`,
+//! and the entity tag of the answer.
+
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde_json::{Map, Value};
+
+use crate::access::{Account, Cadastre, Principal};
+use crate::crs::ApiCrs;
+use crate::edits::EditGeometry;
+use crate::http::error::ApiError;
+
+/// Collections that take edits.
+pub const EDITABLE: &[&str] = &["parcels"];
+
+/// The methods `principal` may use on collection `id`'s items (`item`: on one item).
+pub fn allowed(principal: &Principal, id: &str, item: bool) -> Vec<&'static str> {
+    let mut methods = vec!["GET", "HEAD", "OPTIONS"];
+    let right = match principal {
+        Principal::Account(a) if EDITABLE.contains(&id) => a.cadastre,
+        _ => None,
+    };
+    match (right, item) {
+        (Some(Cadastre::Edit), true) => methods.extend(["PUT", "PATCH", "DELETE"]),
+        (Some(_), false) => methods.push("POST"),
+        _ => {}
+    }
+    methods
+}
+
+/// The account making an edit of collection `id`, if it may edit it with `method`.
+pub fn editor(principal: Principal, id: &str, method: &str, item: bool) -> Result<Arc<Account>, ApiError> {
+    if !EDITABLE.contains(&id) {
+        let message = format!("collection '{id}' cannot be edited here; {} can", EDITABLE.join(", "));
+        return Err(ApiError { status: StatusCode::METHOD_NOT_ALLOWED, message });
+    }
+    let allowed = allowed(&principal, id, item);
+    let Principal::Account(account) = principal else {
+        return Err(ApiError::unauthorized(format!("sign in with an account that may edit {id}")));
+    };
+    if !allowed.contains(&method) {
+        return Err(ApiError::forbidden(format!(
+            "account `{}` may not {method} {id}: it may {}",
+            account.username,
+            allowed.join(", ")
+        )));
+    }
+    Ok(account)
+}
+
+/// The body's media type must be one of `accepted`.
+pub fn media(headers: &HeaderMap, accepted: &[&str]) -> Result<(), ApiError> {
+    let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media = media.split(';').next().unwrap_or("").trim();
+    match accepted.contains(&media) {
+        true => Ok(()),
+        false => Err(ApiError {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            message: format!("send the body as {}, not `{media}`", accepted.join(" or ")),
+        }),
+    }
+}
+
+/// The body as a JSON object.
+pub fn object(body: &[u8], shape: &str) -> Result<Map<String, Value>, ApiError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(o)) => Ok(o),
+        Ok(_) => Err(ApiError::bad_request(format!("the body must be {shape}"))),
+        Err(e) => Err(ApiError::bad_request(format!("the body must be {shape}: {e}"))),
+    }
+}
+
+/// The CRS of a body's geometries: `Content-Crs: <uri>`, CRS84 without it.
+pub fn content_crs(headers: &HeaderMap) -> Result<ApiCrs, ApiError> {
+    match headers.get("content-crs") {
+        None => Ok(ApiCrs::crs84()),
+        Some(v) => {
+            let v = v.to_str().map_err(|_| ApiError::bad_request("Content-Crs must be text"))?;
+            ApiCrs::parse(v.trim().trim_start_matches('<').trim_end_matches('>'), "Content-Crs")
+                .map_err(ApiError::bad_request)
+        }
+    }
+}
+
+/// A GeoJSON geometry in `crs`.
+pub fn geometry(value: &Value, crs: &ApiCrs) -> Result<EditGeometry, ApiError> {
+    use geozero::ToGeo;
+    let mut g = geozero::geojson::GeoJson(&value.to_string())
+        .to_geo()
+        .map_err(|e| ApiError::bad_request(format!("the geometry is not GeoJSON: {e}")))?;
+    crs.east_first(&mut g);
+    Ok(EditGeometry { geometry: g, crs: crs.crs().clone() })
+}
+
+/// A GeoJSON feature's properties and geometry (`feature`: the body as an object).
+pub fn feature(
+    feature: &Map<String, Value>,
+    crs: &ApiCrs,
+    mode: crate::edits::Mode,
+) -> Result<(Map<String, Value>, Option<EditGeometry>), ApiError> {
+    for key in feature.keys() {
+        if !["type", "id", "geometry", "properties", "links", "bbox"].contains(&key.as_str()) {
+            return Err(ApiError::bad_request(format!("`{key}` is not a member of a GeoJSON feature")));
+        }
+    }
+    let whole = mode == crate::edits::Mode::Replace;
+    if whole && feature.get("type").and_then(Value::as_str) != Some("Feature") {
+        return Err(ApiError::bad_request("the body must be a GeoJSON Feature (\"type\": \"Feature\")"));
+    }
+    let properties = match feature.get("properties") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(p)) => p.clone(),
+        Some(_) => return Err(ApiError::bad_request("`properties` must be an object")),
+    };
+    let geometry = match feature.get("geometry") {
+        None | Some(Value::Null) if whole => return Err(ApiError::bad_request("the feature has no geometry")),
+        None => None,
+        Some(Value::Null) => return Err(ApiError::bad_request("a parcel's geometry cannot be removed")),
+        Some(g) => Some(geometry(g, crs)?),
+    };
+    Ok((properties, geometry))
+}
+
+pub fn if_match(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::IF_MATCH).map(|v| v.to_str().unwrap_or("\u{fffd}"))
+}
+
+pub fn with_etag(mut resp: Response, tag: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(tag) {
+        resp.headers_mut().insert(header::ETAG, v);
+    }
+    resp
+}

@@ -1,0 +1,436 @@
+//! Officers edit through OGC API - Features Part 4 (POST, PUT, PATCH with geometry, DELETE,
+//! OPTIONS, Content-Crs), and land procedures are events: split and merge with lineage, history,
+//! and the map as it was on a past date (issue 13).
+
+use crate::common;
+
+use common::{Content, TestApp};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "Sổ-đỏ an toàn 2027";
+
+/// Accounts with their initial passwords changed, so they may act.
+async fn officers(app: &TestApp, accounts: &[(&str, &str, &str, &str)]) {
+    for (user, id, role, scope) in accounts {
+        app.db.add_account(user, "Lê Văn Cán", id, role, Some(scope), "Địa-chính 2026!");
+        assert_eq!(crate::accounts::change_password(app, user, "Địa-chính 2026!", PASSWORD).await.0, 204);
+    }
+}
+
+/// A SQL query's single text value.
+async fn text(app: &TestApp, sql: &str, bind: &str) -> String {
+    sqlx::query_scalar(sql).bind(bind).fetch_one(&app.db.pool).await.unwrap()
+}
+
+/// The commune boundaries the samples lack: each commune's parcels' hull, a little grown.
+async fn boundaries(app: &TestApp) {
+    sqlx::query(
+        "UPDATE communes c SET geom = h.geom FROM (
+             SELECT commune_code_recorded AS code, ST_Multi(ST_Buffer(ST_ConvexHull(ST_Collect(geom)), 0.0005)) AS geom
+             FROM parcels GROUP BY 1) h
+         WHERE c.code = h.code AND h.code IN ('05443', '11311')",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+}
+
+struct Call {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Value,
+}
+
+async fn send(req: reqwest::RequestBuilder) -> Call {
+    let resp = req.send().await.unwrap();
+    let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
+    Call { status, headers, body: resp.json().await.unwrap_or(Value::Null) }
+}
+
+fn message(c: &Call) -> String {
+    c.body["message"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn part4_adds_replaces_reshapes_and_retires_parcels_by_role_and_scope() {
+    let app = TestApp::spawn(Content::Samples).await;
+    officers(
+        &app,
+        &[("canbo", "011000000010", "commune_officer", "05443"), ("xem", "011000000011", "viewer", "05443")],
+    )
+    .await;
+    boundaries(&app).await;
+    let items = format!("{}/ogc/collections/parcels/items", app.base);
+    let as_user = |req: reqwest::RequestBuilder, user: &str| req.basic_auth(user, Some(PASSWORD));
+
+    // OPTIONS says what each caller may do; conformance lists Part 4.
+    let allow = |user: Option<&'static str>, url: String| {
+        let mut req = app.http.request(reqwest::Method::OPTIONS, url);
+        if let Some(u) = user {
+            req = as_user(req, u);
+        }
+        async move { send(req).await.headers.get("allow").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default() }
+    };
+    let some = text(
+        &app,
+        "SELECT parcel_id FROM parcels WHERE commune_code_recorded = $1 ORDER BY parcel_id LIMIT 1",
+        "05443",
+    )
+    .await;
+    assert_eq!(allow(None, items.clone()).await, "GET, HEAD, OPTIONS");
+    assert_eq!(allow(Some("xem"), format!("{items}/{some}")).await, "GET, HEAD, OPTIONS");
+    assert_eq!(allow(Some("canbo"), items.clone()).await, "GET, HEAD, OPTIONS, POST");
+    assert_eq!(allow(Some("canbo"), format!("{items}/{some}")).await, "GET, HEAD, OPTIONS, PUT, PATCH, DELETE");
+    assert_eq!(
+        allow(Some("canbo"), format!("{}/ogc/collections/planning/items", app.base)).await,
+        "GET, HEAD, OPTIONS"
+    );
+    let (_, conformance) = app.get("/ogc/conformance").await;
+    assert!(conformance["conformsTo"].to_string().contains("ogcapi-features-4/1.0/conf/create-replace-delete"));
+
+    // A new parcel: a neighbour's outline moved 60 m east, with a legacy key of its own.
+    let shape = |id: &str, sql: &str| {
+        let (pool, id, sql) = (app.db.pool.clone(), id.to_owned(), sql.to_owned());
+        async move {
+            let g: String = sqlx::query_scalar(&format!(
+                "SELECT ST_AsGeoJSON({sql}, 9) FROM parcels WHERE parcel_id = $1 AND valid_to IS NULL"
+            ))
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            serde_json::from_str::<Value>(&g).unwrap()
+        }
+    };
+    let moved = shape(&some, "ST_Translate(geom, 0.00055, 0)").await;
+    let feature = |key: &str, land_use: &str, geometry: Value| {
+        json!({ "type": "Feature", "geometry": geometry,
+                "properties": { "legacy_key": key, "land_use": land_use, "legal_area_m2": 200.5, "address": "Thôn Mới" } })
+    };
+    let post = |user: &str, body: Value, headers: Vec<(&'static str, &'static str)>| {
+        let mut req = as_user(app.http.post(&items), user).header("content-type", "application/geo+json").json(&body);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        send(req)
+    };
+    let bowtie = json!({ "type": "Polygon", "coordinates": [[[105.8, 21.0], [105.801, 21.001], [105.801, 21.0], [105.8, 21.001], [105.8, 21.0]]] });
+    let paris =
+        json!({ "type": "Polygon", "coordinates": [[[2.35, 48.85], [2.351, 48.85], [2.351, 48.851], [2.35, 48.85]]] });
+    let before = app.db.count("SELECT count(*) FROM parcels").await;
+    for (user, body, headers, status, says) in [
+        ("xem", feature("05443-1-9001", "ODT", moved.clone()), vec![], 403, "may not POST"),
+        ("canbo", feature("05443-1-9001", "XYZ", moved.clone()), vec![], 422, "XYZ"),
+        ("canbo", feature("05443-1-9001", "ODT", bowtie), vec![], 422, "invalid polygon"),
+        ("canbo", feature("05443-1-9001", "ODT", paris), vec![], 422, "outside Vietnam"),
+        ("canbo", feature("0544-1-9001", "ODT", moved.clone()), vec![], 422, "5 digits"),
+        (
+            "canbo",
+            json!({ "type": "Feature", "geometry": moved, "properties": { "land_use": "ODT" } }),
+            vec![],
+            422,
+            "legacy_key",
+        ),
+        ("canbo", feature("11311-1-9001", "ODT", moved.clone()), vec![], 403, "outside the scope"),
+        (
+            "canbo",
+            feature("05443-1-9001", "ODT", moved.clone()),
+            vec![("content-crs", "<http://www.opengis.net/def/crs/EPSG/0/9999>")],
+            400,
+            "Content-Crs",
+        ),
+        ("canbo", json!([1, 2]), vec![], 400, "GeoJSON Feature"),
+    ] {
+        let got = post(user, body, headers).await;
+        assert_eq!(got.status, status, "{user}: {}", got.body);
+        assert!(message(&got).contains(says), "{says}: {}", got.body);
+    }
+    let taken = text(
+        &app,
+        "SELECT commune_code_recorded || '-' || sheet || '-' || parcel_no FROM parcels WHERE parcel_id = $1",
+        &some,
+    )
+    .await;
+    let got = post("canbo", feature(&taken, "ODT", moved.clone()), vec![]).await;
+    assert_eq!((got.status, message(&got).contains("already held")), (409, true), "{}", got.body);
+    assert_eq!(app.db.count("SELECT count(*) FROM parcels").await, before, "refusals write nothing");
+
+    let created = post("canbo", feature("05443-1-9001", "ODT", moved.clone()), vec![]).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    assert!(created.headers["location"].to_str().unwrap().ends_with(&format!("/ogc/collections/parcels/items/{id}")));
+    let tag = created.headers["etag"].to_str().unwrap().to_owned();
+    let read = send(app.http.get(format!("{items}/{id}"))).await;
+    assert_eq!((read.status, read.headers["etag"].to_str().unwrap()), (200, tag.as_str()));
+    assert_eq!(read.body["properties"]["legacy_key"], "05443-1-9001");
+    assert_eq!(read.body["properties"]["commune_code"], "05443");
+
+    // PUT in Web Mercator (Content-Crs): the whole feature, the address left out is cleared.
+    let mercator = shape(&id, "ST_Transform(geom, 3857)").await;
+    let put = |body: Value, if_match: &str| {
+        let req = as_user(app.http.put(format!("{items}/{id}")), "canbo")
+            .header("content-type", "application/geo+json")
+            .header("content-crs", "<http://www.opengis.net/def/crs/EPSG/0/3857>")
+            .header("if-match", if_match)
+            .json(&body);
+        send(req)
+    };
+    let replaced = json!({ "type": "Feature", "geometry": mercator, "properties": { "land_use": "ODT+TMD", "legal_area_m2": 199 } });
+    assert_eq!(put(replaced.clone(), "\"1\"").await.status, 412);
+    let got = put(replaced, &tag).await;
+    assert_eq!(got.status, 204, "{}", got.body);
+    let (address, land_use, moved_m, crs): (Option<String>, Vec<String>, f64, String) = sqlx::query_as(
+        "SELECT n.address, n.land_use, ST_HausdorffDistance(n.geom::geography::geometry, o.geom::geography::geometry) * 111000, n.source_crs
+         FROM parcels n JOIN parcels o ON o.parcel_id = n.parcel_id AND o.valid_to = n.valid_from
+         WHERE n.parcel_id = $1 AND n.valid_to IS NULL",
+    )
+    .bind(&id)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!((address, land_use), (None, vec!["ODT".to_owned(), "TMD".to_owned()]));
+    assert!(moved_m < 0.01, "the same outline, through Web Mercator: {moved_m} m");
+    assert_eq!(crs, "EPSG:3857");
+
+    // PATCH with a geometry is a re-survey: the parcel keeps its ID. Moving it into a commune out
+    // of scope is refused.
+    let patch = |body: Value| {
+        let req = as_user(app.http.patch(format!("{items}/{id}")), "canbo")
+            .header("content-type", "application/merge-patch+json")
+            .json(&body);
+        send(req)
+    };
+    let nudged = shape(&id, "ST_Translate(geom, 0.00002, 0)").await;
+    let got = patch(json!({ "geometry": nudged })).await;
+    assert_eq!(got.status, 204, "{}", got.body);
+    let elsewhere = text(
+        &app,
+        "SELECT parcel_id FROM parcels WHERE commune_code_recorded = $1 ORDER BY parcel_id LIMIT 1",
+        "11311",
+    )
+    .await;
+    let there = shape(&elsewhere, "ST_Buffer(ST_PointOnSurface(geom), 0.00003, 4)").await;
+    let got = patch(json!({ "geometry": there })).await;
+    assert_eq!((got.status, message(&got).contains("outside the scope")), (403, true), "{}", got.body);
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "SELECT kind FROM parcel_events WHERE opened && (SELECT array_agg(uid) FROM parcels WHERE parcel_id = $1)
+            OR closed && (SELECT array_agg(uid) FROM parcels WHERE parcel_id = $1) ORDER BY id",
+    )
+    .bind(&id)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(kinds, ["registration", "resurvey", "resurvey"]);
+
+    // DELETE retires it: gone from the collection, kept as history.
+    let got = send(as_user(app.http.delete(format!("{items}/{id}")), "canbo")).await;
+    assert_eq!(got.status, 204, "{}", got.body);
+    assert_eq!(send(app.http.get(format!("{items}/{id}"))).await.status, 404);
+    let (status, history) = app.get(&format!("/api/parcels/{id}/history")).await;
+    assert_eq!(status, 200);
+    assert_eq!(history["current"], false);
+    assert_eq!(history["versions"].as_array().unwrap().len(), 3);
+    assert_eq!(history["events"].as_array().unwrap().last().unwrap()["kind"], "retirement");
+    assert!(history["events"][0].get("actor").is_none(), "who edited is for signed-in callers");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (status, card) = app.get(&format!("/api/parcels/{id}")).await;
+        if status == 404 {
+            assert!(card["message"].as_str().unwrap().contains("retired"), "{card}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the index drops the retired parcel");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn split_and_merge_are_events_with_lineage_and_the_past_stays_readable() {
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let app = TestApp::spawn(Content::Samples).await;
+    officers(&app, &[("dangky", "011000000020", "registrar", "05443")]).await;
+    let auth = |req: reqwest::RequestBuilder| req.basic_auth("dangky", Some(PASSWORD));
+    let parent = text(
+        &app,
+        "SELECT parcel_id FROM parcels WHERE commune_code_recorded = $1 ORDER BY parcel_id OFFSET 5 LIMIT 1",
+        "05443",
+    )
+    .await;
+    // The parent cut in two by the north-south line through its box's middle (PostGIS's split).
+    let halves: Vec<String> = sqlx::query_scalar(
+        "SELECT ST_AsGeoJSON((ST_Dump(ST_Split(geom, ST_SetSRID(ST_MakeLine(
+                    ST_MakePoint((ST_XMin(geom) + ST_XMax(geom)) / 2, ST_YMin(geom) - 1),
+                    ST_MakePoint((ST_XMin(geom) + ST_XMax(geom)) / 2, ST_YMax(geom) + 1)), 4326)))).geom, 12)
+         FROM parcels WHERE parcel_id = $1 AND valid_to IS NULL",
+    )
+    .bind(&parent)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(halves.len(), 2);
+    let half = |i: usize| serde_json::from_str::<Value>(&halves[i]).unwrap();
+    let before: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("SELECT clock_timestamp()").fetch_one(&app.db.pool).await.unwrap();
+    let split = |parts: Value| {
+        let body = json!({ "parts": parts, "reason": "Tách thửa theo đơn", "legal_basis": "QĐ 12/QĐ-UBND" });
+        send(auth(app.http.post(format!("{}/api/parcels/{parent}/split", app.base))).json(&body))
+    };
+    for (parts, says) in [
+        (json!([{ "geometry": half(0), "land_use": "ODT" }]), "at least two parts"),
+        (json!([{ "geometry": half(0), "land_use": "ODT" }, { "geometry": half(0), "land_use": "ODT" }]), "uncovered"),
+        (json!([{ "geometry": half(0), "land_use": "ODT" }, { "geometry": half(1), "land_use": "QQQ" }]), "part 2"),
+    ] {
+        let got = split(parts).await;
+        assert_eq!(got.status, 422, "{}", got.body);
+        assert!(message(&got).contains(says), "{says}: {}", got.body);
+    }
+    let got = split(json!([
+        { "geometry": half(0), "land_use": "ODT", "legal_area_m2": 100.5 },
+        { "geometry": half(1), "land_use": "CLN" }
+    ]))
+    .await;
+    assert_eq!(got.status, 201, "{}", got.body);
+    let children: Vec<String> = serde_json::from_value(got.body["parcels"].clone()).unwrap();
+    assert_eq!(children.len(), 2);
+    // Areas against PostGIS: the children cover the parent.
+    let (parent_area, children_area, current_parents): (f64, f64, i64) = sqlx::query_as(
+        "SELECT (SELECT ST_Area(geom::geography) FROM parcels WHERE parcel_id = $1),
+                (SELECT sum(ST_Area(geom::geography)) FROM parcels WHERE parcel_id = ANY ($2) AND valid_to IS NULL),
+                (SELECT count(*) FROM parcels WHERE parcel_id = $1 AND valid_to IS NULL)",
+    )
+    .bind(&parent)
+    .bind(&children)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!((parent_area - children_area).abs() < 0.5, "{parent_area} vs {children_area}");
+    assert_eq!(current_parents, 0, "the parent is closed, not deleted");
+    let (_, history) = app.get(&format!("/api/parcels/{parent}/history")).await;
+    let mut successors: Vec<String> = serde_json::from_value(history["successors"].clone()).unwrap();
+    successors.sort();
+    let mut expected = children.clone();
+    expected.sort();
+    assert_eq!(successors, expected);
+    let split_event = history["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (split_event["kind"].as_str(), split_event["legal_basis"].as_str()),
+        (Some("split"), Some("QĐ 12/QĐ-UBND"))
+    );
+    let (_, child_history) = app.get(&format!("/api/parcels/{}/history", children[0])).await;
+    assert_eq!(child_history["ancestors"][0]["id"], parent.as_str());
+    let signed_in = send(auth(app.http.get(format!("{}/api/parcels/{}/history", app.base, children[0])))).await;
+    assert_eq!(signed_in.body["events"][0]["actor"], "dangky");
+
+    // The past: the parent on the moment before the split, by code, at a point, in OGC API and WFS.
+    let on = before.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let on_q: String = form_urlencoded::byte_serialize(on.as_bytes()).collect();
+    let (status, card) = app.get(&format!("/api/parcels/{parent}?on={on_q}")).await;
+    assert_eq!((status, card["id"].as_str()), (200, Some(parent.as_str())), "{card}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.get(&format!("/api/parcels/{}", children[1])).await.0 != 200 {
+        assert!(std::time::Instant::now() < deadline, "the index follows the split");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (status, now) = app.get(&format!("/api/parcels/{parent}")).await;
+    assert_eq!(status, 404);
+    assert!(now["message"].as_str().unwrap().contains(&children[0]), "{now}");
+    let (lon, lat): (f64, f64) = sqlx::query_as(
+        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM parcels WHERE parcel_id = $1) s",
+    )
+    .bind(&children[0])
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let (_, then) = app.get(&format!("/api/parcels?at={lon},{lat}&on={on_q}")).await;
+    assert_eq!(then["features"][0]["id"], parent.as_str());
+    let (_, now) = app.get(&format!("/api/parcels?at={lon},{lat}")).await;
+    assert_eq!(now["features"][0]["id"], children[0].as_str(), "{now}");
+    let filter: String = form_urlencoded::byte_serialize(format!("parcel_id = '{parent}'").as_bytes()).collect();
+    let (_, then) = app.get(&format!("/ogc/collections/parcels/items?filter={filter}&datetime={on_q}")).await;
+    assert_eq!(then["numberMatched"], 1, "{then}");
+    let (_, now) = app.get(&format!("/ogc/collections/parcels/items?filter={filter}")).await;
+    assert_eq!(now["numberMatched"], 0);
+    let (status, _) = app.get("/ogc/collections/parcels/items?datetime=2026-01-01/..").await;
+    assert_eq!(status, 400);
+    let wfs = |on: &str| {
+        format!(
+            "/wfs?service=WFS&version=2.0.0&request=GetFeature&typeNames=parcels&resultType=hits&outputFormat=application/json&bbox={},{},{},{},urn:ogc:def:crs:OGC:1.3:CRS84{on}",
+            lon - 1e-6,
+            lat - 1e-6,
+            lon + 1e-6,
+            lat + 1e-6
+        )
+    };
+    let (_, then) = app.get(&wfs(&format!("&on={on_q}"))).await;
+    let (_, now) = app.get(&wfs("")).await;
+    assert_eq!(then["numberMatched"], 1, "only the parent then: {then}");
+    assert!(now["numberMatched"].as_i64().unwrap() >= 1, "{now}");
+
+    // Merge: two adjacent parcels become one; parcels apart are refused.
+    let (a, b): (String, String) = sqlx::query_as(
+        "SELECT a.parcel_id, b.parcel_id FROM parcels a JOIN parcels b ON a.parcel_id < b.parcel_id
+             AND ST_Length(ST_Intersection(a.geom, b.geom)::geography) > 5
+         WHERE a.commune_code_recorded = '05443' AND b.commune_code_recorded = '05443'
+             AND a.valid_to IS NULL AND b.valid_to IS NULL AND NOT a.parcel_id = ANY ($1) AND NOT b.parcel_id = ANY ($1)
+         ORDER BY a.parcel_id, b.parcel_id LIMIT 1",
+    )
+    .bind(&children)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let far = text(&app, "SELECT parcel_id FROM parcels WHERE commune_code_recorded = $1 AND valid_to IS NULL ORDER BY parcel_id DESC LIMIT 1", "05443").await;
+    let outside = text(
+        &app,
+        "SELECT parcel_id FROM parcels WHERE commune_code_recorded = $1 ORDER BY parcel_id LIMIT 1",
+        "11311",
+    )
+    .await;
+    let merge = |parcels: Vec<&str>| {
+        let body = json!({ "parcels": parcels, "reason": "Hợp thửa", "legal_basis": "HĐ 5/2026" });
+        send(auth(app.http.post(format!("{}/api/parcels/merge", app.base))).json(&body))
+    };
+    for (parcels, status, says) in [
+        (vec![a.as_str(), far.as_str()], 422, "not adjacent"),
+        (vec![a.as_str(), outside.as_str()], 403, "outside the scope"),
+        (vec![a.as_str(), a.as_str()], 422, "two different parcels"),
+        // Merging the split's children back would give the parent's ID again: lineage would loop.
+        (vec![children[0].as_str(), children[1].as_str()], 409, "never reused"),
+    ] {
+        let got = merge(parcels).await;
+        assert_eq!((got.status, message(&got).contains(says)), (status, true), "{}", got.body);
+    }
+    let got = merge(vec![a.as_str(), b.as_str()]).await;
+    assert_eq!(got.status, 201, "{}", got.body);
+    let merged = got.body["parcel"].as_str().unwrap().to_owned();
+    let (sum, area): (f64, f64) = sqlx::query_as(
+        "SELECT (SELECT sum(ST_Area(geom::geography)) FROM parcels WHERE parcel_id IN ($1, $2)),
+                (SELECT ST_Area(geom::geography) FROM parcels WHERE parcel_id = $3 AND valid_to IS NULL)",
+    )
+    .bind(&a)
+    .bind(&b)
+    .bind(&merged)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!((sum - area).abs() < 0.5, "{sum} vs {area}");
+    let (_, history) = app.get(&format!("/api/parcels/{merged}/history")).await;
+    let mut ancestors: Vec<String> =
+        history["ancestors"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect();
+    ancestors.sort();
+    assert_eq!(ancestors, [a.clone(), b.clone()]);
+    // No parcel has two current versions, versions never overlap, lineage has no cycle.
+    let overlaps = app
+        .db
+        .count(
+            "SELECT count(*) FROM parcels x JOIN parcels y ON x.parcel_id = y.parcel_id AND x.uid < y.uid
+             AND tstzrange(x.valid_from, x.valid_to) && tstzrange(y.valid_from, y.valid_to)",
+        )
+        .await;
+    assert_eq!(overlaps, 0);
+    // Every change by the account is audited.
+    let audited = app
+        .db
+        .count("SELECT count(*) FROM audit.entries WHERE actor = 'account:dangky' AND action = 'edit parcels'")
+        .await;
+    assert_eq!(audited, 2);
+}
