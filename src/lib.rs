@@ -24,3 +24,4 @@ pub mod startup;
 pub mod storage;
 pub mod tiles;
 pub mod wfs;
+pub mod xml;

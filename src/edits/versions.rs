@@ -10,8 +10,8 @@ use crate::domain::ParcelId;
 use crate::import::parcels::{NewParcel, check_one};
 use crate::parcel_id::DEFAULT_TOLERANCE_M;
 
-/// The event an edit of one parcel is, by what it changed.
-fn kind_of(before: &Current, after: &NewParcel, geometry: bool) -> &'static str {
+/// The event an edit of one parcel is, by what it changed; None when it changes nothing.
+fn kind_of(before: &Current, after: &NewParcel, geometry: bool) -> Option<&'static str> {
     let land_use: Vec<&str> = after.land_use.codes().iter().map(|c| c.as_str()).collect();
     let land_use_changed = land_use != before.land_use;
     let area_changed = after.legal_area_m2 != before.legal_area_m2;
@@ -19,10 +19,11 @@ fn kind_of(before: &Current, after: &NewParcel, geometry: bool) -> &'static str 
         || after.digital_address.as_ref().map(|d| d.as_str()) != before.digital_address.as_deref()
         || after.alley_width_m != before.alley_width_m;
     match (geometry, land_use_changed, area_changed, others_changed) {
-        (true, ..) => "resurvey",
-        (false, true, false, false) => "land_use",
-        (false, false, true, false) => "legal_area",
-        _ => "attributes",
+        (true, ..) => Some("resurvey"),
+        (false, false, false, false) => None,
+        (false, true, false, false) => Some("land_use"),
+        (false, false, true, false) => Some("legal_area"),
+        _ => Some("attributes"),
     }
 }
 
@@ -61,7 +62,10 @@ impl Editor<'_> {
         // The ID names the parcel: it stays through every edit but a split or merge.
         next.parcel_id = parcel.clone();
         next.source_crs = source_crs;
-        let kind = kind_of(&current, &next, resurvey);
+        // An edit that changes nothing leaves the version as it is.
+        let Some(kind) = kind_of(&current, &next, resurvey) else {
+            return Ok(etag(current.uid));
+        };
         let at = self.moment().await?;
         self.close(current.uid, at).await?;
         let uid = self.insert(&next, at).await?;

@@ -4,10 +4,9 @@
 
 use cql2::Expr;
 use geozero::{ToGeo, ToWkt};
-use quick_xml::XmlVersion;
-use quick_xml::events::Event;
 
 use crate::catalog::FieldType;
+use crate::xml::{Limits, Node};
 
 use super::{GEOMETRY_NAMES, MAX_DEPTH, MAX_FILTER_BYTES, MAX_NODES, join, op};
 
@@ -21,85 +20,12 @@ pub trait Context {
     fn resource_id(&self, rid: &str) -> Result<Expr, String>;
 }
 
-/// An element of the filter document: local name, attributes, children, text, and where it
-/// lies in the source (OGR reads geometries from that slice).
-#[derive(Debug, Default)]
-struct Node {
-    name: String,
-    attrs: Vec<(String, String)>,
-    children: Vec<Node>,
-    text: String,
-    span: (usize, usize),
-}
-
-impl Node {
-    fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-}
-
-fn local(qname: &str) -> String {
-    qname.rsplit(':').next().unwrap_or_default().to_owned()
-}
-
+/// The document of a FILTER parameter, within the filter limits.
 fn parse_dom(xml: &str) -> Result<Node, String> {
-    if xml.len() > MAX_FILTER_BYTES {
-        return Err(format!("FILTER is {} bytes; at most {MAX_FILTER_BYTES} are accepted", xml.len()));
-    }
-    let bad = |e: &dyn std::fmt::Display| format!("FILTER is not well-formed XML: {e}");
-    let mut reader = quick_xml::Reader::from_str(xml);
-    let mut stack: Vec<Node> = vec![Node::default()];
-    let mut nodes = 0;
-    loop {
-        let start = reader.buffer_position() as usize;
-        let event = reader.read_event().map_err(|e| bad(&e))?;
-        match event {
-            Event::Start(ref e) | Event::Empty(ref e) => {
-                nodes += 1;
-                if stack.len() > MAX_DEPTH || nodes > MAX_NODES {
-                    return Err(format!("FILTER is too large: at most {MAX_DEPTH} levels and {MAX_NODES} elements"));
-                }
-                let attrs = e
-                    .attributes()
-                    .map(|a| {
-                        let a = a.map_err(|e| bad(&e))?;
-                        let v = a.normalized_value(XmlVersion::Implicit1_0).map_err(|e| bad(&e))?;
-                        Ok((local(a.key.as_ref()), v.into_owned()))
-                    })
-                    .collect::<Result<_, String>>()?;
-                let node = Node { name: local(e.name().as_ref()), attrs, span: (start, 0), ..Node::default() };
-                if matches!(event, Event::Empty(_)) {
-                    let mut node = node;
-                    node.span.1 = reader.buffer_position() as usize;
-                    stack.last_mut().expect("root").children.push(node);
-                } else {
-                    stack.push(node);
-                }
-            }
-            Event::End(_) => {
-                let mut node = stack.pop().expect("quick-xml checks nesting");
-                node.span.1 = reader.buffer_position() as usize;
-                stack.last_mut().ok_or_else(|| bad(&"unbalanced"))?.children.push(node);
-            }
-            Event::Text(t) => stack.last_mut().expect("root").text.push_str(&t.xml10_content()),
-            Event::CData(t) => stack.last_mut().expect("root").text.push_str(&t.into_inner()),
-            // Entities come apart from the text around them.
-            Event::GeneralRef(r) => {
-                let c = match r.resolve_char_ref().map_err(|e| bad(&e))? {
-                    Some(c) => c.to_string(),
-                    None => {
-                        quick_xml::escape::unescape(&format!("&{};", r.into_inner())).map_err(|e| bad(&e))?.into_owned()
-                    }
-                };
-                stack.last_mut().expect("root").text.push_str(&c);
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    let mut root = stack.pop().filter(|_| stack.is_empty()).ok_or_else(|| bad(&"unclosed element"))?;
-    match root.children.len() {
-        1 => Ok(root.children.remove(0)),
+    let limits = Limits { bytes: MAX_FILTER_BYTES, depth: MAX_DEPTH, nodes: MAX_NODES };
+    let mut top = crate::xml::parse(xml, "FILTER", &limits)?;
+    match top.len() {
+        1 => Ok(top.remove(0)),
         _ => Err("FILTER must hold one fes:Filter element".into()),
     }
 }

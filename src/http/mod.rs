@@ -126,7 +126,12 @@ pub fn router(state: AppState) -> Router {
                 .options(ogc::item_options),
         )
         .route("/ogc/collections/{id}/{which}", get(ogc::schema))
-        .route("/wfs", get(wfs::wfs))
+        .route(
+            "/wfs",
+            get(wfs::wfs)
+                .post(wfs::transaction)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::wfs::transaction::MAX_BYTES)),
+        )
         .route("/tiles", get(tiles::catalog))
         .route("/tiles/{spec}", get(tiles::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))

@@ -10,6 +10,8 @@ use serde_json::Value;
 use crate::catalog::{Audience, Catalog, FieldType, GeometryKind, LayerSpec};
 use crate::crs::ApiCrs;
 
+pub mod transaction;
+
 /// The feature types' namespace and its prefix.
 pub const NS: &str = "urn:diachinh";
 pub const PREFIX: &str = "dc";
@@ -82,8 +84,8 @@ fn qname(spec: &LayerSpec) -> String {
     format!("{PREFIX}:{}", spec.name)
 }
 
-/// GetCapabilities.
-pub fn capabilities(url: &str, catalog: &Catalog, bounds: impl Fn(usize) -> [f64; 4]) -> String {
+/// GetCapabilities; `transactions` offers the Transaction operation (POST).
+pub fn capabilities(url: &str, catalog: &Catalog, bounds: impl Fn(usize) -> [f64; 4], transactions: bool) -> String {
     let url = escape(url);
     let mut types = String::new();
     let other: String = ApiCrs::offered()
@@ -130,9 +132,16 @@ pub fn capabilities(url: &str, catalog: &Catalog, bounds: impl Fn(usize) -> [f64
         operation("DescribeStoredQueries", ""),
     ]
     .concat();
+    let operations = match transactions {
+        true => format!(
+            r#"{operations}<ows:Operation name="Transaction"><ows:DCP><ows:HTTP><ows:Post xlink:href="{url}"/></ows:HTTP></ows:DCP>{}</ows:Operation>"#,
+            values("inputFormat", &["application/gml+xml; version=3.2", "text/xml; subtype=gml/3.1.1"])
+        ),
+        false => operations,
+    };
     let constraints: String = [
         ("ImplementsBasicWFS", "TRUE"),
-        ("ImplementsTransactionalWFS", "FALSE"),
+        ("ImplementsTransactionalWFS", if transactions { "TRUE" } else { "FALSE" }),
         ("ImplementsLockingWFS", "FALSE"),
         ("KVPEncoding", "TRUE"),
         ("XMLEncoding", "FALSE"),

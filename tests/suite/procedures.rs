@@ -434,3 +434,147 @@ async fn split_and_merge_are_events_with_lineage_and_the_past_stays_readable() {
         .await;
     assert_eq!(audited, 2);
 }
+
+#[tokio::test]
+async fn a_commune_officer_edits_in_qgis_over_wfs_t_and_is_held_to_its_scope() {
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let app = TestApp::spawn(Content::Samples).await;
+    officers(&app, &[("canbo", "011000000030", "commune_officer", "05443")]).await;
+    let first = |commune: &'static str, skip: i64| {
+        let pool = app.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT parcel_id FROM parcels WHERE commune_code_recorded = $1 AND valid_to IS NULL ORDER BY parcel_id OFFSET $2 LIMIT 1",
+            )
+            .bind(commune)
+            .bind(skip)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let (edited, deleted, outside) = (first("05443", 10).await, first("05443", 20).await, first("11311", 0).await);
+    // Anonymous callers are not offered transactions; the officer is.
+    let caps = |user: Option<&str>| {
+        let mut req = app.http.get(format!("{}/wfs?service=WFS&request=GetCapabilities", app.base));
+        if let Some(u) = user {
+            req = req.basic_auth(u, Some(PASSWORD));
+        }
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+    assert!(!caps(None).await.contains(r#"name="Transaction""#));
+    assert!(caps(Some("canbo")).await.contains(r#"<ows:Operation name="Transaction">"#));
+
+    let said = common::qgis("qgis_edit.py", &[&app.base, "canbo", PASSWORD, &edited, &deleted, &outside]).await;
+    let seen: Value = serde_json::from_str(&said).unwrap();
+    assert_eq!((seen["valid"].as_bool(), seen["editable"].as_bool()), (Some(true), Some(true)), "{seen}");
+    assert_eq!(seen["committed"], true, "{seen}");
+    assert_eq!(seen["outside_committed"], false, "{seen}");
+    assert!(seen["outside_errors"].to_string().contains("outside the scope"), "{seen}");
+
+    // The database holds the new versions, with events naming the account.
+    let events: Vec<(String, String)> = sqlx::query_as("SELECT e.kind, e.actor FROM parcel_events e ORDER BY e.id")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    let kinds: std::collections::BTreeSet<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(kinds, ["land_use", "registration", "resurvey", "retirement"].into_iter().collect(), "{events:?}");
+    assert!(events.iter().all(|(_, actor)| actor == "canbo"), "{events:?}");
+    let (land_use, moved): (Vec<String>, f64) = sqlx::query_as(
+        "SELECT n.land_use, ST_Distance(ST_Centroid(n.geom)::geography, ST_Centroid(o.geom)::geography)
+         FROM parcels n JOIN parcels o ON o.parcel_id = n.parcel_id AND o.valid_to IS NOT NULL
+         WHERE n.parcel_id = $1 AND n.valid_to IS NULL ORDER BY o.valid_from LIMIT 1",
+    )
+    .bind(&edited)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(land_use, [seen["land_use"].as_str().unwrap()]);
+    assert!((0.5..2.0).contains(&moved), "moved by about 1 m: {moved}");
+    assert_eq!(app.db.count("SELECT count(*) FROM parcels WHERE valid_to IS NULL AND commune_code_recorded || '-' || sheet || '-' || parcel_no = '05443-7-9101'").await, 1);
+    let deleted_now =
+        app.db.count(&format!("SELECT count(*) FROM parcels WHERE parcel_id = '{deleted}' AND valid_to IS NULL")).await;
+    assert_eq!(deleted_now, 0);
+    let outside_versions = app.db.count(&format!("SELECT count(*) FROM parcels WHERE parcel_id = '{outside}'")).await;
+    assert_eq!(outside_versions, 1, "the refused edit wrote nothing");
+}
+
+#[tokio::test]
+async fn wfs_transactions_in_1_1_and_2_0_are_all_or_nothing() {
+    let app = TestApp::spawn(Content::Samples).await;
+    officers(&app, &[("canbo", "011000000040", "commune_officer", "05443")]).await;
+    let post = |user: Option<&str>, xml: String| {
+        let mut req = app.http.post(format!("{}/wfs", app.base)).header("content-type", "text/xml").body(xml);
+        if let Some(u) = user {
+            req = req.basic_auth(u, Some(PASSWORD));
+        }
+        async move {
+            let resp = req.send().await.unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        }
+    };
+    let some = text(
+        &app,
+        "SELECT parcel_id FROM parcels WHERE commune_code_recorded = $1 ORDER BY parcel_id LIMIT 1",
+        "05443",
+    )
+    .await;
+    let before = app.db.count("SELECT count(*) FROM parcels").await;
+    // WFS 1.1.0: the update is undone with the delete of a parcel that does not exist.
+    let v11 = format!(
+        r#"<wfs:Transaction xmlns:wfs="http://www.opengis.net/wfs" xmlns:ogc="http://www.opengis.net/ogc" service="WFS" version="1.1.0">
+          <wfs:Update typeName="dc:parcels"><wfs:Property><wfs:Name>address</wfs:Name><wfs:Value>Số 1 Mới</wfs:Value></wfs:Property>
+            <ogc:Filter><ogc:GmlObjectId gml:id="parcels.{some}" xmlns:gml="http://www.opengis.net/gml"/></ogc:Filter></wfs:Update>
+          <wfs:Delete typeName="dc:parcels" handle="xoá"><ogc:Filter><ogc:FeatureId fid="parcels.zzzzzzzzzzzz"/></ogc:Filter></wfs:Delete>
+        </wfs:Transaction>"#
+    );
+    let (status, body) = post(None, v11.clone()).await;
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = post(Some("canbo"), v11).await;
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        body.contains("ExceptionReport") && body.contains("xoá, parcels.zzzzzzzzzzzz: no current parcel"),
+        "{body}"
+    );
+    assert_eq!(app.db.count("SELECT count(*) FROM parcels").await, before, "nothing written");
+
+    // WFS 2.0: an insert in GML 3.2, latitude first as urn:ogc:def:crs:EPSG::4326 orders it.
+    let (lon, lat): (f64, f64) =
+        sqlx::query_as("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(geom) c FROM parcels WHERE parcel_id = $1) s")
+            .bind(&some)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let (x, y, d) = (lon + 0.0007, lat, 0.00008);
+    let ring: Vec<String> =
+        [(x, y), (x + d, y), (x + d, y + d), (x, y + d), (x, y)].iter().map(|(x, y)| format!("{y} {x}")).collect();
+    let v20 = |area: &str| {
+        format!(
+            r#"<wfs:Transaction xmlns:wfs="http://www.opengis.net/wfs/2.0" xmlns:gml="http://www.opengis.net/gml/3.2" xmlns:dc="urn:diachinh" service="WFS" version="2.0.0">
+              <wfs:Insert handle="mới"><dc:parcels><dc:legacy_key>05443-8-1</dc:legacy_key><dc:land_use>ODT</dc:land_use><dc:legal_area_m2>{area}</dc:legal_area_m2>
+                <dc:geometry><gml:Polygon gml:id="p1" srsName="urn:ogc:def:crs:EPSG::4326"><gml:exterior><gml:LinearRing><gml:posList>{}</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></dc:geometry>
+              </dc:parcels></wfs:Insert></wfs:Transaction>"#,
+            ring.join(" ")
+        )
+    };
+    let (status, body) = post(Some("canbo"), v20("75,5")).await;
+    assert_eq!(status, 400, "a comma is not a number in JSON terms: {body}");
+    assert!(body.contains("legal_area_m2"), "{body}");
+    let (status, body) = post(Some("canbo"), v20("75.5")).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("<wfs:totalInserted>1</wfs:totalInserted>")
+            && body.contains(r#"handle="mới"><fes:ResourceId rid="parcels."#),
+        "{body}"
+    );
+    let inside: bool = sqlx::query_scalar(
+        "SELECT ST_Contains(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326)) FROM parcels
+         WHERE commune_code_recorded = '05443' AND sheet = '8' AND parcel_no = 1 AND valid_to IS NULL",
+    )
+    .bind(x + d / 2.0)
+    .bind(y + d / 2.0)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(inside, "the axes were read as the srsName orders them");
+}

@@ -6,8 +6,9 @@ use super::xml;
 use crate::http::AppState;
 use crate::wfs::{self, WfsError};
 
-pub(super) fn get_capabilities(state: &AppState, url: &str) -> Result<Response, WfsError> {
+/// `edits`: whether the caller may edit, so Transaction is offered.
+pub(super) fn get_capabilities(state: &AppState, url: &str, edits: bool) -> Result<Response, WfsError> {
     let layers = state.tiles.layers();
     let bounds = |i: usize| layers.extent(&[i]);
-    Ok(xml("application/xml", wfs::capabilities(url, layers.catalog(), bounds)))
+    Ok(xml("application/xml", wfs::capabilities(url, layers.catalog(), bounds, edits)))
 }

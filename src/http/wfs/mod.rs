@@ -6,6 +6,9 @@ mod get_capabilities;
 mod get_feature;
 mod get_property_value;
 mod stored_queries;
+mod transaction;
+
+pub use transaction::transaction;
 
 use std::collections::HashMap;
 
@@ -54,10 +57,12 @@ pub async fn wfs(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
     let kvp = Kvp(pairs.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect());
-    answer(&state, &principal.view(), &state.public_url, &kvp).await.unwrap_or_else(exception)
+    // Transactions are offered to those who may edit (QGIS offers editing when they are).
+    let edits = matches!(&principal, Principal::Account(a) if a.cadastre.is_some());
+    answer(&state, &principal.view(), &state.public_url, &kvp, edits).await.unwrap_or_else(exception)
 }
 
-async fn answer(state: &AppState, view: &View, base: &str, kvp: &Kvp) -> Result<Response, WfsError> {
+async fn answer(state: &AppState, view: &View, base: &str, kvp: &Kvp, edits: bool) -> Result<Response, WfsError> {
     let request = kvp.require("request")?.to_ascii_lowercase();
     match kvp.get("service") {
         Some(s) if s.eq_ignore_ascii_case("WFS") => {}
@@ -83,7 +88,7 @@ async fn answer(state: &AppState, view: &View, base: &str, kvp: &Kvp) -> Result<
     }
     let url = format!("{base}/wfs");
     match request.as_str() {
-        "getcapabilities" => get_capabilities::get_capabilities(state, &url),
+        "getcapabilities" => get_capabilities::get_capabilities(state, &url, edits),
         "describefeaturetype" => describe_feature_type::describe_feature_type(state, view.audience, kvp),
         "getfeature" => get_feature::get_feature(state, view, &url, kvp).await,
         "getpropertyvalue" => get_property_value::get_property_value(state, view, kvp).await,
@@ -93,7 +98,7 @@ async fn answer(state: &AppState, view: &View, base: &str, kvp: &Kvp) -> Result<
             code: "OperationNotSupported",
             locator: "request".into(),
             text: format!(
-                "request `{other}` is not offered: use GetCapabilities, DescribeFeatureType, GetFeature, GetPropertyValue, ListStoredQueries or DescribeStoredQueries"
+                "request `{other}` is not offered: use GetCapabilities, DescribeFeatureType, GetFeature, GetPropertyValue, ListStoredQueries or DescribeStoredQueries (and POST a Transaction)"
             ),
         }),
     }
