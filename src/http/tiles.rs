@@ -2,13 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::AppState;
 use super::error::ApiError;
+use super::{AppState, params};
 use crate::access::Principal;
 use crate::catalog::{Audience, FieldType, LayerSpec};
 use crate::tiles::TileId;
@@ -22,14 +22,24 @@ fn layer_set(state: &AppState, set: &str) -> Result<Vec<usize>, ApiError> {
     state.tiles.layers().catalog().parse_set(set).map_err(ApiError::not_found)
 }
 
-/// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`
+/// A past moment to draw the map at (`?on=DATE` or an instant), if the query names one before now;
+/// a moment to come shows the map as it is.
+fn past(q: &std::collections::HashMap<String, String>) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+    params::only(q, &["on"])?;
+    let on = q.get("on").map(|d| params::moment(d, "on")).transpose()?;
+    Ok(on.filter(|t| *t < chrono::Utc::now()))
+}
+
+/// `GET /tiles/{layers}/{z}/{x}/{y}.mvt[?on=DATE]`
 pub async fn tile(
     State(state): State<AppState>,
     principal: Principal,
     Path((set, z, x, file)): Path<(String, String, String, String)>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let layers = layer_set(&state, &set)?;
+    let on = past(&q)?;
     let Some(y) = file.strip_suffix(".mvt") else {
         return Err(ApiError::not_found(format!("tiles are `{{y}}.mvt`, not `{file}`")));
     };
@@ -45,17 +55,21 @@ pub async fn tile(
         return Err(ApiError::bad_request(format!("zoom {} is outside the range {lo}-{hi} of {set}", tile.z)));
     }
     let view = principal.view();
-    let max_age = specs.iter().filter(|s| s.has_zoom(tile.z)).map(|s| s.max_age_s).min().unwrap_or(0);
+    // The past does not change: a day in caches is as good as forever.
+    let max_age = match on {
+        Some(_) => 86_400,
+        None => specs.iter().filter(|s| s.has_zoom(tile.z)).map(|s| s.max_age_s).min().unwrap_or(0),
+    };
     // Only open data may sit in shared caches.
     let cache_control = match view.is_open() {
         true => format!("public, max-age={max_age}"),
         false => format!("private, max-age={max_age}"),
     };
-    let (t, hit) = state
-        .tiles
-        .get(&layers, tile, &view)
-        .await
-        .map_err(|e| ApiError::internal(format!("cutting tile {set}/{z}/{x}/{y}: {e}")))?;
+    let cut = match on {
+        None => state.tiles.get(&layers, tile, &view).await.map_err(anyhow::Error::from),
+        Some(on) => state.tiles.get_past(&state.pool, &layers, tile, &view, on).await,
+    };
+    let (t, hit) = cut.map_err(|e| ApiError::internal(format!("cutting tile {set}/{z}/{x}/{y}: {e:#}")))?;
     let etag = HeaderValue::from_str(&t.etag).map_err(|e| ApiError::internal(e.to_string()))?;
     let cache_control = HeaderValue::from_str(&cache_control).map_err(|e| ApiError::internal(e.to_string()))?;
     let matches = headers
@@ -85,7 +99,10 @@ pub async fn tilejson(
     State(state): State<AppState>,
     principal: Principal,
     Path(spec): Path<String>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
+    // Tiles of a past moment: the template carries it.
+    let on = past(&q)?.and(q.get("on")).map(|d| format!("?on={}", crate::http::ogc::urlencode(d))).unwrap_or_default();
     let Some(set) = spec.strip_suffix(".json") else {
         return Err(ApiError::not_found(format!(
             "`/tiles/{spec}`: ask for `/tiles/{{layers}}.json` (TileJSON) or `/tiles/{{layers}}/{{z}}/{{x}}/{{y}}.mvt`"
@@ -109,7 +126,7 @@ pub async fn tilejson(
         "name": set,
         "description": specs.iter().map(|s| s.title.as_str()).collect::<Vec<_>>().join("; "),
         "scheme": "xyz",
-        "tiles": [format!("{}/tiles/{set}/{{z}}/{{x}}/{{y}}.mvt", state.public_url)],
+        "tiles": [format!("{}/tiles/{set}/{{z}}/{{x}}/{{y}}.mvt{on}", state.public_url)],
         "minzoom": minzoom,
         "maxzoom": maxzoom,
         "bounds": bounds,

@@ -28,7 +28,7 @@ pub fn to_lonlat(c: Coord) -> Coord {
 }
 
 /// One feature of a layer: its stable id, geometry in Web Mercator, and a value per catalog field.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Feature {
     pub id: u64,
     pub geom: geo::Geometry,
@@ -58,6 +58,13 @@ pub struct Collection {
 }
 
 impl Collection {
+    /// A collection of these features.
+    pub fn of(features: Vec<Feature>) -> Collection {
+        let mut c = Collection::default();
+        c.replace(features);
+        c
+    }
+
     pub fn len(&self) -> usize {
         self.by_id.len()
     }
@@ -136,6 +143,42 @@ impl Layers {
 
     pub fn read(&self, layer: usize) -> RwLockReadGuard<'_, Collection> {
         self.data[layer].read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A layer that keeps history as it was at moment `on`, within `env` (Web Mercator), read
+    /// from PostGIS into a collection of its own (past tiles are cut from it). A layer that
+    /// keeps none comes as it is now.
+    pub async fn at_moment(
+        &self,
+        pool: &PgPool,
+        layer: usize,
+        env: &AABB<[f64; 2]>,
+        on: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<Collection> {
+        let spec = &self.catalog.layers[layer];
+        let Some(past) = &spec.sql_on else {
+            return Ok(Collection::of(self.read(layer).query(env).map(|f| (**f).clone()).collect()));
+        };
+        let (lo, hi) = (to_lonlat(env.lower().into()), to_lonlat(env.upper().into()));
+        let bbox = vec![lo.x, lo.y, hi.x, hi.y];
+        // $2 is the box; $3 to $6 are the feature queries' other parameters, unused here.
+        let sql = format!(
+            "WITH f AS NOT MATERIALIZED ({past}) SELECT f.* FROM f
+             WHERE f.geom && ST_MakeEnvelope($2[1], $2[2], $2[3], $2[4], 4326)"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(None::<Vec<i64>>)
+            .bind(bbox)
+            .bind(None::<i64>)
+            .bind(None::<String>)
+            .bind(None::<i64>)
+            .bind(None::<i64>)
+            .bind(on)
+            .fetch_all(pool)
+            .await
+            .with_context(|| format!("reading tile layer {} as of {on}", spec.name))?;
+        let features = rows.iter().filter_map(|row| feature(spec, row).transpose()).collect::<anyhow::Result<_>>()?;
+        Ok(Collection::of(features))
     }
 
     /// Reloads a layer from PostGIS: all of it, or (for parcel-keyed layers) the features of the

@@ -13,8 +13,9 @@ use moka::sync::Cache;
 use rstar::{AABB, Envelope};
 
 use crate::access::View;
+use crate::catalog::Catalog;
 use crate::catalog::MAX_ZOOM;
-use crate::index::layers::Layers;
+use crate::index::layers::{Collection, Layers};
 use crate::index::sync::Derived;
 
 const WORLD: f64 = 2.0 * std::f64::consts::PI * 6_378_137.0;
@@ -95,17 +96,27 @@ impl Tile {
 /// Cuts one tile holding `layers` (in that order) for `view`: the fields of its audience, the
 /// rows of its scope.
 pub fn render(all: &Layers, layers: &[usize], t: TileId, view: &View) -> Vec<u8> {
+    let data: Vec<_> = layers.iter().map(|&l| all.read(l)).collect();
+    render_from(all.catalog(), layers.iter().copied().zip(data.iter().map(|d| &**d)), t, view)
+}
+
+/// Cuts a tile from these layers' collections (by their index in the catalog).
+fn render_from<'a>(
+    catalog: &Catalog,
+    layers: impl Iterator<Item = (usize, &'a Collection)>,
+    t: TileId,
+    view: &View,
+) -> Vec<u8> {
     let [west, _, east, north] = t.bounds();
     let scale = mvt::EXTENT as f64 / (east - west);
     let to_tile = move |c: Coord| Coord { x: (c.x - west) * scale, y: (north - c.y) * scale };
     let env = t.envelope();
     let mut tile = MvtTile::default();
-    for &l in layers {
-        let spec = &all.catalog().layers[l];
+    for (l, data) in layers {
+        let spec = &catalog.layers[l];
         if !spec.has_zoom(t.z) {
             continue;
         }
-        let data = all.read(l);
         // In Web Mercator units: the pixel size of a 512-pixel tile times the minimum.
         let min_size = spec.min_size_px * (east - west) / 512.0;
         let scope = spec.scope_index();
@@ -191,6 +202,8 @@ struct Key {
     layers: Box<[usize]>,
     tile: TileId,
     view: View,
+    /// A past moment the tile shows (cached apart from current tiles; the past does not change).
+    on: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Tiles, cut on demand and kept in a bounded cache (none when its size is 0).
@@ -232,7 +245,7 @@ impl Tiles {
         tile: TileId,
         view: &View,
     ) -> Result<(Arc<Tile>, bool), tokio::task::JoinError> {
-        let key = Key { layers: layers.into(), tile, view: view.clone() };
+        let key = Key { layers: layers.into(), tile, view: view.clone(), on: None };
         if let Some(hit) = self.cached(&key) {
             return Ok((hit, true));
         }
@@ -244,6 +257,37 @@ impl Tiles {
         }
         let this = self.clone();
         tokio::task::spawn_blocking(move || (this.cut(key), false)).await
+    }
+
+    /// The tile as the layers were at a past moment `on`: layers that keep history read from
+    /// PostGIS, the others as they are. Cut on demand, cached apart; changes never evict them.
+    pub async fn get_past(
+        self: &Arc<Self>,
+        pool: &sqlx::PgPool,
+        layers: &[usize],
+        tile: TileId,
+        view: &View,
+        on: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<(Arc<Tile>, bool)> {
+        let key = Key { layers: layers.into(), tile, view: view.clone(), on: Some(on) };
+        if let Some(hit) = self.cached(&key) {
+            return Ok((hit, true));
+        }
+        let mut data = Vec::with_capacity(layers.len());
+        for &l in layers {
+            data.push((l, self.layers.at_moment(pool, l, &tile.envelope(), on).await?));
+        }
+        let _permit = self.cutters.acquire().await.expect("the semaphore is never closed");
+        let this = self.clone();
+        let cut = tokio::task::spawn_blocking(move || {
+            let bytes = render_from(this.layers.catalog(), data.iter().map(|(l, c)| (*l, c)), key.tile, &key.view);
+            let fresh = Arc::new(Tile::new(bytes));
+            if let Some(cache) = &this.cache {
+                cache.insert(key, fresh.clone());
+            }
+            fresh
+        });
+        Ok((cut.await?, false))
     }
 
     fn cached(&self, key: &Key) -> Option<Arc<Tile>> {
@@ -274,7 +318,7 @@ impl Tiles {
         *generation += 1;
         if let Some(cache) = &self.cache {
             let touched = move |k: &Key, _: &Arc<Tile>| {
-                k.layers.contains(&layer) && {
+                k.on.is_none() && k.layers.contains(&layer) && {
                     let square = k.tile.envelope();
                     envs.iter().any(|e| e.intersects(&square))
                 }

@@ -366,6 +366,23 @@ async fn split_and_merge_are_events_with_lineage_and_the_past_stays_readable() {
     assert_eq!(then["numberMatched"], 1, "only the parent then: {then}");
     assert!(now["numberMatched"].as_i64().unwrap() >= 1, "{now}");
 
+    // Tiles: now the children; on the moment before, the parent (cut apart, cached apart).
+    let (x, y) = common::tile_of(lon, lat, 17);
+    let ids_in = |tile: Value| -> Vec<String> {
+        tile["parcels"]["features"]
+            .as_array()
+            .map(|fs| fs.iter().map(|f| f["properties"]["parcel_id"].as_str().unwrap_or_default().to_owned()).collect())
+            .unwrap_or_default()
+    };
+    let now = ids_in(app.tile(&format!("/tiles/parcels/17/{x}/{y}.mvt")).await);
+    let then = ids_in(app.tile(&format!("/tiles/parcels/17/{x}/{y}.mvt?on={on_q}")).await);
+    assert!(now.contains(&children[0]) && !now.contains(&parent), "{now:?}");
+    assert!(then.contains(&parent) && !then.contains(&children[0]), "{then:?}");
+    let again = app.get_with(&format!("/tiles/parcels/17/{x}/{y}.mvt?on={on_q}"), &[]).await;
+    assert_eq!(again.headers()["x-cache"], "hit");
+    let (_, tilejson) = app.get(&format!("/tiles/parcels.json?on={on_q}")).await;
+    assert!(tilejson["tiles"][0].as_str().unwrap().ends_with(&format!(".mvt?on={on_q}")), "{tilejson}");
+
     // Merge: two adjacent parcels become one; parcels apart are refused.
     let (a, b): (String, String) = sqlx::query_as(
         "SELECT a.parcel_id, b.parcel_id FROM parcels a JOIN parcels b ON a.parcel_id < b.parcel_id
