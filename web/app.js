@@ -1,6 +1,8 @@
 // The planners' map: this server's styles drawn by MapLibre, overlays switched in a panel with
-// legends read from the styles, search by parcel or product code, and a card for each parcel.
-// The view (centre, zoom, layers, language) lives in the URL hash so it can be shared.
+// legends read from the styles, search by parcel or product code, and a card for each parcel with
+// its history; a date picker redraws the map as it was on a day, and officers who may edit change
+// a parcel's attributes from its card. The view (centre, zoom, layers, language, date) lives in
+// the URL hash so it can be shared.
 "use strict";
 
 const TEXT = {
@@ -16,6 +18,10 @@ const TEXT = {
     signIn: "Đăng nhập", signOut: "Đăng xuất", username: "Tên đăng nhập", password: "Mật khẩu", holders: "Người sử dụng đất",
     everywhere: "toàn quốc", initialPassword: "Tài khoản còn mật khẩu ban đầu: hãy đổi mật khẩu.",
     changePassword: "Đổi mật khẩu", currentPassword: "Mật khẩu hiện tại", newPassword: "Mật khẩu mới",
+    mapOn: "Bản đồ ngày", history: "Lịch sử", parents: "Thửa gốc", children: "Thửa mới", edit: "Sửa thuộc tính",
+    save: "Lưu", saved: "Đã lưu", current: "hiện hành",
+    registration: "đăng ký", attributes: "thuộc tính", resurvey: "đo đạc lại", land_use_event: "chuyển mục đích",
+    legal_area_event: "diện tích", transfer: "chuyển quyền", split: "tách thửa", merge: "hợp thửa", retirement: "xoá",
   },
   en: {
     title: "Cadastral map", find: "Find", layers: "Layers", placeholder: "Parcel ID, commune-sheet-parcel or unit ID",
@@ -29,6 +35,10 @@ const TEXT = {
     signIn: "Sign in", signOut: "Sign out", username: "Username", password: "Password", holders: "Land users",
     everywhere: "whole country", initialPassword: "This account still has its initial password: change it.",
     changePassword: "Change password", currentPassword: "Current password", newPassword: "New password",
+    mapOn: "Map on", history: "History", parents: "Came from", children: "Became", edit: "Edit attributes",
+    save: "Save", saved: "Saved", current: "current",
+    registration: "registration", attributes: "attributes", resurvey: "re-survey", land_use_event: "land-use change",
+    legal_area_event: "legal area", transfer: "transfer", split: "split", merge: "merge", retirement: "retired",
   },
 };
 
@@ -55,6 +65,9 @@ const PROJECT_LAYERS = [
 
 const params = new URLSearchParams(location.hash.slice(1));
 let lang = params.get("lang") === "en" ? "en" : "vi";
+// The day the map shows (YYYY-MM-DD), or "" for now.
+let day = /^\d{4}-\d{2}-\d{2}$/.test(params.get("on") || "") ? params.get("on") : "";
+const onQuery = (sep) => (day ? `${sep}on=${day}` : "");
 const shown = new Set((params.get("layers") || "cadastral").split(",").filter((g) => GROUPS.some((x) => x.id === g)));
 const t = (key) => TEXT[lang][key] ?? key;
 const $ = (id) => document.getElementById(id);
@@ -86,7 +99,7 @@ async function composeStyle() {
   const fetched = await Promise.all(names.map((name) => getJson(`/styles/${name}.json`)));
   const styles = Object.fromEntries(names.map((name, i) => [name, fetched[i]]));
   const style = styles.cadastral;
-  style.sources.diachinh.url = new URL(TILESET, location.href).href;
+  style.sources.diachinh.url = new URL(TILESET + onQuery("?"), location.href).href;
   const top = style.layers.findIndex((l) => l.id === "communes-line");
   const overlays = [];
   for (const g of GROUPS.filter((g) => g.style && g.style !== "cadastral")) {
@@ -150,6 +163,7 @@ function writeHash() {
   const p = new URLSearchParams(location.hash.slice(1));
   p.set("layers", [...shown].join(","));
   p.set("lang", lang);
+  if (day) p.set("on", day); else p.delete("on");
   history.replaceState(null, "", "#" + p.toString().replace(/%2F/g, "/").replace(/%2C/g, ","));
 }
 
@@ -252,6 +266,57 @@ function showCard(title, rows, links = "") {
   card.innerHTML = `<button class="close" type="button">${escapeHtml(t("close"))}</button><h3>${escapeHtml(title)}</h3><dl>${dl}</dl>${links}`;
   card.querySelector(".close").addEventListener("click", () => { card.hidden = true; });
   card.hidden = false;
+  return card;
+}
+
+const EVENT_NAMES = { land_use: "land_use_event", legal_area: "legal_area_event" };
+const when = (iso) => new Date(iso).toLocaleString(lang, { dateStyle: "short", timeStyle: "short" });
+
+/** The parcel's history under its card: versions and events, parents and children as links. */
+async function showHistory(map, card, parcelId) {
+  const h = await getJson(`/api/parcels/${encodeURIComponent(parcelId)}/history`);
+  const events = h.events.map((e) => `<li>${escapeHtml(when(e.at))} ${escapeHtml(t(EVENT_NAMES[e.kind] || e.kind))}${e.legal_basis ? ` — ${escapeHtml(e.legal_basis)}` : ""}${e.actor ? ` (${escapeHtml(e.actor)})` : ""}</li>`).join("");
+  const versions = h.versions.map((v) => `<li>${escapeHtml(when(v.valid_from))} → ${v.valid_to ? escapeHtml(when(v.valid_to)) : escapeHtml(t("current"))}: ${escapeHtml(v.land_use)}, ${escapeHtml(area(v.legal_area_m2) ?? t("none"))}</li>`).join("");
+  const links = (list) => list.map((r) => `<button type="button" class="lineage" data-id="${escapeHtml(r.id)}">${escapeHtml(r.id)}</button>`).join(" ");
+  const box = document.createElement("section");
+  box.id = "history";
+  box.innerHTML = `<h4>${escapeHtml(t("history"))}</h4><ol>${versions}</ol><ol>${events}</ol>`
+    + (h.ancestors.length ? `<h4>${escapeHtml(t("parents"))}</h4><p>${links(h.ancestors)}</p>` : "")
+    + (h.descendants.length ? `<h4>${escapeHtml(t("children"))}</h4><p>${links(h.descendants)}</p>` : "");
+  box.querySelectorAll("button.lineage").forEach((b) => b.addEventListener("click", () => openRelative(map, b.dataset.id)));
+  card.appendChild(box);
+  return h;
+}
+
+/** A parcel of the lineage: as it is, or, once closed, as its last version was. */
+async function openRelative(map, id) {
+  const h = await getJson(`/api/parcels/${encodeURIComponent(id)}/history`);
+  const last = h.versions[h.versions.length - 1];
+  await openParcel(map, id, true, h.current ? "" : last.valid_from);
+}
+
+/** Officers who may edit change the parcel's attributes from its card (a merge patch, on the
+ * version shown: a stale one is refused). */
+function editForm(map, card, p, etag) {
+  const form = document.createElement("form");
+  form.id = "edit";
+  const field = (name, value, type = "text") => `<label for="edit-${name}">${escapeHtml(t(name))}</label><input id="edit-${name}" name="${name}" type="${type}" step="any" value="${escapeHtml(value ?? "")}">`;
+  form.innerHTML = `<h4 style="grid-column: 1 / 3">${escapeHtml(t("edit"))}</h4>${field("land_use", (p.land_use || []).join("+"))}${field("legal_area", p.legal_area_m2, "number")}${field("address", p.address)}<button type="submit">${escapeHtml(t("save"))}</button>`;
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const v = (name) => form.elements[name].value.trim();
+    const properties = { land_use: v("land_use"), legal_area_m2: v("legal_area") === "" ? null : Number(v("legal_area")), address: v("address") || null };
+    try {
+      const headers = { "content-type": "application/merge-patch+json", "if-match": etag };
+      if (me.csrf) headers["x-csrf-token"] = me.csrf;
+      await getJson(`/ogc/collections/parcels/items/${encodeURIComponent(p.parcel_id)}`, { method: "PATCH", headers, body: JSON.stringify({ properties }) });
+      await openParcel(map, p.parcel_id, false);
+      say(t("saved"));
+    } catch (err) {
+      say(err.message);
+    }
+  });
+  card.appendChild(form);
 }
 
 const area = (m2) => (m2 === null || m2 === undefined ? null : `${Number(m2).toLocaleString(lang, { maximumFractionDigits: 1 })} m²`);
@@ -265,7 +330,7 @@ function parcelCard(f) {
     const details = [h.kind, `${Math.round(h.share * 100)}%`, h.personal_id || h.tax_id, h.certificate_no].filter(Boolean);
     return `${h.name} (${details.join(", ")})`;
   }).join("; ");
-  showCard(`${t("parcel")} ${p.parcel_id}`, [
+  return showCard(`${t("parcel")} ${p.parcel_id}`, [
     ["parcel_id", p.parcel_id], ["legacy_key", p.legacy_key], ["commune", `${p.commune_name} (${p.commune_code})`],
     ["land_use", (p.land_use || []).join("+")], ["legal_area", area(p.legal_area_m2)], ["computed_area", area(p.geodesic_area_m2)],
     ["address", p.address], ["planning_zones", planning], ["price", p.price ? p.price.text : null],
@@ -274,11 +339,15 @@ function parcelCard(f) {
   ], `<p><a href="/ogc/collections/parcels/items/${encodeURIComponent(p.parcel_id)}?f=json" download="${escapeHtml(p.parcel_id)}.geojson">${escapeHtml(t("download"))}</a></p>`);
 }
 
-async function openParcel(map, code, fly) {
-  const f = await getJson(`/api/parcels/${encodeURIComponent(code)}`);
-  parcelCard(f);
+/** The parcel's card, as it is or as it was at `at` (the map's day when not given). */
+async function openParcel(map, code, fly, at) {
+  const on = at ? `?on=${encodeURIComponent(at)}` : onQuery("?");
+  const f = await getJson(`/api/parcels/${encodeURIComponent(code)}${on}`);
+  const card = parcelCard(f);
   highlight(map, f.geometry);
   if (fly) map.fitBounds(bounds(f.geometry), { padding: 120, maxZoom: 19, duration: 600 });
+  const h = await showHistory(map, card, f.properties.parcel_id);
+  if (me.cadastre === "edit" && h.current && !on) editForm(map, card, f.properties, h.versions[h.versions.length - 1].etag);
   return f;
 }
 
@@ -337,9 +406,19 @@ async function main() {
   writeHash();
   $("lang").addEventListener("click", () => { lang = lang === "vi" ? "en" : "vi"; renderPanel(map); writeHash(); });
   $("search").addEventListener("submit", (e) => { e.preventDefault(); search(map, $("code").value); });
+  // The day picked redraws the map as it was (tiles of that day) and cards answer for it.
+  $("on").value = day;
+  $("on").max = new Date().toISOString().slice(0, 10);
+  $("on").addEventListener("change", (e) => {
+    day = e.target.value;
+    map.getSource("diachinh").setUrl(new URL(TILESET + onQuery("?"), location.href).href);
+    $("card").hidden = true;
+    highlight(map, null);
+    writeHash();
+  });
   map.on("click", async (e) => {
     say("");
-    const hits = await getJson(`/api/parcels?at=${e.lngLat.lng},${e.lngLat.lat}`);
+    const hits = await getJson(`/api/parcels?at=${e.lngLat.lng},${e.lngLat.lat}${onQuery("&")}`);
     if (hits.features.length) await openParcel(map, hits.features[0].id, false);
     else { highlight(map, null); say(t("noParcel")); }
   });

@@ -139,8 +139,9 @@ pub async fn get_one(
     geojson(&Feature::with(&parcel, card)?)
 }
 
-/// A parcel not found among current ones: when its ID was split or merged away, the 404 names
-/// the current parcels it became.
+/// A parcel the index does not hold: PostGIS's current version if there is one (an edit the
+/// index has not caught up with yet); else, when its ID was split, merged or retired away, a 404
+/// naming the current parcels it became.
 async fn no_longer_current(
     state: &AppState,
     code: &str,
@@ -149,7 +150,14 @@ async fn no_longer_current(
     let Err(mut e) = found else {
         return found;
     };
-    if let Ok(ParcelCode::Id(id)) = code.parse::<ParcelCode>()
+    let Ok(parsed) = code.parse::<ParcelCode>() else {
+        return Err(e);
+    };
+    if let Some(row) = storage::parcels::on(&state.pool, chrono::Utc::now(), lookup(&parsed)).await?.into_iter().next()
+    {
+        return Ok(Arc::new(Parcel::from_row(row).map_err(ApiError::internal)?));
+    }
+    if let ParcelCode::Id(id) = parsed
         && let Some(h) = crate::edits::history::history(&state.pool, &id, false).await?
     {
         e.message = match h.successors.is_empty() {

@@ -17,6 +17,8 @@ use crate::storage::parcels;
 
 const PARCELS: &str = "parcel_changes";
 const LAYERS: &str = "layer_changes";
+/// How long to wait for the rest of a transaction's notifications.
+const GATHER: Duration = Duration::from_millis(5);
 
 /// What is made from the layers and must forget what changed in them (the tile cache).
 pub trait Derived: Send + Sync {
@@ -83,8 +85,22 @@ async fn follow(pool: &PgPool, live: &Live, listener: &mut PgListener) -> anyhow
         };
         let mut uids = Vec::new();
         let mut tables = BTreeSet::new();
-        // Take whatever else has already arrived, so one large import is one reload.
-        for n in std::iter::once(first).chain(std::iter::from_fn(|| listener.next_buffered())) {
+        // A transaction's notifications come together at its commit: gather what arrives within
+        // a few milliseconds, so one import is one reload and a split's parent never leaves
+        // the index before its children arrive.
+        let mut batch = vec![first];
+        let mut lost = false;
+        // try_recv is cancel-safe: a timeout loses no notification.
+        while let Ok(next) = tokio::time::timeout(GATHER, listener.try_recv()).await {
+            match next? {
+                Some(n) => batch.push(n),
+                None => {
+                    lost = true;
+                    break;
+                }
+            }
+        }
+        for n in batch {
             match n.channel() {
                 PARCELS => uids.extend(parse_uids(n.payload())),
                 _ => {
@@ -105,6 +121,9 @@ async fn follow(pool: &PgPool, live: &Live, listener: &mut PgListener) -> anyhow
                 let changed = layers.reload(pool, l, (!full).then_some(uids.as_slice())).await?;
                 live.derived.changed(l, changed);
             }
+        }
+        if lost {
+            return Ok(());
         }
     }
 }

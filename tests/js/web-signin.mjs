@@ -1,6 +1,8 @@
 // Signs in to the web map in headless Chromium as an officer would: the sign-in form, the
 // initial password changed, who is signed in shown in the corner, holders on a parcel card in the
-// account's scope, a change without the CSRF token refused, sign out. Prints what it saw as JSON.
+// account's scope, the parcel's land use edited from its card and its history grown, the map
+// redrawn as of the day before, a change without the CSRF token refused, sign out. Prints what it
+// saw as JSON.
 // Usage: node web-signin.mjs BASE_URL OUT_DIR USERNAME INITIAL_PASSWORD NEW_PASSWORD PARCEL_ID
 import { chromium } from "playwright-core";
 import { writeFileSync } from "node:fs";
@@ -61,6 +63,33 @@ writeFileSync(`${out}/signed-in.png`, await page.screenshot());
 const cookie = (await context.cookies()).find((c) => c.name === "diachinh_session");
 seen.cookie = cookie && { httpOnly: cookie.httpOnly, sameSite: cookie.sameSite, secure: cookie.secure };
 seen.scriptSeesCookie = await page.evaluate(() => document.cookie.includes("diachinh_session"));
+
+step = "editing the parcel from its card";
+const historyItems = () => page.evaluate(() => document.querySelectorAll("#history ol:first-of-type li").length);
+seen.editForm = await page.evaluate(() => !!document.getElementById("edit"));
+seen.versionsBefore = await historyItems();
+const landUse = await page.inputValue("#edit-land_use");
+seen.newLandUse = landUse === "TMD" ? "ODT" : "TMD";
+await page.fill("#edit-land_use", seen.newLandUse);
+await page.click("#edit button");
+await page.waitForFunction((lu) => document.querySelector('#card dd[data-field="land_use"]')?.textContent === lu
+  || !document.getElementById("message").hidden, seen.newLandUse);
+seen.saved = await page.textContent("#message");
+await page.waitForFunction(() => document.querySelector("#history"));
+seen.versionsAfter = await historyItems();
+
+step = "the map of the day before";
+const yesterday = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
+await page.fill("#on", yesterday);
+await page.dispatchEvent("#on", "change");
+seen.tilesOn = await page.evaluate(() => window.diachinh.map.getSource("diachinh").url);
+seen.hashOn = await page.evaluate(() => location.hash);
+await page.fill("#code", parcelId);
+await page.click("#search button");
+await page.waitForFunction(() => !document.getElementById("message").hidden);
+seen.cardYesterday = await page.textContent("#message");
+await page.fill("#on", "");
+await page.dispatchEvent("#on", "change");
 
 step = "a change without the CSRF token";
 seen.withoutToken = await page.evaluate(async () => {

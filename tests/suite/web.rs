@@ -183,6 +183,20 @@ async fn an_officer_signs_in_on_the_map_and_sees_holders_in_scope_only_while_sig
     assert_eq!(seen["scriptSeesCookie"], false);
     assert_eq!(seen["withoutToken"]["status"], 403);
     assert!(seen["withoutToken"]["message"].as_str().unwrap().contains("X-CSRF-Token"), "{seen}");
+    // The officer edits the parcel from its card: a new version in its history.
+    assert_eq!(seen["editForm"], true, "{seen}");
+    assert_eq!(seen["versionsAfter"].as_u64().unwrap(), seen["versionsBefore"].as_u64().unwrap() + 1, "{seen}");
+    let land_use: Vec<String> =
+        sqlx::query_scalar("SELECT land_use FROM parcels WHERE parcel_id = $1 AND valid_to IS NULL")
+            .bind(&parcel)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(land_use, [seen["newLandUse"].as_str().unwrap()]);
+    // The day before, the samples were not loaded yet: tiles and cards answer for that day.
+    assert!(seen["tilesOn"].as_str().unwrap().contains("?on="), "{seen}");
+    assert!(seen["hashOn"].as_str().unwrap().contains("on="), "{seen}");
+    assert!(seen["cardYesterday"].as_str().unwrap().contains(&parcel), "{seen}");
     assert_eq!(seen["signedOut"]["corner"]["signIn"], true);
     assert_eq!(seen["signedOut"]["holders"], Value::Null, "no holders after signing out");
 }
