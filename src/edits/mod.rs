@@ -8,8 +8,10 @@
 //! An [`Editor`] is one transaction: OGC API - Features Part 4 makes one edit in it, a WFS
 //! Transaction many, all or nothing.
 
+pub mod dossier;
 mod events;
 pub mod history;
+mod transfer;
 mod values;
 mod versions;
 
@@ -26,7 +28,8 @@ use crate::storage::gateway::{Actor, Change};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EditError {
-    #[error("no current parcel `{0}`")]
+    /// What the edit names does not exist (or is no longer current).
+    #[error("{0}")]
     NotFound(String),
     /// The account may not make this edit.
     #[error("{0}")]

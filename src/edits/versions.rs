@@ -114,7 +114,7 @@ impl Editor<'_> {
             .bind(parcel.as_str())
             .fetch_optional(&mut *conn)
             .await?;
-        let current = current.ok_or_else(|| EditError::NotFound(parcel.as_str().to_owned()))?;
+        let current = current.ok_or_else(|| EditError::NotFound(format!("no current parcel `{parcel}`")))?;
         let communes = [Some(current.commune_code_recorded.as_str()), current.commune_code.as_deref()];
         if !self.account.covers(communes.into_iter().flatten()) {
             return Err(EditError::Forbidden(format!(

@@ -100,7 +100,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/parcels/{code}/neighbours", get(parcels::neighbours))
         .route("/api/parcels/{code}/history", get(procedures::history))
         .route("/api/parcels/{code}/split", axum::routing::post(procedures::split))
+        .route("/api/parcels/{code}/transfer", axum::routing::post(procedures::transfer))
         .route("/api/parcels/merge", axum::routing::post(procedures::merge))
+        .route(
+            "/api/events/{id}/files",
+            axum::routing::post(procedures::attach)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::edits::dossier::MAX_BYTES)),
+        )
+        .route("/api/events/{id}/files/{file}", get(procedures::download))
         .route("/api/planning", get(overlays::planning))
         .route("/api/prices", get(overlays::prices))
         .route("/api/projects", get(market::projects))

@@ -24,7 +24,7 @@ pub struct Field {
 }
 
 impl Field {
-    fn matches(&self, source_field: &str) -> bool {
+    pub fn matches(&self, source_field: &str) -> bool {
         std::iter::once(&self.name).chain(self.aliases).any(|a| same_field(a, source_field))
     }
 }

@@ -603,3 +603,97 @@ async fn wfs_transactions_in_1_1_and_2_0_are_all_or_nothing() {
     .unwrap();
     assert!(inside, "the axes were read as the srsName orders them");
 }
+
+#[tokio::test]
+async fn a_transfer_changes_the_holders_and_an_event_keeps_its_scanned_dossier() {
+    let app = TestApp::spawn(Content::Samples).await;
+    officers(&app, &[("dangky", "011000000050", "registrar", "05443"), ("xem", "011000000051", "viewer", "05443")])
+        .await;
+    let (parcel, old_holder) = common::parcel_with_holder(&app.db.pool, "05443").await;
+    let auth = |req: reqwest::RequestBuilder, user: &str| req.basic_auth(user, Some(PASSWORD));
+    let transfer = |holders: Value| {
+        let body = json!({ "holders": holders, "reason": "Chuyển nhượng", "legal_basis": "HĐ công chứng 123/2026" });
+        send(auth(app.http.post(format!("{}/api/parcels/{parcel}/transfer", app.base)), "dangky").json(&body))
+    };
+    let buyer = |code: &str, name: &str, id: &str, share: f64| json!({ "holder_code": code, "holder_kind": "individual", "name": name, "personal_id": id, "share": share });
+    for (holders, says) in [
+        (json!([buyer("CN-1", "Trần Văn Mua", "001099000111", 0.5)]), "add up to 0.5"),
+        (json!([buyer("CN-1", "Trần Văn Mua", "0010990", 1.0)]), "SoDinhDanh `0010990`"),
+        (json!([{ "holder_code": "CN-1", "owner": "x" }]), "`owner` is not a holder field"),
+        (json!([]), "names the new holders"),
+    ] {
+        let got = transfer(holders).await;
+        assert_eq!((got.status, message(&got).contains(says)), (422, true), "{says}: {}", got.body);
+    }
+    let got = transfer(json!([
+        buyer("CN-001099000111", "Trần Văn Mua", "001099000111", 0.5),
+        buyer("CN-001099000222", "Lê Thị Mua", "001099000222", 0.5)
+    ]))
+    .await;
+    assert_eq!(got.status, 201, "{}", got.body);
+    let event = got.body["event"].as_i64().unwrap();
+    let card = send(auth(app.http.get(format!("{}/api/parcels/{parcel}", app.base)), "dangky")).await;
+    let holders = card.body["properties"]["holders"].to_string();
+    assert!(
+        holders.contains("Trần Văn Mua") && holders.contains("Lê Thị Mua") && !holders.contains(&old_holder),
+        "{holders}"
+    );
+    let (_, anonymous) = app.get(&format!("/api/parcels/{parcel}")).await;
+    assert!(anonymous["properties"].get("holders").is_none());
+    assert_eq!(anonymous["properties"]["ownership"], "shared");
+    let ended = app
+        .db
+        .count(&format!("SELECT count(*) FROM personal.rights WHERE parcel_id = '{parcel}' AND valid_to IS NOT NULL"))
+        .await;
+    assert!(ended >= 1, "the former rights stay, ended");
+
+    // The event's dossier: a scanned PDF, its hash kept; personal data, so for roles that see it.
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n".to_vec();
+    let files = format!("{}/api/events/{event}/files", app.base);
+    let attach = |user: &str, media: &str| {
+        let req = auth(app.http.post(format!("{files}?name=hop-dong.pdf")), user)
+            .header("content-type", media)
+            .body(pdf.clone());
+        send(req)
+    };
+    assert_eq!(attach("dangky", "text/plain").await.status, 415);
+    assert_eq!(attach("xem", "application/pdf").await.status, 403);
+    let got = attach("dangky", "application/pdf").await;
+    assert_eq!(got.status, 201, "{}", got.body);
+    let sha = got.body["sha256"].as_str().unwrap().to_owned();
+    let file = got.body["file"].as_i64().unwrap();
+    assert_eq!(attach("dangky", "application/pdf").await.status, 409, "one file per name");
+    let (_, history) = app.get(&format!("/api/parcels/{parcel}/history")).await;
+    let transfer_event = history["events"].as_array().unwrap().iter().find(|e| e["id"] == event).unwrap().clone();
+    assert_eq!(
+        (transfer_event["kind"].as_str(), transfer_event["files"][0]["sha256"].as_str()),
+        (Some("transfer"), Some(sha.as_str()))
+    );
+    let download = |user: Option<&str>| {
+        let mut req = app.http.get(format!("{files}/{file}"));
+        if let Some(u) = user {
+            req = auth(req, u);
+        }
+        async move { req.send().await.unwrap() }
+    };
+    assert_eq!(download(None).await.status(), 401);
+    assert_eq!(download(Some("xem")).await.status(), 403);
+    let got = download(Some("dangky")).await;
+    assert_eq!(
+        (got.status(), got.headers()["x-sha256"].to_str().unwrap().to_owned()),
+        (reqwest::StatusCode::OK, sha.clone())
+    );
+    assert_eq!(got.bytes().await.unwrap().to_vec(), pdf);
+    // The audit trail names the upload with the file's hash.
+    let audited = app.db.count(&format!("SELECT count(*) FROM audit.entries WHERE object LIKE '%{sha}%'")).await;
+    assert_eq!(audited, 1);
+    // A file changed after it was attached is detected, not served.
+    sqlx::query(
+        "UPDATE parcel_event_files SET content = overlay(content placing '\\x58'::bytea from 1 for 1) WHERE id = $1",
+    )
+    .bind(file)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(download(Some("dangky")).await.status(), 500);
+}

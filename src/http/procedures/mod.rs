@@ -1,12 +1,17 @@
-//! `/api/parcels/…` land procedures: split, merge, and a parcel's history.
+//! `/api/parcels/…` land procedures: split, merge, transfer of rights, a parcel's history, and
+//! `/api/events/…` the scanned dossiers of events.
 
+mod dossier;
 mod history;
 mod merge;
 mod split;
+mod transfer;
 
+pub use dossier::{attach, download};
 pub use history::history;
 pub use merge::merge;
 pub use split::split;
+pub use transfer::transfer;
 
 use serde_json::{Map, Value};
 
