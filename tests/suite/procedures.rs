@@ -87,6 +87,11 @@ async fn part4_adds_replaces_reshapes_and_retires_parcels_by_role_and_scope() {
     );
     let (_, conformance) = app.get("/ogc/conformance").await;
     assert!(conformance["conformsTo"].to_string().contains("ogcapi-features-4/1.0/conf/create-replace-delete"));
+    let (_, api) = app.get("/ogc/api").await;
+    let methods =
+        |path: &str| api["paths"][path].as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+    assert!(methods("/collections/parcels/items").contains(&"post".to_owned()), "{api}");
+    assert_eq!(methods("/collections/parcels/items/{featureId}"), ["get", "put", "patch", "delete"]);
 
     // A new parcel: a neighbour's outline moved 60 m east, with a legacy key of its own.
     let shape = |id: &str, sql: &str| {

@@ -177,7 +177,55 @@ pub fn openapi(base: &str, catalog: &Catalog, audience: Audience) -> Value {
         }));
         doc["paths"][format!("/collections/{}/items", layer.name)] = op;
     }
+    for name in super::editing::EDITABLE {
+        editing(&mut doc["paths"], name);
+    }
     doc
+}
+
+/// Part 4 on an editable collection: POST to its items; PUT, PATCH and DELETE on an item.
+fn editing(paths: &mut Value, collection: &str) {
+    let geojson = json!({ "application/geo+json": { "schema": { "type": "object" } } });
+    let refusals = json!({
+        "400": { "description": "The body is not what the operation takes." },
+        "401": { "description": "Sign in." },
+        "403": { "description": "The account may not make this edit, or the feature lies outside its scope." },
+        "409": { "description": "A current feature already holds the key or ID." },
+        "412": { "description": "If-Match names another version than the current one." },
+        "415": { "description": "The body's media type is not accepted." },
+        "422": { "description": "The values break a rule (the same rules and messages as an import)." }
+    });
+    let with = |extra: Value| {
+        let mut r = refusals.clone();
+        r.as_object_mut().expect("an object").extend(extra.as_object().expect("an object").clone());
+        r
+    };
+    let crs = json!({ "name": "Content-Crs", "in": "header", "required": false, "schema": { "type": "string" },
+                      "description": "The CRS of the body's geometry, as <URI>; CRS84 without it." });
+    let if_match = json!({ "name": "If-Match", "in": "header", "required": false, "schema": { "type": "string" },
+                           "description": "The ETag of the version the edit is made on." });
+    let fid = json!({ "name": "featureId", "in": "path", "required": true, "schema": { "type": "string" } });
+    paths[format!("/collections/{collection}/items")]["post"] = json!({
+        "summary": format!("Add a feature to {collection}"), "parameters": [crs],
+        "requestBody": { "required": true, "content": geojson },
+        "responses": with(json!({ "201": { "description": "Added: Location and ETag name it." } }))
+    });
+    let item = &mut paths[format!("/collections/{collection}/items/{{featureId}}")];
+    *item = operation("A feature", ITEM, &["featureId"], "application/geo+json");
+    item["put"] = json!({
+        "summary": "Replace a feature", "parameters": [fid, crs, if_match],
+        "requestBody": { "required": true, "content": geojson },
+        "responses": with(json!({ "204": { "description": "Replaced; ETag names the new version." } }))
+    });
+    item["patch"] = json!({
+        "summary": "Change a feature (JSON merge patch)", "parameters": [fid, crs, if_match],
+        "requestBody": { "required": true, "content": { "application/merge-patch+json": { "schema": { "type": "object" } } } },
+        "responses": with(json!({ "204": { "description": "Changed; ETag names the new version." } }))
+    });
+    item["delete"] = json!({
+        "summary": "Retire a feature (its history stays)", "parameters": [fid, if_match],
+        "responses": with(json!({ "204": { "description": "Retired." } }))
+    });
 }
 
 /// The names of `params`, for refusing others.
