@@ -51,6 +51,9 @@ fn bare(name: &str) -> String {
 
 /// Reads a Transaction document; errors say what is wrong and where.
 pub fn parse(xml: &str) -> Result<Transaction, String> {
+    if xml.contains('\0') {
+        return Err("the Transaction holds a NUL character, which XML cannot carry".into());
+    }
     let mut top = crate::xml::parse(xml, "the Transaction", &LIMITS)?;
     let root = match top.len() {
         1 => top.remove(0),

@@ -702,3 +702,99 @@ async fn a_transfer_changes_the_holders_and_an_event_keeps_its_scanned_dossier()
     .unwrap();
     assert_eq!(download(Some("dangky")).await.status(), 500);
 }
+
+#[tokio::test]
+async fn an_edit_reaches_every_server_and_hostile_edits_are_refused_with_a_message() {
+    let app = TestApp::spawn(Content::Samples).await;
+    officers(&app, &[("canbo", "011000000060", "commune_officer", "05443")]).await;
+    let (mut other, other_base) = app.db.serve().await;
+    let parcel = text(
+        &app,
+        "SELECT parcel_id FROM parcels WHERE commune_code_recorded = $1 ORDER BY parcel_id LIMIT 1",
+        "05443",
+    )
+    .await;
+    let (lon, lat): (f64, f64) = sqlx::query_as(
+        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM parcels WHERE parcel_id = $1) s",
+    )
+    .bind(&parcel)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let items = format!("{}/ogc/collections/parcels/items", app.base);
+    let patch = |body: Vec<u8>| {
+        let req = app
+            .http
+            .patch(format!("{items}/{parcel}"))
+            .basic_auth("canbo", Some(PASSWORD))
+            .header("content-type", "application/merge-patch+json")
+            .body(body);
+        send(req)
+    };
+    let got = patch(json!({ "properties": { "address": "Số 99 đường Mới" } }).to_string().into_bytes()).await;
+    assert_eq!(got.status, 204, "{}", got.body);
+    // The other server, started apart on the same database, follows through the change feed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let seen: Value = app
+            .http
+            .get(format!("{other_base}/api/parcels?at={lon},{lat}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if seen["features"][0]["properties"]["address"] == "Số 99 đường Mới" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the other server follows: {seen}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = other.kill();
+
+    // Hostile bodies: each a 4xx with a message, nothing written.
+    let versions = || app.db.count("SELECT count(*) FROM parcels");
+    let before = versions().await;
+    let deep = format!("{}1{}", "[".repeat(5000), "]".repeat(5000));
+    for (body, status, says) in [
+        (br#"{"geometry": {"type": "Polygon", "coordinates": "x"}}"#.to_vec(), 400, "not GeoJSON"),
+        (format!(r#"{{"geometry": {deep}}}"#).into_bytes(), 400, "the body must be"),
+        (br#"{"properties": {"address": "a\u0000b"}}"#.to_vec(), 422, "NUL"),
+        (br#"{"properties": {"legal_area_m2": 1e999}}"#.to_vec(), 400, "the body must be"),
+        (b"\xff\xfe".to_vec(), 400, "the body must be"),
+    ] {
+        let got = patch(body.clone()).await;
+        assert_eq!(
+            (got.status, message(&got).contains(says)),
+            (status, true),
+            "{}: {}",
+            String::from_utf8_lossy(&body),
+            got.body
+        );
+    }
+    let wfs = |body: Vec<u8>| {
+        let req = app.http.post(format!("{}/wfs", app.base)).basic_auth("canbo", Some(PASSWORD)).body(body);
+        async move {
+            let resp = req.send().await.unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        }
+    };
+    let nested = format!(r#"<Transaction version="2.0.0">{}{}</Transaction>"#, "<a>".repeat(100), "</a>".repeat(100));
+    let planning = r#"<Transaction version="2.0.0"><Delete typeName="dc:planning"><Filter><ResourceId rid="planning.1"/></Filter></Delete></Transaction>"#;
+    let bad_gml = format!(
+        r#"<Transaction version="1.1.0"><Update typeName="dc:parcels"><Property><Name>geometry</Name><Value><gml:Polygon xmlns:gml="http://www.opengis.net/gml"><gml:nonsense/></gml:Polygon></Value></Property><Filter><FeatureId fid="parcels.{parcel}"/></Filter></Update></Transaction>"#
+    );
+    for (body, says) in [
+        (nested.into_bytes(), "too large"),
+        (b"<Transaction version=\"2.0.0\">\0</Transaction>".to_vec(), "NUL character"),
+        (b"\xff<Transaction/>".to_vec(), "not UTF-8"),
+        (planning.as_bytes().to_vec(), "cannot be edited"),
+        (bad_gml.into_bytes(), "no geometry"),
+    ] {
+        let (status, text) = wfs(body).await;
+        assert_eq!(status, 400, "{text}");
+        assert!(text.contains("ExceptionReport") && text.contains(says), "{says}: {text}");
+    }
+    assert_eq!(versions().await, before, "nothing written");
+}
