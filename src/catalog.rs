@@ -283,7 +283,10 @@ mod tests {
     #[test]
     fn the_shipped_catalog_loads_and_opens_only_public_fields_to_the_public() {
         let catalog = Catalog::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("tiles").as_path()).unwrap();
-        assert_eq!(catalog.names(), "admin, holders, ownership, parcels, planning, pricing, projects, units");
+        assert_eq!(
+            catalog.names(),
+            "addresses, admin, holders, ownership, parcels, planning, pricing, projects, units"
+        );
         assert_eq!(catalog.parse_set("parcels,admin").unwrap().len(), 2);
         assert!(catalog.parse_set("parcels,nope").unwrap_err().contains("unknown tile layer 'nope'"));
         assert!(catalog.parse_set("admin,admin").unwrap_err().contains("twice"));

@@ -11,6 +11,7 @@
 pub mod dossier;
 mod events;
 pub mod history;
+pub mod overlays;
 mod transfer;
 mod values;
 mod versions;
@@ -82,7 +83,7 @@ impl<'a> Editor<'a> {
             )));
         }
         let zones = Arc::new(CommuneZones::new(crate::storage::commune_zones(pool).await?));
-        let change = Change::begin(pool, &Actor::account(&account.username), "edit parcels", Some(what)).await?;
+        let change = Change::begin(pool, &Actor::account(&account.username), "edit map data", Some(what)).await?;
         Ok(Editor { pool, account, change, zones, events: Vec::new() })
     }
 

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::{EditError, Editor, Grounds};
 use crate::domain::ParcelId;
 use crate::import::holders::{HolderRight, Holders, PARCEL};
-use crate::import::overlay::{Attributes, Context, Overlay, Shape};
+use crate::import::overlay::{Context, Overlay, Shape, attributes_of};
 
 /// Shares of the land-use right must add up to the whole, within this.
 const WHOLE: f64 = 0.001;
@@ -16,21 +16,7 @@ const WHOLE: f64 = 0.001;
 fn holder(parcel: &ParcelId, i: usize, v: &Value) -> Result<HolderRight, EditError> {
     let invalid = |m: String| EditError::Invalid(format!("holder {}: {m}", i + 1));
     let object = v.as_object().ok_or_else(|| invalid("must be an object".into()))?;
-    let mut attributes = Attributes::new();
-    for (key, value) in object {
-        let field = Holders::FIELDS
-            .iter()
-            .find(|f| f.matches(key))
-            .ok_or_else(|| invalid(format!("`{key}` is not a holder field")))?;
-        let text = match value {
-            Value::Null => continue,
-            Value::String(s) if s.contains('\0') => return Err(invalid(format!("{key} holds a NUL character"))),
-            Value::String(s) => s.trim().to_owned(),
-            Value::Number(n) => n.to_string(),
-            other => return Err(invalid(format!("{key} `{other}` must be text or a number"))),
-        };
-        attributes.insert(field.name, text);
-    }
+    let mut attributes = attributes_of(Holders::FIELDS, object).map_err(invalid)?;
     attributes.insert(PARCEL.name, parcel.to_string());
     Holders::row(&attributes, Shape::None, &Context { dir: std::path::Path::new(".") }).map_err(invalid)
 }

@@ -17,10 +17,10 @@ fn optional<'a>(a: &'a Attributes, f: &Field) -> Option<&'a str> {
     a.get(f.name).map(String::as_str)
 }
 
-pub const PROJECT: Field = Field { name: "MaDuAn", aliases: &["project_code", "MaSoDuAn"] };
-pub const PROJECT_NAME: Field = Field { name: "TenDuAn", aliases: &["project_name"] };
+pub const PROJECT: Field = Field { name: "MaDuAn", aliases: &["project_code", "MaSoDuAn", "code"] };
+pub const PROJECT_NAME: Field = Field { name: "TenDuAn", aliases: &["project_name", "name"] };
 pub const INVESTOR: Field = Field { name: "ChuDauTu", aliases: &["investor"] };
-pub const PROJECT_KIND: Field = Field { name: "LoaiDuAn", aliases: &["project_kind"] };
+pub const PROJECT_KIND: Field = Field { name: "LoaiDuAn", aliases: &["project_kind", "kind"] };
 pub const STATUS: Field = Field { name: "TrangThai", aliases: &["status"] };
 pub const PROGRESS: Field = Field { name: "TienDo", aliases: &["progress_pct"] };
 pub const INVESTMENT: Field = Field { name: "TongVonDauTu", aliases: &["total_investment_vnd"] };
@@ -144,7 +144,7 @@ fn one_of(s: &str, what: &str, words: &[(&'static str, &[&str])]) -> Result<&'st
     })
 }
 
-pub const PARCEL: Field = Field { name: "MaThua", aliases: &["parcel", "parcel_code"] };
+pub const PARCEL: Field = Field { name: "MaThua", aliases: &["parcel", "parcel_code", "parcel_id"] };
 pub const BUILDING: Field = Field { name: "ToaNha", aliases: &["building", "Toa"] };
 pub const FLOOR: Field = Field { name: "Tang", aliases: &["floor"] };
 pub const UNIT_NO: Field = Field { name: "SoCan", aliases: &["unit_no", "SoCanHo"] };
@@ -214,8 +214,8 @@ impl Overlay for Units {
     }
 }
 
-pub const ADDRESS: Field = Field { name: "MaDiaChi", aliases: &["address_code", "MaDiaChiSo"] };
-pub const COMMUNE: Field = Field { name: "MaXa", aliases: &["commune"] };
+pub const ADDRESS: Field = Field { name: "MaDiaChi", aliases: &["address_code", "MaDiaChiSo", "code"] };
+pub const COMMUNE: Field = Field { name: "MaXa", aliases: &["commune", "commune_code"] };
 pub const STREET: Field = Field { name: "Duong", aliases: &["street", "TenDuong"] };
 pub const HOUSE: Field = Field { name: "SoNha", aliases: &["house_no"] };
 pub const ROOM: Field = Field { name: "Phong", aliases: &["room", "SoPhong"] };

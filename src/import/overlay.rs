@@ -98,6 +98,43 @@ pub fn prepare<L: Overlay>(
     })
 }
 
+/// One feature of kind `L` that does not come from a file (an officer's edit), checked by the
+/// same rules and with the same messages as every imported feature. Blocking (PROJ).
+pub fn check_one<L: Overlay>(
+    attributes: &Attributes,
+    geometry: Option<&gdal::vector::Geometry>,
+    crs: &Crs,
+) -> Result<L::Row, String> {
+    let (shape, _) = shape(L::GEOMETRY, geometry, crs, OnInvalid::Reject, &mut Transforms::default())?;
+    L::row(attributes, shape, &Context { dir: std::path::Path::new(".") })
+}
+
+/// A JSON object's members as the attributes of kind `fields`, by their names or aliases
+/// (text and numbers; null leaves one out).
+pub fn attributes_of(
+    fields: &[Field],
+    object: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Attributes, String> {
+    use serde_json::Value;
+    let mut attributes = Attributes::new();
+    for (key, value) in object {
+        let field = fields.iter().find(|f| f.matches(key)).ok_or_else(|| {
+            let names: Vec<&str> = fields.iter().map(|f| f.aliases.first().copied().unwrap_or(f.name)).collect();
+            format!("`{key}` is not a field here: {} are", names.join(", "))
+        })?;
+        let text = match value {
+            Value::Null => continue,
+            Value::String(s) if s.contains('\0') => return Err(format!("{key} holds a NUL character")),
+            Value::String(s) if s.trim().is_empty() => continue,
+            Value::String(s) => s.trim().to_owned(),
+            Value::Number(n) => n.to_string(),
+            other => return Err(format!("{key} `{other}` must be text or a number")),
+        };
+        attributes.insert(field.name, text);
+    }
+    Ok(attributes)
+}
+
 type Checked = (Shape, Option<String>);
 
 fn shape(

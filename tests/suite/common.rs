@@ -9,6 +9,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::{Connection, PgConnection, PgPool};
 
+/// Every layer of the shipped catalog, in order.
+pub const LAYERS: [&str; 9] =
+    ["addresses", "admin", "holders", "ownership", "parcels", "planning", "pricing", "projects", "units"];
+
 pub fn server_url() -> String {
     std::env::var("DIACHINH_TEST_SERVER_URL")
         .expect("DIACHINH_TEST_SERVER_URL is not set: run the suite with scripts/test, which starts PostgreSQL")

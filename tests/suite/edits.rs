@@ -127,7 +127,7 @@ async fn a_registrar_patches_a_parcel_of_its_scope_and_each_edit_is_a_version() 
     // Each edit is a change by the account, on record.
     let edits = app
         .db
-        .count("SELECT count(*) FROM audit.entries WHERE actor = 'account:dangky' AND action = 'edit parcels'")
+        .count("SELECT count(*) FROM audit.entries WHERE actor = 'account:dangky' AND action = 'edit map data'")
         .await;
     assert_eq!(edits, 2);
     // Each edit is an event naming the account and the versions on each side.

@@ -96,7 +96,11 @@ async fn landing_page_conformance_and_an_openapi_document_of_what_is_accepted() 
         ("/ogc/collections/parcels/items?sortby=land_use&after=5", 400, "with sortby, page with offset"),
         ("/ogc/collections/parcels/items?sortby=land_use&offset=100001", 400, "offset `100001` must be a whole number"),
         ("/ogc/collections/parcels/items?f=xml", 400, "f `xml` is not offered"),
-        ("/ogc/collections/nope/items", 404, "no collection 'nope'; collections: admin, holders, ownership, parcels"),
+        (
+            "/ogc/collections/nope/items",
+            404,
+            "no collection 'nope'; collections: addresses, admin, holders, ownership, parcels",
+        ),
         ("/ogc/collections/parcels/items/zzzzzzzzzzzz", 404, "collection 'parcels' has no feature 'zzzzzzzzzzzz'"),
     ])
     .await;
@@ -110,7 +114,7 @@ async fn items_are_counted_paged_and_filtered_as_postgis_finds_them() {
     let (_, collections) = app.get("/ogc/collections").await;
     let ids: Vec<&str> =
         collections["collections"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["admin", "holders", "ownership", "parcels", "planning", "pricing", "projects", "units"]);
+    assert_eq!(ids, common::LAYERS);
     let current = app.db.count("SELECT count(*) FROM parcels WHERE valid_to IS NULL").await;
 
     let (_, first) = app.get("/ogc/collections/parcels/items").await;
@@ -177,7 +181,7 @@ async fn items_are_counted_paged_and_filtered_as_postgis_finds_them() {
     // No collection carries personal data.
     let secrets = common::personal_data(&app.db.pool).await;
     let mut all = String::new();
-    for c in ["admin", "holders", "ownership", "parcels", "planning", "pricing", "projects", "units"] {
+    for c in common::LAYERS {
         for f in all_items(&app, &format!("/ogc/collections/{c}/items?limit=1000")).await {
             all.push_str(&f.to_string());
         }
@@ -191,7 +195,7 @@ async fn gdal_lists_every_collection_counts_pages_and_filters_by_bbox() {
     let app = TestApp::spawn(Content::Samples).await;
     let url = format!("OAPIF:{}/ogc", app.base);
     let listing = common::gdal("ogrinfo", &["-so", &url]).await;
-    for layer in ["admin", "holders", "ownership", "parcels", "planning", "pricing", "projects", "units"] {
+    for layer in common::LAYERS {
         assert!(listing.contains(&format!(": {layer} (")), "{listing}");
     }
     let current = app.db.count("SELECT count(*) FROM parcels WHERE valid_to IS NULL").await;
@@ -253,10 +257,7 @@ async fn owslib_reads_the_collections_a_filtered_page_and_a_feature() {
     let app = TestApp::spawn(Content::Samples).await;
     let out = common::python("owslib_ogcapi.py", &[&format!("{}/ogc", app.base), &common::test_box()]).await;
     let seen: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(
-        seen["collections"],
-        serde_json::json!(["admin", "holders", "ownership", "parcels", "planning", "pricing", "projects", "units"])
-    );
+    assert_eq!(seen["collections"], serde_json::json!(common::LAYERS));
     let expected = common::parcels_in_test_box(&app).await;
     assert_eq!((seen["matched"].as_i64(), seen["returned"].as_i64()), (Some(expected), Some(expected)));
     assert_eq!(seen["feature"]["id"], seen["feature"]["parcel_id"]);

@@ -81,10 +81,7 @@ async fn part4_adds_replaces_reshapes_and_retires_parcels_by_role_and_scope() {
     assert_eq!(allow(Some("xem"), format!("{items}/{some}")).await, "GET, HEAD, OPTIONS");
     assert_eq!(allow(Some("canbo"), items.clone()).await, "GET, HEAD, OPTIONS, POST");
     assert_eq!(allow(Some("canbo"), format!("{items}/{some}")).await, "GET, HEAD, OPTIONS, PUT, PATCH, DELETE");
-    assert_eq!(
-        allow(Some("canbo"), format!("{}/ogc/collections/planning/items", app.base)).await,
-        "GET, HEAD, OPTIONS"
-    );
+    assert_eq!(allow(Some("canbo"), format!("{}/ogc/collections/pricing/items", app.base)).await, "GET, HEAD, OPTIONS");
     let (_, conformance) = app.get("/ogc/conformance").await;
     assert!(conformance["conformsTo"].to_string().contains("ogcapi-features-4/1.0/conf/create-replace-delete"));
     let (_, api) = app.get("/ogc/api").await;
@@ -460,7 +457,7 @@ async fn split_and_merge_are_events_with_lineage_and_the_past_stays_readable() {
     // Every change by the account is audited.
     let audited = app
         .db
-        .count("SELECT count(*) FROM audit.entries WHERE actor = 'account:dangky' AND action = 'edit parcels'")
+        .count("SELECT count(*) FROM audit.entries WHERE actor = 'account:dangky' AND action = 'edit map data'")
         .await;
     assert_eq!(audited, 2);
 }
@@ -624,7 +621,7 @@ async fn a_transfer_changes_the_holders_and_an_event_keeps_its_scanned_dossier()
     for (holders, says) in [
         (json!([buyer("CN-1", "Trần Văn Mua", "001099000111", 0.5)]), "add up to 0.5"),
         (json!([buyer("CN-1", "Trần Văn Mua", "0010990", 1.0)]), "SoDinhDanh `0010990`"),
-        (json!([{ "holder_code": "CN-1", "owner": "x" }]), "`owner` is not a holder field"),
+        (json!([{ "holder_code": "CN-1", "owner": "x" }]), "`owner` is not a field"),
         (json!([]), "names the new holders"),
     ] {
         let got = transfer(holders).await;
@@ -781,7 +778,7 @@ async fn an_edit_reaches_every_server_and_hostile_edits_are_refused_with_a_messa
         }
     };
     let nested = format!(r#"<Transaction version="2.0.0">{}{}</Transaction>"#, "<a>".repeat(100), "</a>".repeat(100));
-    let planning = r#"<Transaction version="2.0.0"><Delete typeName="dc:planning"><Filter><ResourceId rid="planning.1"/></Filter></Delete></Transaction>"#;
+    let planning = r#"<Transaction version="2.0.0"><Delete typeName="dc:pricing"><Filter><ResourceId rid="pricing.1"/></Filter></Delete></Transaction>"#;
     let bad_gml = format!(
         r#"<Transaction version="1.1.0"><Update typeName="dc:parcels"><Property><Name>geometry</Name><Value><gml:Polygon xmlns:gml="http://www.opengis.net/gml"><gml:nonsense/></gml:Polygon></Value></Property><Filter><FeatureId fid="parcels.{parcel}"/></Filter></Update></Transaction>"#
     );
@@ -797,4 +794,116 @@ async fn an_edit_reaches_every_server_and_hostile_edits_are_refused_with_a_messa
         assert!(text.contains("ExceptionReport") && text.contains(says), "{says}: {text}");
     }
     assert_eq!(versions().await, before, "nothing written");
+}
+
+#[tokio::test]
+async fn overlays_are_edited_through_part4_by_their_imports_rules_and_in_scope() {
+    let app = TestApp::spawn(Content::Samples).await;
+    officers(&app, &[("dangky", "011000000070", "registrar", "05443"), ("xem", "011000000071", "viewer", "05443")])
+        .await;
+    boundaries(&app).await;
+    let item = |c: &str, id: &str| format!("{}/ogc/collections/{c}/items/{id}", app.base);
+    let patch = |user: &str, url: String, properties: Value| {
+        let req = app
+            .http
+            .patch(url)
+            .basic_auth(user, Some(PASSWORD))
+            .header("content-type", "application/merge-patch+json")
+            .json(&json!({ "properties": properties }));
+        send(req)
+    };
+    let zone =
+        text(&app, "SELECT id::text FROM planning_zones WHERE zone_code LIKE $1 || '%' ORDER BY id LIMIT 1", "05443")
+            .await;
+    let unit =
+        text(&app, "SELECT product_id FROM units WHERE project_code = $1 ORDER BY product_id LIMIT 1", "DA05443").await;
+    for (user, url, properties, status, says) in [
+        ("dangky", item("planning", &zone), json!({ "land_use": "XYZ" }), 422, "XYZ"),
+        ("dangky", item("planning", &zone), json!({ "zone_code": "05443-QH-99" }), 422, "key fields"),
+        ("dangky", item("planning", &zone), json!({ "colour": "red" }), 422, "`colour` is not a field"),
+        ("dangky", item("projects", "DA11311"), json!({ "status": "completed" }), 403, "outside the scope"),
+        ("dangky", item("projects", "DA00000"), json!({ "status": "completed" }), 404, "no feature"),
+        ("xem", item("units", &unit), json!({ "status": "sold" }), 403, "may not PATCH"),
+        ("dangky", item("units", &unit), json!({ "floor_area_m2": -5 }), 422, "positive"),
+    ] {
+        let got = patch(user, url.clone(), properties).await;
+        assert_eq!((got.status, message(&got).contains(says)), (status, true), "{url}: {}", got.body);
+    }
+    for (url, properties) in [
+        (item("planning", &zone), json!({ "status": "adjusted" })),
+        (item("projects", "DA05443"), json!({ "status": "completed", "progress_pct": 100 })),
+        (item("units", &unit), json!({ "status": "sold" })),
+    ] {
+        let got = patch("dangky", url.clone(), properties).await;
+        assert_eq!(got.status, 204, "{url}: {}", got.body);
+    }
+    let statuses: (String, String, String) = sqlx::query_as(
+        "SELECT (SELECT status FROM planning_zones WHERE id::text = $1), (SELECT status FROM projects WHERE code = 'DA05443'),
+                (SELECT status FROM units WHERE product_id = $2)",
+    )
+    .bind(&zone)
+    .bind(&unit)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(statuses, ("adjusted".into(), "completed".into(), "sold".into()));
+    let (_, project) = app.get("/api/projects/DA05443").await;
+    assert_eq!(project["properties"]["status"], "completed", "{project}");
+    // The same through WFS-T: a unit reserved, by its feature id.
+    let xml = format!(
+        r#"<wfs:Transaction xmlns:wfs="http://www.opengis.net/wfs" xmlns:ogc="http://www.opengis.net/ogc" service="WFS" version="1.1.0">
+          <wfs:Update typeName="dc:units"><wfs:Property><wfs:Name>status</wfs:Name><wfs:Value>reserved</wfs:Value></wfs:Property>
+            <ogc:Filter><ogc:FeatureId fid="units.{unit}"/></ogc:Filter></wfs:Update></wfs:Transaction>"#
+    );
+    let resp =
+        app.http.post(format!("{}/wfs", app.base)).basic_auth("dangky", Some(PASSWORD)).body(xml).send().await.unwrap();
+    let body = resp.text().await.unwrap();
+    assert!(body.contains("<wfs:totalUpdated>1</wfs:totalUpdated>"), "{body}");
+    assert_eq!(text(&app, "SELECT status FROM units WHERE product_id = $1", &unit).await, "reserved");
+    // A project its units name cannot go.
+    let got = send(app.http.delete(item("projects", "DA05443")).basic_auth("dangky", Some(PASSWORD))).await;
+    assert_eq!((got.status, message(&got).contains("other data names it")), (409, true), "{}", got.body);
+
+    // A digital address added at a parcel of the scope, then deleted.
+    let parcel = text(
+        &app,
+        "SELECT parcel_id FROM parcels WHERE commune_code_recorded = $1 ORDER BY parcel_id LIMIT 1",
+        "05443",
+    )
+    .await;
+    let (lon, lat): (f64, f64) = sqlx::query_as(
+        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM parcels WHERE parcel_id = $1) s",
+    )
+    .bind(&parcel)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let address = json!({ "type": "Feature", "geometry": { "type": "Point", "coordinates": [lon, lat] },
+        "properties": { "address_code": "DC0544300001", "commune": "05443", "parcel": parcel, "street": "Đường Mới", "house_no": "12" } });
+    let post = |body: Value| {
+        let req = app
+            .http
+            .post(format!("{}/ogc/collections/addresses/items", app.base))
+            .basic_auth("dangky", Some(PASSWORD))
+            .header("content-type", "application/geo+json")
+            .json(&body);
+        send(req)
+    };
+    let mut wrong = address.clone();
+    wrong["properties"]["commune"] = json!("99999");
+    let got = post(wrong).await;
+    assert_eq!((got.status, message(&got).contains("not a 2025 commune")), (422, true), "{}", got.body);
+    let got = post(address).await;
+    assert_eq!(got.status, 201, "{}", got.body);
+    assert!(got.headers["location"].to_str().unwrap().ends_with("/ogc/collections/addresses/items/DC0544300001"));
+    let (status, feature) = app.get("/ogc/collections/addresses/items/DC0544300001").await;
+    assert_eq!((status, feature["properties"]["street"].as_str()), (200, Some("Đường Mới")), "{feature}");
+    let got = send(app.http.delete(item("addresses", "DC0544300001")).basic_auth("dangky", Some(PASSWORD))).await;
+    assert_eq!(got.status, 204, "{}", got.body);
+    assert_eq!(app.db.count("SELECT count(*) FROM addresses WHERE code = 'DC0544300001'").await, 0);
+    let audited = app
+        .db
+        .count("SELECT count(*) FROM audit.entries WHERE actor = 'account:dangky' AND action = 'edit map data'")
+        .await;
+    assert_eq!(audited, 6, "three patches, a transaction, one address added and deleted");
 }

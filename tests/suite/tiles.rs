@@ -185,7 +185,11 @@ async fn bad_tile_requests_say_what_is_wrong() {
         ("/tiles/parcels/25/0/0.mvt", 400, "above the highest zoom served, 24"),
         ("/tiles/parcels/16/70000/0.mvt", 400, "x and y must be below 2^16 = 65536"),
         ("/tiles/parcels/5/0/0.mvt", 400, "zoom 5 is outside the range 14-20 of parcels"),
-        ("/tiles/nope/16/0/0.mvt", 404, "unknown tile layer 'nope'; layers: admin, holders, ownership, parcels"),
+        (
+            "/tiles/nope/16/0/0.mvt",
+            404,
+            "unknown tile layer 'nope'; layers: addresses, admin, holders, ownership, parcels",
+        ),
         ("/tiles/parcels,parcels/16/0/0.mvt", 404, "asked for twice"),
         ("/tiles/parcels/16/0/0.png", 404, "tiles are `{y}.mvt`, not `0.png`"),
         ("/tiles/parcels/x/0/0.mvt", 400, "tile zoom `x` is not a whole number"),

@@ -42,7 +42,7 @@ async fn gdal_reads_every_type_typed_pages_and_filters_on_the_server() {
     let app = TestApp::spawn(Content::Samples).await;
     let url = format!("WFS:{}/wfs", app.base);
     let listing = common::gdal("ogrinfo", &["-ro", "-so", &url]).await;
-    for layer in ["admin", "holders", "ownership", "parcels", "planning", "pricing", "projects", "units"] {
+    for layer in common::LAYERS {
         assert!(listing.contains(&format!(": dc:{layer} (")), "{listing}");
     }
     let current = app.db.count("SELECT count(*) FROM parcels WHERE valid_to IS NULL").await;
@@ -95,19 +95,7 @@ async fn owslib_reads_capabilities_a_bbox_page_and_a_feature_by_id() {
     let seen: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(seen["title"], "diachinh WFS");
     let types: Vec<&str> = seen["types"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
-    assert_eq!(
-        types,
-        [
-            "dc:admin",
-            "dc:holders",
-            "dc:ownership",
-            "dc:parcels",
-            "dc:planning",
-            "dc:pricing",
-            "dc:projects",
-            "dc:units"
-        ]
-    );
+    assert_eq!(types, common::LAYERS.map(|l| format!("dc:{l}")));
     assert!(seen["operations"].as_array().unwrap().iter().any(|o| o == "GetPropertyValue"));
     let [w, s, e, n] = common::TEST_BOX;
     let want =
@@ -212,7 +200,7 @@ async fn get_feature_answers_filters_axis_orders_paging_and_stored_queries() {
     // No type carries personal data.
     let secrets = common::personal_data(&app.db.pool).await;
     let mut all = String::new();
-    for t in ["admin", "holders", "ownership", "parcels", "planning", "pricing", "projects", "units"] {
+    for t in common::LAYERS {
         for start in (0..4000).step_by(1000) {
             all.push_str(
                 &app.get_text_owned(format!("{W}&request=GetFeature&typenames=dc:{t}&startindex={start}")).await,

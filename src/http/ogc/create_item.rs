@@ -24,19 +24,24 @@ pub async fn create_item(
     editing::media(&headers, &["application/geo+json", "application/json"])?;
     let feature = editing::object(&body, "a GeoJSON Feature")?;
     let (properties, geometry) = editing::feature(&feature, &editing::content_crs(&headers)?, Mode::Replace)?;
-    let geometry = geometry.ok_or_else(|| ApiError::bad_request("the feature has no geometry"))?;
-    let mut editor = Editor::begin(&state.pool, &account, "POST parcel").await?;
-    let (parcel, tag) = editor.create(&properties, geometry, &Grounds::default()).await?;
+    let mut editor = Editor::begin(&state.pool, &account, &format!("POST {id}")).await?;
+    let (fid, tag) = match id.as_str() {
+        "parcels" => {
+            let geometry = geometry.ok_or_else(|| ApiError::bad_request("the feature has no geometry"))?;
+            let (parcel, tag) = editor.create(&properties, geometry, &Grounds::default()).await?;
+            (parcel.to_string(), Some(tag))
+        }
+        other => (editing::with_overlay!(other, L => editor.add_feature::<L>(&properties, geometry).await?), None),
+    };
     editor.commit().await?;
-    let location = format!("{}/ogc/collections/{id}/items/{parcel}", state.public_url);
-    let mut resp = (
-        StatusCode::CREATED,
-        [(header::CONTENT_TYPE, "application/json")],
-        serde_json::json!({ "id": parcel.as_str() }).to_string(),
-    )
-        .into_response();
+    let location = format!("{}/ogc/collections/{id}/items/{}", state.public_url, super::urlencode(&fid));
+    let body = serde_json::json!({ "id": fid }).to_string();
+    let mut resp = (StatusCode::CREATED, [(header::CONTENT_TYPE, "application/json")], body).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
-    Ok(editing::with_etag(resp, &tag))
+    Ok(match tag {
+        Some(tag) => editing::with_etag(resp, &tag),
+        None => resp,
+    })
 }

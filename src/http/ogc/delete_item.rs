@@ -19,9 +19,11 @@ pub async fn delete_item(
     Path((id, fid)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let account = editing::editor(principal, &id, "DELETE", true)?;
-    let parcel: ParcelId = fid.parse()?;
-    let mut editor = Editor::begin(&state.pool, &account, &format!("DELETE parcel {parcel}")).await?;
-    editor.retire(&parcel, editing::if_match(&headers), &Grounds::default()).await?;
+    let mut editor = Editor::begin(&state.pool, &account, &format!("DELETE {id} {fid}")).await?;
+    match id.as_str() {
+        "parcels" => editor.retire(&fid.parse::<ParcelId>()?, editing::if_match(&headers), &Grounds::default()).await?,
+        other => editing::with_overlay!(other, L => editor.delete_feature::<L>(&fid).await?),
+    }
     editor.commit().await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -13,8 +13,34 @@ use crate::crs::ApiCrs;
 use crate::edits::EditGeometry;
 use crate::http::error::ApiError;
 
-/// Collections that take edits.
-pub const EDITABLE: &[&str] = &["parcels"];
+/// Collections that take edits: parcels (versioned, with events), and the overlays each checked
+/// by its import kind.
+pub const EDITABLE: &[&str] = &["parcels", "planning", "projects", "units", "addresses"];
+
+/// Runs `$body` with `$L` the overlay kind of collection `$id` (one of EDITABLE but parcels).
+macro_rules! with_overlay {
+    ($id:expr, $L:ident => $body:expr) => {
+        match $id {
+            "planning" => {
+                type $L = crate::import::planning::Planning;
+                $body
+            }
+            "projects" => {
+                type $L = crate::import::market::Projects;
+                $body
+            }
+            "units" => {
+                type $L = crate::import::market::Units;
+                $body
+            }
+            _ => {
+                type $L = crate::import::market::Addresses;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_overlay;
 
 /// The methods `principal` may use on collection `id`'s items (`item`: on one item).
 pub fn allowed(principal: &Principal, id: &str, item: bool) -> Vec<&'static str> {
@@ -115,10 +141,11 @@ pub fn feature(
         Some(Value::Object(p)) => p.clone(),
         Some(_) => return Err(ApiError::bad_request("`properties` must be an object")),
     };
+    // Whether a kind needs a geometry is its import's rule (footprints and tables may have none);
+    // a patch cannot remove one.
     let geometry = match feature.get("geometry") {
-        None | Some(Value::Null) if whole => return Err(ApiError::bad_request("the feature has no geometry")),
-        None => None,
-        Some(Value::Null) => return Err(ApiError::bad_request("a parcel's geometry cannot be removed")),
+        Some(Value::Null) if !whole => return Err(ApiError::bad_request("a feature's geometry cannot be removed")),
+        None | Some(Value::Null) => None,
         Some(g) => Some(geometry(g, crs)?),
     };
     Ok((properties, geometry))
@@ -133,4 +160,37 @@ pub fn with_etag(mut resp: Response, tag: &str) -> Response {
         resp.headers_mut().insert(header::ETAG, v);
     }
     resp
+}
+
+/// PUT or PATCH of feature `fid` of collection `id`: a parcel's next version (answered with its
+/// `ETag`), or an overlay feature changed in place.
+pub async fn change(
+    state: &crate::http::AppState,
+    account: &Account,
+    headers: &HeaderMap,
+    (id, fid): (&str, &str),
+    mode: crate::edits::Mode,
+    properties: Map<String, Value>,
+    geometry: Option<EditGeometry>,
+) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
+    let method = if mode == crate::edits::Mode::Patch { "PATCH" } else { "PUT" };
+    let mut editor = crate::edits::Editor::begin(&state.pool, account, &format!("{method} {id} {fid}")).await?;
+    let tag = match id {
+        "parcels" => {
+            let parcel: crate::domain::ParcelId = fid.parse()?;
+            let grounds = crate::edits::Grounds::default();
+            Some(editor.update(&parcel, if_match(headers), mode, &properties, geometry, &grounds).await?)
+        }
+        other => {
+            with_overlay!(other, L => editor.change_feature::<L>(fid, mode, &properties, geometry).await?);
+            None
+        }
+    };
+    editor.commit().await?;
+    let resp = StatusCode::NO_CONTENT.into_response();
+    Ok(match tag {
+        Some(tag) => with_etag(resp, &tag),
+        None => resp,
+    })
 }

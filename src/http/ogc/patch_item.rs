@@ -4,13 +4,12 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 
 use super::editing;
 use crate::access::Principal;
-use crate::domain::ParcelId;
-use crate::edits::{Editor, Grounds, Mode};
+use crate::edits::Mode;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 
@@ -28,11 +27,5 @@ pub async fn patch_item(
     if properties.is_empty() && geometry.is_none() {
         return Err(ApiError::bad_request("the patch changes nothing: give properties or a geometry"));
     }
-    let parcel: ParcelId = fid.parse()?;
-    let mut editor = Editor::begin(&state.pool, &account, &format!("PATCH parcel {parcel}")).await?;
-    let tag = editor
-        .update(&parcel, editing::if_match(&headers), Mode::Patch, &properties, geometry, &Grounds::default())
-        .await?;
-    editor.commit().await?;
-    Ok(editing::with_etag(StatusCode::NO_CONTENT.into_response(), &tag))
+    editing::change(&state, &account, &headers, (&id, &fid), Mode::Patch, properties, geometry).await
 }

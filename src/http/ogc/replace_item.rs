@@ -3,13 +3,12 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 
 use super::editing;
 use crate::access::Principal;
-use crate::domain::ParcelId;
-use crate::edits::{Editor, Grounds, Mode};
+use crate::edits::Mode;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 
@@ -24,11 +23,5 @@ pub async fn replace_item(
     editing::media(&headers, &["application/geo+json", "application/json"])?;
     let feature = editing::object(&body, "a GeoJSON Feature")?;
     let (properties, geometry) = editing::feature(&feature, &editing::content_crs(&headers)?, Mode::Replace)?;
-    let parcel: ParcelId = fid.parse()?;
-    let mut editor = Editor::begin(&state.pool, &account, &format!("PUT parcel {parcel}")).await?;
-    let tag = editor
-        .update(&parcel, editing::if_match(&headers), Mode::Replace, &properties, geometry, &Grounds::default())
-        .await?;
-    editor.commit().await?;
-    Ok(editing::with_etag(StatusCode::NO_CONTENT.into_response(), &tag))
+    editing::change(&state, &account, &headers, (&id, &fid), Mode::Replace, properties, geometry).await
 }

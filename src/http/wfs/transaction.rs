@@ -15,7 +15,7 @@ use crate::domain::ParcelId;
 use crate::edits::{EditError, EditGeometry, Editor, Grounds, Mode};
 use crate::filter::GEOMETRY_NAMES;
 use crate::http::AppState;
-use crate::http::ogc::editing::EDITABLE;
+use crate::http::ogc::editing::{EDITABLE, with_overlay};
 use crate::wfs::transaction::{self, Action, Summary, Transaction, Value, Version};
 use crate::wfs::{self, DEFAULT_SRS, WfsError};
 
@@ -77,11 +77,15 @@ async fn run(state: &AppState, principal: Principal, request: Transaction) -> Re
                     let spec = editable(state, &type_name, &at)?;
                     let (properties, geometry) =
                         values(spec, properties, axes).map_err(|e| (StatusCode::BAD_REQUEST, failed(&at, e)))?;
-                    let geometry = geometry.ok_or_else(|| {
-                        (StatusCode::BAD_REQUEST, failed(&at, "the new feature has no geometry".into()))
-                    })?;
                     let grounds = Grounds { reason: handle.clone(), legal_basis: None };
-                    let (id, _) = editor.create(&properties, geometry, &grounds).await.map_err(|e| refusal(&at, e))?;
+                    let added = match spec.name.as_str() {
+                        "parcels" => match geometry {
+                            Some(g) => editor.create(&properties, g, &grounds).await.map(|(id, _)| id.to_string()),
+                            None => Err(EditError::Invalid("the new feature has no geometry".into())),
+                        },
+                        other => with_overlay!(other, L => editor.add_feature::<L>(&properties, geometry).await),
+                    };
+                    let id = added.map_err(|e| refusal(&at, e))?;
                     summary.inserted.push((handle.clone(), format!("{}.{id}", spec.name)));
                 }
             }
@@ -92,11 +96,18 @@ async fn run(state: &AppState, principal: Principal, request: Transaction) -> Re
                     values(spec, properties, axes).map_err(|e| (StatusCode::BAD_REQUEST, failed(&at, e)))?;
                 let grounds = Grounds { reason: handle.clone(), legal_basis: None };
                 for id in ids {
-                    let parcel = parcel(spec, &id, &at)?;
-                    editor
-                        .update(&parcel, None, Mode::Patch, &properties, geometry.clone(), &grounds)
-                        .await
-                        .map_err(|e| refusal(&format!("{at}, {id}"), e))?;
+                    let fid = fid(spec, &id);
+                    let changed = match spec.name.as_str() {
+                        "parcels" => {
+                            let parcel = parcel(fid, &at)?;
+                            let g = geometry.clone();
+                            editor.update(&parcel, None, Mode::Patch, &properties, g, &grounds).await.map(|_| ())
+                        }
+                        other => with_overlay!(other, L => editor
+                            .change_feature::<L>(fid, Mode::Patch, &properties, geometry.clone())
+                            .await),
+                    };
+                    changed.map_err(|e| refusal(&format!("{at}, {id}"), e))?;
                     summary.updated += 1;
                 }
             }
@@ -105,8 +116,12 @@ async fn run(state: &AppState, principal: Principal, request: Transaction) -> Re
                 let spec = editable(state, &type_name, &at)?;
                 let grounds = Grounds { reason: handle.clone(), legal_basis: None };
                 for id in ids {
-                    let parcel = parcel(spec, &id, &at)?;
-                    editor.retire(&parcel, None, &grounds).await.map_err(|e| refusal(&format!("{at}, {id}"), e))?;
+                    let fid = fid(spec, &id);
+                    let deleted = match spec.name.as_str() {
+                        "parcels" => editor.retire(&parcel(fid, &at)?, None, &grounds).await,
+                        other => with_overlay!(other, L => editor.delete_feature::<L>(fid).await),
+                    };
+                    deleted.map_err(|e| refusal(&format!("{at}, {id}"), e))?;
                     summary.deleted += 1;
                 }
             }
@@ -141,10 +156,13 @@ fn editable<'a>(state: &'a AppState, type_name: &str, at: &str) -> Result<&'a La
     }
 }
 
-/// A feature id as GetFeature writes it (`parcels.<parcel ID>`), or the bare parcel ID.
-fn parcel(spec: &LayerSpec, id: &str, at: &str) -> Result<ParcelId, Refusal> {
-    let bare = id.strip_prefix(&format!("{}.", spec.name)).unwrap_or(id);
-    bare.parse().map_err(|e: crate::domain::IdError| (StatusCode::BAD_REQUEST, failed(at, format!("{at}: {e}"))))
+/// A feature id as GetFeature writes it (`parcels.<parcel ID>`) without its type, or as given.
+fn fid<'a>(spec: &LayerSpec, id: &'a str) -> &'a str {
+    id.strip_prefix(spec.name.as_str()).and_then(|rest| rest.strip_prefix('.')).unwrap_or(id)
+}
+
+fn parcel(fid: &str, at: &str) -> Result<ParcelId, Refusal> {
+    fid.parse().map_err(|e: crate::domain::IdError| (StatusCode::BAD_REQUEST, failed(at, format!("{at}: {e}"))))
 }
 
 /// How to read a geometry's axes: as its srsName says, or longitude (easting) first always.

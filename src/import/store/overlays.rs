@@ -15,17 +15,40 @@ use crate::import::{Action, ImportError, Report};
 use crate::storage::gateway::{Actor, Change};
 use crate::storage::imports;
 
-/// How a kind's rows reach the database, inside the import's transaction.
+/// Whether rows are added (an import, a new feature) or replace the rows with the same keys (an
+/// officer's edit of a feature).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    Add,
+    Replace,
+}
+
+/// How a kind's rows reach the database, inside the import's (or the edit's) transaction.
 pub trait Store: Overlay {
     /// The tables `write` fills, analysed after a committed import.
     const TABLES: &'static [&'static str];
-    /// Writes the rows; refusals go into `report` as rejected lines. Returns the rows written.
+    /// Writes the rows (`import_id`: the import they come from, none for an edit); refusals go
+    /// into `report` as rejected lines. Returns the rows written.
     fn write(
         conn: &mut PgConnection,
-        import_id: i64,
+        import_id: Option<i64>,
         rows: &[Self::Row],
         report: &mut Report,
+        mode: Write,
     ) -> impl Future<Output = Result<u64, ImportError>> + Send;
+}
+
+/// The statement of `mode`: the kind's insert, or its update by key.
+fn statement(mode: Write, add: &'static str, replace: Option<&'static str>) -> Result<&'static str, ImportError> {
+    match (mode, replace) {
+        (Write::Add, _) => Ok(add),
+        (Write::Replace, Some(sql)) => Ok(sql),
+        (Write::Replace, None) => Err(ImportError::Refused(vec![crate::import::ReportLine {
+            subject: "this kind".into(),
+            action: Action::Rejected,
+            detail: "is imported, not edited".into(),
+        }])),
+    }
 }
 
 /// What a committed import wrote.
@@ -43,10 +66,11 @@ pub async fn store<L: Store>(
     let OverlayPrepared { sources, crs_label, feature_count, rows, mut report } = prepared;
     let mut change = Change::begin(pool, actor, &format!("import {}", L::KIND), None).await?;
     let import_id = imports::begin(&mut change, L::KIND, &sources, &crs_label, feature_count).await?;
-    let written = L::write(change.conn(), import_id, &rows, &mut report).await.map_err(|e| match e {
-        ImportError::Database(e) => constraint_message(e),
-        e => e,
-    })?;
+    let written =
+        L::write(change.conn(), Some(import_id), &rows, &mut report, Write::Add).await.map_err(|e| match e {
+            ImportError::Database(e) => constraint_message(e),
+            e => e,
+        })?;
     let report = report.checked()?;
     imports::finish(&mut change, import_id, &report.lines).await?;
     if dry_run {
@@ -101,9 +125,17 @@ fn wkb(g: geo::Geometry) -> Vec<u8> {
 
 impl Store for Planning {
     const TABLES: &'static [&'static str] = &["planning_zones"];
-    async fn write(conn: &mut PgConnection, import_id: i64, rows: &[Zone], _: &mut Report) -> Result<u64, ImportError> {
+    async fn write(
+        conn: &mut PgConnection,
+        import_id: Option<i64>,
+        rows: &[Zone],
+        _: &mut Report,
+        mode: Write,
+    ) -> Result<u64, ImportError> {
+        let sql =
+            statement(mode, include_str!("sql/planning_insert.sql"), Some(include_str!("sql/planning_update.sql")))?;
         let col = |f: fn(&Zone) -> String| rows.iter().map(f).collect::<Vec<_>>();
-        Ok(sqlx::query(include_str!("sql/planning_insert.sql"))
+        Ok(sqlx::query(sql)
             .bind(col(|z| z.zone_code.clone()))
             .bind(col(|z| z.plan_name.clone()))
             .bind(col(|z| z.plan_level.to_owned()))
@@ -125,10 +157,12 @@ impl Store for Prices {
     const TABLES: &'static [&'static str] = &["price_segments", "land_prices"];
     async fn write(
         conn: &mut PgConnection,
-        import_id: i64,
+        import_id: Option<i64>,
         rows: &[SegmentPrices],
         _: &mut Report,
+        mode: Write,
     ) -> Result<u64, ImportError> {
+        statement(mode, "", None)?;
         let mut seen = HashSet::new();
         let segments: Vec<&SegmentPrices> = rows.iter().filter(|r| seen.insert(r.segment.clone())).collect();
         let col = |f: fn(&SegmentPrices) -> String| segments.iter().map(|s| f(s)).collect::<Vec<_>>();
@@ -165,10 +199,12 @@ impl Store for Holders {
     const TABLES: &'static [&'static str] = &["personal.holders", "personal.rights"];
     async fn write(
         conn: &mut PgConnection,
-        import_id: i64,
+        import_id: Option<i64>,
         rows: &[HolderRight],
         report: &mut Report,
+        mode: Write,
     ) -> Result<u64, ImportError> {
+        statement(mode, "", None)?;
         // Every right must name a current parcel.
         let parcel_ids = parcel_ids_of(&mut *conn, rows.iter().map(|r| &r.parcel)).await?;
         for (r, p) in rows.iter().zip(&parcel_ids) {
@@ -214,12 +250,15 @@ impl Store for Projects {
     const TABLES: &'static [&'static str] = &["projects", "project_documents"];
     async fn write(
         conn: &mut PgConnection,
-        import_id: i64,
+        import_id: Option<i64>,
         rows: &[Project],
         _: &mut Report,
+        mode: Write,
     ) -> Result<u64, ImportError> {
+        let sql =
+            statement(mode, include_str!("sql/projects_insert.sql"), Some(include_str!("sql/projects_update.sql")))?;
         let col = |f: fn(&Project) -> Option<String>| rows.iter().map(f).collect::<Vec<_>>();
-        let written = sqlx::query(include_str!("sql/projects_insert.sql"))
+        let written = sqlx::query(sql)
             .bind(col(|p| Some(p.code.to_string())))
             .bind(col(|p| Some(p.name.clone())))
             .bind(col(|p| Some(p.investor.clone())))
@@ -235,6 +274,10 @@ impl Store for Projects {
             .execute(&mut *conn)
             .await?
             .rows_affected();
+        // An edit keeps the project's documents; an import adds those it names.
+        if mode == Write::Replace {
+            return Ok(written);
+        }
         let docs: Vec<(&Project, &crate::import::market::Document)> =
             rows.iter().flat_map(|p| p.documents.iter().map(move |d| (p, d))).collect();
         sqlx::query(include_str!("sql/project_documents_insert.sql"))
@@ -256,10 +299,12 @@ impl Store for Units {
     /// refuses any product ID that appears twice.
     async fn write(
         conn: &mut PgConnection,
-        import_id: i64,
+        import_id: Option<i64>,
         rows: &[Unit],
         report: &mut Report,
+        mode: Write,
     ) -> Result<u64, ImportError> {
+        let sql = statement(mode, include_str!("sql/units_insert.sql"), Some(include_str!("sql/units_update.sql")))?;
         let codes: Vec<String> = rows.iter().map(|u| u.project.to_string()).collect();
         let known: HashSet<String> = sqlx::query_scalar(include_str!("sql/projects_known.sql"))
             .bind(&codes)
@@ -316,7 +361,7 @@ impl Store for Units {
         if report.rejected() {
             return Ok(0);
         }
-        Ok(sqlx::query(include_str!("sql/units_insert.sql"))
+        Ok(sqlx::query(sql)
             .bind(ids)
             .bind(codes)
             .bind(parcel_ids)
@@ -338,10 +383,13 @@ impl Store for Addresses {
     const TABLES: &'static [&'static str] = &["addresses"];
     async fn write(
         conn: &mut PgConnection,
-        import_id: i64,
+        import_id: Option<i64>,
         rows: &[Address],
         report: &mut Report,
+        mode: Write,
     ) -> Result<u64, ImportError> {
+        let sql =
+            statement(mode, include_str!("sql/addresses_insert.sql"), Some(include_str!("sql/addresses_update.sql")))?;
         let with_parcel: Vec<&Address> = rows.iter().filter(|a| a.parcel.is_some()).collect();
         let resolved = parcel_ids_of(&mut *conn, with_parcel.iter().filter_map(|a| a.parcel.as_ref())).await?;
         let mut parcel_of: std::collections::HashMap<String, Option<String>> = Default::default();
@@ -373,7 +421,7 @@ impl Store for Addresses {
             return Ok(0);
         }
         let text = |f: fn(&Address) -> Option<String>| rows.iter().map(f).collect::<Vec<_>>();
-        Ok(sqlx::query(include_str!("sql/addresses_insert.sql"))
+        Ok(sqlx::query(sql)
             .bind(text(|a| Some(a.code.to_string())))
             .bind(rows.iter().map(|a| parcel_of.get(a.code.as_str()).cloned().flatten()).collect::<Vec<_>>())
             .bind(text(|a| a.product.as_ref().map(|p| p.to_string())))

@@ -1,0 +1,1 @@
+SELECT commune_code FROM addresses WHERE code = $1

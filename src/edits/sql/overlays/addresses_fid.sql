@@ -1,0 +1,1 @@
+SELECT code FROM addresses WHERE code = $1

@@ -1,0 +1,1 @@
+DELETE FROM planning_zones WHERE id::text = $1

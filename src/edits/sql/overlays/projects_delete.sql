@@ -1,0 +1,1 @@
+DELETE FROM projects WHERE code = $1

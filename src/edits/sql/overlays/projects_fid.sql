@@ -1,0 +1,1 @@
+SELECT code FROM projects WHERE code = $1

@@ -1,0 +1,1 @@
+DELETE FROM units WHERE product_id = $1
