@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use geozero::wkb;
 use serde_json::{Map, Value};
 
 use super::EditError;
@@ -42,46 +41,30 @@ const KEYS: [&str; 2] = ["parcel_id", "legacy_key"];
 /// a client sending back the feature it read includes them.
 const DERIVED: [&str; 3] = ["commune_code", "commune_name", "land_use_main"];
 
-/// A current parcel version as an edit reads it.
-#[derive(sqlx::FromRow)]
-pub struct Current {
-    pub uid: i64,
-    pub parcel_id: String,
-    pub commune_code_recorded: String,
-    pub sheet: String,
-    pub parcel_no: i32,
-    pub commune_code: Option<String>,
-    pub land_use: Vec<String>,
-    pub legal_area_m2: Option<f64>,
-    pub alley_width_m: Option<f64>,
-    pub address: Option<String>,
-    pub digital_address: Option<String>,
-    pub source_crs: String,
-    pub geom: wkb::Decode<geo::Geometry>,
+/// A parcel version as an edit reads it.
+pub type Current = crate::storage::parcels::ParcelRow;
+
+/// A parcel's legacy key as written.
+pub fn legacy_key(c: &Current) -> String {
+    format!("{}-{}-{}", c.commune_code_recorded, c.sheet, c.parcel_no)
 }
 
-impl Current {
-    pub fn legacy_key(&self) -> String {
-        format!("{}-{}-{}", self.commune_code_recorded, self.sheet, self.parcel_no)
-    }
-
-    /// The parcel's fields as an import would read them.
-    fn fields(&self) -> HashMap<&'static str, String> {
-        let mut f = HashMap::from([
-            (COMMUNE.name, self.commune_code_recorded.clone()),
-            (SHEET.name, self.sheet.clone()),
-            (NUMBER.name, self.parcel_no.to_string()),
-            (LAND_USE.name, self.land_use.join("+")),
-        ]);
-        let optional = [
-            (AREA.name, self.legal_area_m2.map(|a| a.to_string())),
-            (ALLEY_WIDTH.name, self.alley_width_m.map(|a| a.to_string())),
-            (ADDRESS.name, self.address.clone()),
-            (DIGITAL_ADDRESS.name, self.digital_address.clone()),
-        ];
-        f.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
-        f
-    }
+/// The parcel's fields as an import would read them.
+fn fields_of(c: &Current) -> HashMap<&'static str, String> {
+    let mut f = HashMap::from([
+        (COMMUNE.name, c.commune_code_recorded.clone()),
+        (SHEET.name, c.sheet.clone()),
+        (NUMBER.name, c.parcel_no.to_string()),
+        (LAND_USE.name, c.land_use.join("+")),
+    ]);
+    let optional = [
+        (AREA.name, c.legal_area_m2.map(|a| a.to_string())),
+        (ALLEY_WIDTH.name, c.alley_width_m.map(|a| a.to_string())),
+        (ADDRESS.name, c.address.clone()),
+        (DIGITAL_ADDRESS.name, c.digital_address.clone()),
+    ];
+    f.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
+    f
 }
 
 /// The import fields of the parcel after the edit: `current`'s (when patching) with
@@ -93,9 +76,9 @@ pub fn fields(
 ) -> Result<HashMap<&'static str, String>, EditError> {
     let invalid = |m: String| EditError::Invalid(m);
     let mut out = match (current, mode) {
-        (Some(c), Mode::Patch) => c.fields(),
+        (Some(c), Mode::Patch) => fields_of(c),
         (Some(c), Mode::Replace) => {
-            c.fields().into_iter().filter(|(k, _)| [COMMUNE.name, SHEET.name, NUMBER.name].contains(k)).collect()
+            fields_of(c).into_iter().filter(|(k, _)| [COMMUNE.name, SHEET.name, NUMBER.name].contains(k)).collect()
         }
         (None, _) => HashMap::new(),
     };
@@ -114,7 +97,7 @@ pub fn fields(
             match (current, name, given) {
                 (_, _, None) => {}
                 (Some(c), "parcel_id", Some(g)) if g.eq_ignore_ascii_case(&c.parcel_id) => {}
-                (Some(c), "legacy_key", Some(g)) if g == c.legacy_key() => {}
+                (Some(c), "legacy_key", Some(g)) if g == legacy_key(c) => {}
                 (None, "legacy_key", Some(g)) => {
                     let key: LegacyKey = g.parse().map_err(|e: crate::domain::IdError| invalid(e.to_string()))?;
                     out.insert(COMMUNE.name, key.commune.to_string());

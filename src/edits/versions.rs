@@ -110,11 +110,12 @@ impl Editor<'_> {
     pub(super) async fn current(&mut self, parcel: &ParcelId, if_match: Option<&str>) -> Result<Current, EditError> {
         let conn = self.change.conn();
         sqlx::query(include_str!("sql/parcel_edit_lock.sql")).bind(parcel.as_str()).execute(&mut *conn).await?;
-        let current: Option<Current> = sqlx::query_as(include_str!("sql/parcel_current_for_update.sql"))
+        let uid: Option<i64> = sqlx::query_scalar(include_str!("sql/parcel_current_for_update.sql"))
             .bind(parcel.as_str())
             .fetch_optional(&mut *conn)
             .await?;
-        let current = current.ok_or_else(|| EditError::NotFound(format!("no current parcel `{parcel}`")))?;
+        let uid = uid.ok_or_else(|| EditError::NotFound(format!("no current parcel `{parcel}`")))?;
+        let current = crate::storage::parcels::version(&mut *conn, uid).await?;
         let communes = [Some(current.commune_code_recorded.as_str()), current.commune_code.as_deref()];
         if !self.account.covers(communes.into_iter().flatten()) {
             return Err(EditError::Forbidden(format!(

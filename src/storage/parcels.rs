@@ -7,7 +7,7 @@ pub async fn import_exists(pool: &PgPool, kind: &str, sources: &[String]) -> Res
     sqlx::query_scalar(include_str!("sql/import_exists.sql")).bind(kind).bind(sources).fetch_one(pool).await
 }
 
-/// A current parcel as the index holds it.
+/// A parcel version as the index, cards and edits read it.
 #[derive(sqlx::FromRow)]
 pub struct ParcelRow {
     pub uid: i64,
@@ -26,6 +26,11 @@ pub struct ParcelRow {
     pub digital_address: Option<String>,
     pub source_crs: String,
     pub geom: wkb::Decode<geo::Geometry<f64>>,
+}
+
+/// One parcel version, by uid.
+pub async fn version(conn: impl sqlx::PgExecutor<'_>, uid: i64) -> Result<ParcelRow, sqlx::Error> {
+    sqlx::query_as(include_str!("sql/parcel_row.sql")).bind(uid).fetch_one(conn).await
 }
 
 /// Current parcels: all of them, or those among `uids` (the others were deleted or superseded).

@@ -1,37 +1,18 @@
 """Edits the parcels layer of diachinh over WFS-T with QGIS's own WFS provider, as an officer does
 in QGIS Desktop (run headless with Debian's python3-qgis and QT_QPA_PLATFORM=offscreen): changes
 a parcel's land use and shape, adds a parcel, deletes one, and commits; then tries to change a
-parcel outside the account's scope. Prints what QGIS reported as JSON. Credentials are a Basic
-configuration in QGIS's authentication database, named by `authcfg`.
+parcel outside the account's scope. Prints what QGIS reported as JSON.
 
 Usage: python3 qgis_edit.py BASE_URL USERNAME PASSWORD EDITED DELETED OUTSIDE"""
 import json
-import os
 import sys
-import tempfile
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ["QGIS_AUTH_DB_DIR_PATH"] = tempfile.mkdtemp()
-from qgis.core import (  # noqa: E402
-    QgsApplication,
-    QgsAuthMethodConfig,
-    QgsFeature,
-    QgsFeatureRequest,
-    QgsVectorDataProvider,
-    QgsVectorLayer,
-)
+from qgis_session import start
+from qgis.core import QgsFeature, QgsFeatureRequest, QgsVectorDataProvider, QgsVectorLayer
 
 base, user, password, edited, deleted, outside = sys.argv[1:7]
-app = QgsApplication([], False)
-app.initQgis()
-auth = QgsApplication.authManager()
-auth.setMasterPassword("diachinh tests", True)
-config = QgsAuthMethodConfig("Basic")
-config.setName("diachinh")
-config.setConfig("username", user)
-config.setConfig("password", password)
-auth.storeAuthenticationConfig(config)
-uri = f"url='{base}/wfs' version='2.0.0' typename='dc:parcels' authcfg='{config.id()}'"
+app, credentials = start(user, password)
+uri = f"url='{base}/wfs' version='2.0.0' typename='dc:parcels'{credentials}"
 layer = QgsVectorLayer(uri, "parcels", "WFS")
 seen = {"valid": layer.isValid()}
 

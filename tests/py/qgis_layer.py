@@ -1,34 +1,18 @@
 """Opens one layer of diachinh with QGIS's own WFS or OAPIF provider, as QGIS Desktop does (run
 headless with Debian's python3-qgis and QT_QPA_PLATFORM=offscreen), and prints its validity,
-fields and features' values as JSON. Credentials, when given, are kept as QGIS users keep them:
-a Basic configuration in QGIS's (encrypted) authentication database, named by `authcfg`. (The
-plain username/password of a connection are sent Latin-1 encoded by QGIS 3.22, which loses
-Vietnamese letters such as ổ or đ.)
+fields and features' values as JSON. Credentials, when given, are kept as QGIS users keep them
+(see qgis_session.py).
 
 Usage: python3 qgis_layer.py BASE_URL WFS|OAPIF TYPENAME [USERNAME PASSWORD]"""
 import json
-import os
 import sys
-import tempfile
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ["QGIS_AUTH_DB_DIR_PATH"] = tempfile.mkdtemp()
-from qgis.core import NULL, QgsApplication, QgsAuthMethodConfig, QgsVectorLayer  # noqa: E402
+from qgis_session import start
+from qgis.core import NULL, QgsVectorLayer
 
 base, provider, typename = sys.argv[1:4]
 user, password = (sys.argv[4:6] + [None, None])[:2]
-app = QgsApplication([], False)
-app.initQgis()
-credentials = ""
-if user:
-    auth = QgsApplication.authManager()
-    auth.setMasterPassword("diachinh tests", True)
-    config = QgsAuthMethodConfig("Basic")
-    config.setName("diachinh")
-    config.setConfig("username", user)
-    config.setConfig("password", password)
-    auth.storeAuthenticationConfig(config)
-    credentials = f" authcfg='{config.id()}'"
+app, credentials = start(user, password)
 endpoint = f"{base}/wfs' version='2.0.0" if provider == "WFS" else f"{base}/ogc"
 layer = QgsVectorLayer(f"url='{endpoint}' typename='{typename}'{credentials}", typename, provider)
 seen = {"valid": layer.isValid()}

@@ -22,6 +22,29 @@ async fn text(app: &TestApp, sql: &str, bind: &str) -> String {
     sqlx::query_scalar(sql).bind(bind).fetch_one(&app.db.pool).await.unwrap()
 }
 
+/// The first current parcel of a commune (`skip` others first), by parcel ID.
+async fn first_parcel(app: &TestApp, commune: &str, skip: i64) -> String {
+    sqlx::query_scalar(
+        "SELECT parcel_id FROM parcels WHERE commune_code_recorded = $1 AND valid_to IS NULL ORDER BY parcel_id OFFSET $2 LIMIT 1",
+    )
+    .bind(commune)
+    .bind(skip)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+/// A point inside a parcel's current shape.
+async fn point_in(app: &TestApp, parcel: &str) -> (f64, f64) {
+    sqlx::query_as(
+        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM parcels WHERE parcel_id = $1 AND valid_to IS NULL) s",
+    )
+    .bind(parcel)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
 /// The commune boundaries the samples lack: each commune's parcels' hull, a little grown.
 async fn boundaries(app: &TestApp) {
     sqlx::query(
@@ -71,12 +94,7 @@ async fn part4_adds_replaces_reshapes_and_retires_parcels_by_role_and_scope() {
         }
         async move { send(req).await.headers.get("allow").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default() }
     };
-    let some = text(
-        &app,
-        "SELECT parcel_id FROM parcels WHERE commune_code_recorded = $1 ORDER BY parcel_id LIMIT 1",
-        "05443",
-    )
-    .await;
+    let some = first_parcel(&app, "05443", 0).await;
     assert_eq!(allow(None, items.clone()).await, "GET, HEAD, OPTIONS");
     assert_eq!(allow(Some("xem"), format!("{items}/{some}")).await, "GET, HEAD, OPTIONS");
     assert_eq!(allow(Some("canbo"), items.clone()).await, "GET, HEAD, OPTIONS, POST");
@@ -205,12 +223,7 @@ async fn part4_adds_replaces_reshapes_and_retires_parcels_by_role_and_scope() {
     let nudged = shape(&id, "ST_Translate(geom, 0.00002, 0)").await;
     let got = patch(json!({ "geometry": nudged })).await;
     assert_eq!(got.status, 204, "{}", got.body);
-    let elsewhere = text(
-        &app,
-        "SELECT parcel_id FROM parcels WHERE commune_code_recorded = $1 ORDER BY parcel_id LIMIT 1",
-        "11311",
-    )
-    .await;
+    let elsewhere = first_parcel(&app, "11311", 0).await;
     let there = shape(&elsewhere, "ST_Buffer(ST_PointOnSurface(geom), 0.00003, 4)").await;
     let got = patch(json!({ "geometry": there })).await;
     assert_eq!((got.status, message(&got).contains("outside the scope")), (403, true), "{}", got.body);
@@ -252,12 +265,7 @@ async fn split_and_merge_are_events_with_lineage_and_the_past_stays_readable() {
     let app = TestApp::spawn(Content::Samples).await;
     officers(&app, &[("dangky", "011000000020", "registrar", "05443")]).await;
     let auth = |req: reqwest::RequestBuilder| req.basic_auth("dangky", Some(PASSWORD));
-    let parent = text(
-        &app,
-        "SELECT parcel_id FROM parcels WHERE commune_code_recorded = $1 ORDER BY parcel_id OFFSET 5 LIMIT 1",
-        "05443",
-    )
-    .await;
+    let parent = first_parcel(&app, "05443", 5).await;
     // The parent cut in two by the north-south line through its box's middle (PostGIS's split).
     let halves: Vec<String> = sqlx::query_scalar(
         "SELECT ST_AsGeoJSON((ST_Dump(ST_Split(geom, ST_SetSRID(ST_MakeLine(
@@ -328,13 +336,7 @@ async fn split_and_merge_are_events_with_lineage_and_the_past_stays_readable() {
     let on_q: String = form_urlencoded::byte_serialize(on.as_bytes()).collect();
     let (status, card) = app.get(&format!("/api/parcels/{parent}?on={on_q}")).await;
     assert_eq!((status, card["id"].as_str()), (200, Some(parent.as_str())), "{card}");
-    let (lon, lat): (f64, f64) = sqlx::query_as(
-        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM parcels WHERE parcel_id = $1) s",
-    )
-    .bind(&children[0])
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    let (lon, lat) = point_in(&app, &children[0]).await;
     // The in-memory index follows the split within a moment.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while app.get(&format!("/api/parcels?at={lon},{lat}")).await.1["features"][0]["id"] != children[0].as_str() {
@@ -406,12 +408,7 @@ async fn split_and_merge_are_events_with_lineage_and_the_past_stays_readable() {
     .await
     .unwrap();
     let far = text(&app, "SELECT parcel_id FROM parcels WHERE commune_code_recorded = $1 AND valid_to IS NULL ORDER BY parcel_id DESC LIMIT 1", "05443").await;
-    let outside = text(
-        &app,
-        "SELECT parcel_id FROM parcels WHERE commune_code_recorded = $1 ORDER BY parcel_id LIMIT 1",
-        "11311",
-    )
-    .await;
+    let outside = first_parcel(&app, "11311", 0).await;
     let merge = |parcels: Vec<&str>| {
         let body = json!({ "parcels": parcels, "reason": "Hợp thửa", "legal_basis": "HĐ 5/2026" });
         send(auth(app.http.post(format!("{}/api/parcels/merge", app.base))).json(&body))
@@ -467,20 +464,8 @@ async fn a_commune_officer_edits_in_qgis_over_wfs_t_and_is_held_to_its_scope() {
     let _ = tracing_subscriber::fmt().with_test_writer().try_init();
     let app = TestApp::spawn(Content::Samples).await;
     officers(&app, &[("canbo", "011000000030", "commune_officer", "05443")]).await;
-    let first = |commune: &'static str, skip: i64| {
-        let pool = app.db.pool.clone();
-        async move {
-            sqlx::query_scalar::<_, String>(
-                "SELECT parcel_id FROM parcels WHERE commune_code_recorded = $1 AND valid_to IS NULL ORDER BY parcel_id OFFSET $2 LIMIT 1",
-            )
-            .bind(commune)
-            .bind(skip)
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-        }
-    };
-    let (edited, deleted, outside) = (first("05443", 10).await, first("05443", 20).await, first("11311", 0).await);
+    let edited = first_parcel(&app, "05443", 10).await;
+    let (deleted, outside) = (first_parcel(&app, "05443", 20).await, first_parcel(&app, "11311", 0).await);
     // Anonymous callers are not offered transactions; the officer is.
     let caps = |user: Option<&str>| {
         let mut req = app.http.get(format!("{}/wfs?service=WFS&request=GetCapabilities", app.base));
@@ -540,12 +525,7 @@ async fn wfs_transactions_in_1_1_and_2_0_are_all_or_nothing() {
             (resp.status().as_u16(), resp.text().await.unwrap())
         }
     };
-    let some = text(
-        &app,
-        "SELECT parcel_id FROM parcels WHERE commune_code_recorded = $1 ORDER BY parcel_id LIMIT 1",
-        "05443",
-    )
-    .await;
+    let some = first_parcel(&app, "05443", 0).await;
     let before = app.db.count("SELECT count(*) FROM parcels").await;
     // WFS 1.1.0: the update is undone with the delete of a parcel that does not exist.
     let v11 = format!(
@@ -705,19 +685,8 @@ async fn an_edit_reaches_every_server_and_hostile_edits_are_refused_with_a_messa
     let app = TestApp::spawn(Content::Samples).await;
     officers(&app, &[("canbo", "011000000060", "commune_officer", "05443")]).await;
     let (mut other, other_base) = app.db.serve().await;
-    let parcel = text(
-        &app,
-        "SELECT parcel_id FROM parcels WHERE commune_code_recorded = $1 ORDER BY parcel_id LIMIT 1",
-        "05443",
-    )
-    .await;
-    let (lon, lat): (f64, f64) = sqlx::query_as(
-        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM parcels WHERE parcel_id = $1) s",
-    )
-    .bind(&parcel)
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    let parcel = first_parcel(&app, "05443", 0).await;
+    let (lon, lat) = point_in(&app, &parcel).await;
     let items = format!("{}/ogc/collections/parcels/items", app.base);
     let patch = |body: Vec<u8>| {
         let req = app
@@ -865,19 +834,8 @@ async fn overlays_are_edited_through_part4_by_their_imports_rules_and_in_scope()
     assert_eq!((got.status, message(&got).contains("other data names it")), (409, true), "{}", got.body);
 
     // A digital address added at a parcel of the scope, then deleted.
-    let parcel = text(
-        &app,
-        "SELECT parcel_id FROM parcels WHERE commune_code_recorded = $1 ORDER BY parcel_id LIMIT 1",
-        "05443",
-    )
-    .await;
-    let (lon, lat): (f64, f64) = sqlx::query_as(
-        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM parcels WHERE parcel_id = $1) s",
-    )
-    .bind(&parcel)
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    let parcel = first_parcel(&app, "05443", 0).await;
+    let (lon, lat) = point_in(&app, &parcel).await;
     let address = json!({ "type": "Feature", "geometry": { "type": "Point", "coordinates": [lon, lat] },
         "properties": { "address_code": "DC0544300001", "commune": "05443", "parcel": parcel, "street": "Đường Mới", "house_no": "12" } });
     let post = |body: Value| {

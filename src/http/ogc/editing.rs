@@ -166,16 +166,29 @@ pub fn with_etag(mut resp: Response, tag: &str) -> Response {
 /// `ETag`), or an overlay feature changed in place.
 pub async fn change(
     state: &crate::http::AppState,
-    account: &Account,
+    principal: Principal,
     headers: &HeaderMap,
     (id, fid): (&str, &str),
     mode: crate::edits::Mode,
-    properties: Map<String, Value>,
-    geometry: Option<EditGeometry>,
+    body: &[u8],
 ) -> Result<Response, ApiError> {
+    use crate::edits::Mode;
     use axum::response::IntoResponse;
-    let method = if mode == crate::edits::Mode::Patch { "PATCH" } else { "PUT" };
-    let mut editor = crate::edits::Editor::begin(&state.pool, account, &format!("{method} {id} {fid}")).await?;
+    let (method, media, shape) = match mode {
+        Mode::Patch => (
+            "PATCH",
+            ["application/merge-patch+json", "application/json"],
+            "a merge patch of the feature: {\"properties\": {\"land_use\": \"ODT\", …}}",
+        ),
+        Mode::Replace => ("PUT", ["application/geo+json", "application/json"], "a GeoJSON Feature"),
+    };
+    let account = editor(principal, id, method, true)?;
+    self::media(headers, &media)?;
+    let (properties, geometry) = feature(&object(body, shape)?, &content_crs(headers)?, mode)?;
+    if mode == Mode::Patch && properties.is_empty() && geometry.is_none() {
+        return Err(ApiError::bad_request("the patch changes nothing: give properties or a geometry"));
+    }
+    let mut editor = crate::edits::Editor::begin(&state.pool, &account, &format!("{method} {id} {fid}")).await?;
     let tag = match id {
         "parcels" => {
             let parcel: crate::domain::ParcelId = fid.parse()?;

@@ -20,12 +20,5 @@ pub async fn patch_item(
     Path((id, fid)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let account = editing::editor(principal, &id, "PATCH", true)?;
-    editing::media(&headers, &["application/merge-patch+json", "application/json"])?;
-    let patch = editing::object(&body, "a merge patch of the feature: {\"properties\": {\"land_use\": \"ODT\", …}}")?;
-    let (properties, geometry) = editing::feature(&patch, &editing::content_crs(&headers)?, Mode::Patch)?;
-    if properties.is_empty() && geometry.is_none() {
-        return Err(ApiError::bad_request("the patch changes nothing: give properties or a geometry"));
-    }
-    editing::change(&state, &account, &headers, (&id, &fid), Mode::Patch, properties, geometry).await
+    editing::change(&state, principal, &headers, (&id, &fid), Mode::Patch, &body).await
 }

@@ -19,9 +19,5 @@ pub async fn replace_item(
     Path((id, fid)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let account = editing::editor(principal, &id, "PUT", true)?;
-    editing::media(&headers, &["application/geo+json", "application/json"])?;
-    let feature = editing::object(&body, "a GeoJSON Feature")?;
-    let (properties, geometry) = editing::feature(&feature, &editing::content_crs(&headers)?, Mode::Replace)?;
-    editing::change(&state, &account, &headers, (&id, &fid), Mode::Replace, properties, geometry).await
+    editing::change(&state, principal, &headers, (&id, &fid), Mode::Replace, &body).await
 }

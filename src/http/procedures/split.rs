@@ -23,11 +23,8 @@ pub async fn split(
     Path(code): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let account = editing::editor(principal, "parcels", "PATCH", true)?;
-    editing::media(&headers, &["application/json"])?;
     let shape = "{\"parts\": [{\"geometry\": {…}, \"land_use\": \"ODT\", \"legal_area_m2\": 120.5}, …], \"reason\": \"…\", \"legal_basis\": \"…\"}";
-    let mut body = editing::object(&body, shape)?;
-    let grounds = super::grounds(&mut body)?;
+    let (account, mut body, grounds) = super::procedure(principal, &headers, &body, shape)?;
     let crs = editing::content_crs(&headers)?;
     let parts = match body.remove("parts") {
         Some(Value::Array(parts)) => parts,

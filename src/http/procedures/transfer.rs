@@ -14,7 +14,6 @@ use crate::domain::ParcelId;
 use crate::edits::Editor;
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::ogc::editing;
 
 pub async fn transfer(
     State(state): State<AppState>,
@@ -23,11 +22,8 @@ pub async fn transfer(
     Path(code): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let account = editing::editor(principal, "parcels", "PATCH", true)?;
-    editing::media(&headers, &["application/json"])?;
     let shape = "{\"holders\": [{\"holder_code\": \"…\", \"holder_kind\": \"individual\", \"name\": \"…\", \"personal_id\": \"…\", \"share\": 1}], \"reason\": \"…\", \"legal_basis\": \"…\"}";
-    let mut body = editing::object(&body, shape)?;
-    let grounds = super::grounds(&mut body)?;
+    let (account, mut body, grounds) = super::procedure(principal, &headers, &body, shape)?;
     let Some(Value::Array(holders)) = body.remove("holders") else {
         return Err(ApiError::bad_request(format!("the body must be {shape}")));
     };
