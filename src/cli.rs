@@ -87,6 +87,10 @@ enum Command {
     /// The audit trail: verify its chain, or show entries.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Decree 357's identifiers of brokers' certificates, apartment-management units and
+    /// housing-support beneficiaries: make one from its parts, or read one back into them.
+    #[command(subcommand)]
+    Ids(IdsCommand),
     /// Regenerate the synthetic sample data in data-samples/ (deterministic), or load it.
     Samples {
         /// Folder to write to or load from.
@@ -100,6 +104,52 @@ enum Command {
         #[arg(long, value_name = "N", conflicts_with = "load", hide = true)]
         synthetic: Option<usize>,
     },
+}
+
+#[derive(Subcommand)]
+enum IdsCommand {
+    /// A broker certificate's ID: province + personal or foreigner's ID + issue date + number +
+    /// revoked flag (29 characters).
+    Broker {
+        /// Province code (2 digits).
+        #[arg(long)]
+        province: String,
+        /// The broker's 12-digit personal ID, or a foreigner's ID (F and 11 digits).
+        #[arg(long)]
+        holder: String,
+        /// Issue date (YYYY-MM-DD).
+        #[arg(long)]
+        issued: chrono::NaiveDate,
+        /// Certificate number (1-999999).
+        #[arg(long)]
+        number: u32,
+        /// The certificate is revoked.
+        #[arg(long)]
+        revoked: bool,
+    },
+    /// An apartment-management unit's ID: tax code + eligibility notice date (21 characters).
+    ManagementUnit {
+        /// Tax code (10 or 13 digits).
+        #[arg(long)]
+        tax_code: String,
+        /// Date of the eligibility notice (YYYY-MM-DD).
+        #[arg(long)]
+        notice: chrono::NaiveDate,
+    },
+    /// A housing-support beneficiary's ID: personal ID + group + programme (16 characters).
+    Beneficiary {
+        /// 12-digit personal ID.
+        #[arg(long)]
+        personal_id: String,
+        /// Group: 01 people with meritorious services, 02 poor, 03 near-poor, 09 other.
+        #[arg(long)]
+        group: String,
+        /// Programme: 01 meritorious services, 02 poor and near-poor households, 09 other.
+        #[arg(long)]
+        programme: String,
+    },
+    /// Reads an ID of any of these kinds back into its parts, as JSON.
+    Read { id: String },
 }
 
 #[derive(Subcommand)]
@@ -399,6 +449,48 @@ struct ParcelArgs {
     polylabel_tolerance: f64,
 }
 
+/// An identifier made from its parts, or one read back, as a JSON line.
+fn ids(command: IdsCommand) -> anyhow::Result<String> {
+    use diachinh::domain::market_ids::{BeneficiaryId, BrokerCertificateId, ManagementUnitId};
+    let made = |kind: &str, id: String, parts: serde_json::Value| serde_json::json!({ "kind": kind, "id": id, "parts": parts });
+    let out = match command {
+        IdsCommand::Broker { province, holder, issued, number, revoked } => {
+            let id = BrokerCertificateId::new(&province, holder.parse()?, issued, number, revoked)?;
+            made("broker_certificate", id.to_string(), serde_json::to_value(&id)?)
+        }
+        IdsCommand::ManagementUnit { tax_code, notice } => {
+            let id = ManagementUnitId::new(&tax_code, notice)?;
+            made("management_unit", id.to_string(), serde_json::to_value(&id)?)
+        }
+        IdsCommand::Beneficiary { personal_id, group, programme } => {
+            let id = BeneficiaryId::new(&personal_id, &group, &programme)?;
+            made("beneficiary", id.to_string(), serde_json::to_value(&id)?)
+        }
+        // The kinds differ in length, so the length says which one to read.
+        IdsCommand::Read { id } => match id.trim().len() {
+            BrokerCertificateId::LEN => {
+                let read: BrokerCertificateId = id.parse()?;
+                made("broker_certificate", read.to_string(), serde_json::to_value(&read)?)
+            }
+            ManagementUnitId::LEN => {
+                let read: ManagementUnitId = id.parse()?;
+                made("management_unit", read.to_string(), serde_json::to_value(&read)?)
+            }
+            BeneficiaryId::LEN => {
+                let read: BeneficiaryId = id.parse()?;
+                made("beneficiary", read.to_string(), serde_json::to_value(&read)?)
+            }
+            n => anyhow::bail!(
+                "`{id}` has {n} characters: a broker certificate ID has {}, a management unit's {}, a beneficiary's {}",
+                BrokerCertificateId::LEN,
+                ManagementUnitId::LEN,
+                BeneficiaryId::LEN
+            ),
+        },
+    };
+    Ok(out.to_string())
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // GDAL and GEOS print to stderr on their own; what matters reaches the user through errors
     // and the import report, the rest goes to the log.
@@ -492,6 +584,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tiles(TilesCommand::Seed { range, url: base }) => seed(&range, base.trim_end_matches('/')).await?,
         Command::Accounts(command) => manage_accounts(&storage::connect(&url()?).await?, command).await?,
         Command::Tokens(command) => manage_tokens(&storage::connect(&url()?).await?, command).await?,
+        Command::Ids(command) => println!("{}", ids(command)?),
         Command::Audit(command) => {
             audit(&storage::connect(&url()?).await?, &AuditDir::new(cli.audit_dir), command).await?
         }

@@ -2,6 +2,7 @@
 
 pub mod ids;
 pub mod land_use;
+pub mod market_ids;
 
 pub use ids::{
     CommuneCode, DigitalAddress, IdError, LegacyKey, ParcelCode, ParcelId, ParcelNo, ProductId, ProjectCode, SheetNo,

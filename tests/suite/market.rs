@@ -220,3 +220,45 @@ async fn bad_market_input_is_refused_and_changes_nothing() {
     assert!(!out.status.success());
     assert!(text(&out).contains("already in the database"), "{}", text(&out));
 }
+
+/// Decree 357's other identifiers through the CLI as an officer runs it: made from their parts,
+/// read back into them, and refused with a message naming the wrong part.
+#[test]
+fn decree_357_identifiers_are_made_read_back_and_checked_by_the_cli() {
+    let run = |args: &[&str]| common::cli(&common::server_url(), &[&["ids"][..], args].concat());
+    let json = |o: std::process::Output| -> serde_json::Value {
+        assert!(o.status.success(), "{}", common::text(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let made = json(run(&[
+        "broker",
+        "--province",
+        "79",
+        "--holder",
+        "F12345678901",
+        "--issued",
+        "2026-03-01",
+        "--number",
+        "42",
+    ]));
+    assert_eq!(made["id"], "79F12345678901202603010000420");
+    let read = json(run(&["read", made["id"].as_str().unwrap()]));
+    assert_eq!((read["kind"].as_str(), &read["parts"]), (Some("broker_certificate"), &made["parts"]));
+    assert_eq!(read["parts"]["holder"]["foreign"], "F12345678901");
+    let unit = json(run(&["management-unit", "--tax-code", "0101234567", "--notice", "2026-05-20"]));
+    assert_eq!(json(run(&["read", unit["id"].as_str().unwrap()]))["parts"]["tax_code"], "0101234567000");
+    let person = json(run(&["beneficiary", "--personal-id", "001099000111", "--group", "01", "--programme", "01"]));
+    assert_eq!(json(run(&["read", "0010990001110101"]))["id"], person["id"]);
+    for (args, says) in [
+        (vec!["read", "0010990001110501"], "beneficiary group `05`"),
+        (vec!["read", "123"], "has 3 characters"),
+        (vec!["read", "01001099000111202603010001232"], "revoked flag"),
+        (
+            vec!["broker", "--province", "1", "--holder", "001099000111", "--issued", "2026-03-01", "--number", "1"],
+            "province code",
+        ),
+    ] {
+        let o = run(&args);
+        assert!(!o.status.success() && common::text(&o).contains(says), "{args:?}: {}", common::text(&o));
+    }
+}
