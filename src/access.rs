@@ -105,6 +105,8 @@ pub struct Account {
     pub communes: Option<Arc<BTreeSet<String>>>,
     /// What the account may do to cadastral data.
     pub cadastre: Option<Cadastre>,
+    /// Whether it registers and sees security interests (in its scope).
+    pub security_interests: bool,
     pub view: View,
     /// An initial password only lets the account change it.
     pub initial_password: bool,

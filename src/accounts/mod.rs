@@ -405,8 +405,9 @@ async fn account(
         scope: Vec<String>,
         full_name: String,
         cadastre: Option<String>,
+        security_interests: bool,
     }
-    let Row { roles, personal_data, everywhere, scope: granted, full_name, cadastre } =
+    let Row { roles, personal_data, everywhere, scope: granted, full_name, cadastre, security_interests } =
         sqlx::query_as(include_str!("sql/account_view.sql")).bind(username.as_str()).fetch_one(pool).await?;
     let cadastre = match cadastre.as_deref() {
         Some("edit") => Some(Cadastre::Edit),
@@ -436,7 +437,17 @@ async fn account(
         (true, None) => View { audience: Audience::Personal, scope: Scope::All },
         (true, Some(c)) => View { audience: Audience::Personal, scope: Scope::Communes(c.clone()) },
     };
-    Ok(Account { username: username.0.clone(), full_name, roles, scope, communes, cadastre, view, initial_password })
+    Ok(Account {
+        username: username.0.clone(),
+        full_name,
+        roles,
+        scope,
+        communes,
+        cadastre,
+        security_interests,
+        view,
+        initial_password,
+    })
 }
 
 /// A token issued: its id, its secret (shown once), and when it ends.

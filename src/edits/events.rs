@@ -37,8 +37,6 @@ pub struct MergeRequest {
     /// areas summed, the first address.
     #[serde(default)]
     pub properties: Map<String, Value>,
-    pub reason: Option<String>,
-    pub legal_basis: Option<String>,
 }
 
 impl Editor<'_> {
@@ -61,6 +59,7 @@ impl Editor<'_> {
             .bind(grounds.legal_basis.as_deref())
             .bind(closed)
             .bind(opened)
+            .bind(grounds.secured_party_consent.as_deref())
             .fetch_one(self.change.conn())
             .await?;
         self.events.push(id);
@@ -75,6 +74,7 @@ impl Editor<'_> {
             return Err(EditError::Invalid("a split needs at least two parts".into()));
         }
         let current = self.current(parent, None).await?;
+        self.unencumbered(&[parent.as_str()], "split", &request.grounds).await?;
         let mut numbers = self.numbers(&current.commune_code_recorded, &current.sheet, request.parts.len()).await?;
         let mut children = Vec::new();
         for (i, mut part) in request.parts.into_iter().enumerate() {
@@ -132,6 +132,7 @@ impl Editor<'_> {
         for p in &sorted {
             currents.push(self.current(p, None).await?);
         }
+        self.unencumbered(&sorted.iter().map(|p| p.as_str()).collect::<Vec<_>>(), "merge", grounds).await?;
         let uids: Vec<i64> = currents.iter().map(|c| c.uid).collect();
         let (connected, union): (bool, wkb::Decode<geo::Geometry>) =
             sqlx::query_as(include_str!("sql/merge_union.sql")).bind(&uids).fetch_one(self.change.conn()).await?;

@@ -11,6 +11,7 @@
 pub mod dossier;
 mod events;
 pub mod history;
+pub mod mortgages;
 pub mod overlays;
 mod transfer;
 mod values;
@@ -56,11 +57,13 @@ pub fn etag(uid: i64) -> String {
     format!("\"{uid}\"")
 }
 
-/// Why an event happened: the procedure's reason and its legal basis (decision, contract).
+/// Why an event happened: the procedure's reason and its legal basis (decision, contract), and
+/// for an encumbered parcel the secured party's consent it goes ahead on.
 #[derive(Debug, Clone, Default)]
 pub struct Grounds {
     pub reason: Option<String>,
     pub legal_basis: Option<String>,
+    pub secured_party_consent: Option<String>,
 }
 
 /// One transaction of edits by one account.
@@ -95,6 +98,19 @@ impl<'a> Editor<'a> {
                 "account `{}` may add parcels but not change or retire them",
                 self.account.username
             ))),
+        }
+    }
+
+    /// A transfer, split or merge of a parcel a security interest is registered over needs the
+    /// secured party's consent: refused without it, naming the registration.
+    async fn unencumbered(&mut self, parcels: &[&str], what: &str, grounds: &Grounds) -> Result<(), EditError> {
+        let ids: Vec<String> = parcels.iter().map(|p| p.to_string()).collect();
+        let found = mortgages::active(self.change.conn(), &ids).await?;
+        match (found.first(), &grounds.secured_party_consent) {
+            (Some((no, parcel, at)), None) => Err(EditError::Conflict(format!(
+                "parcel {parcel} is encumbered by security interest {no} (registered {at}): a {what} needs the secured party's consent (secured_party_consent)"
+            ))),
+            _ => Ok(()),
         }
     }
 

@@ -32,6 +32,7 @@ impl Editor<'_> {
     ) -> Result<i64, EditError> {
         self.require_edit()?;
         let current = self.current(parcel, None).await?;
+        self.unencumbered(&[parcel.as_str()], "transfer", grounds).await?;
         if holders.is_empty() {
             return Err(EditError::Invalid("a transfer names the new holders".into()));
         }

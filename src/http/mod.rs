@@ -6,6 +6,7 @@ pub mod error;
 pub mod identity;
 mod market;
 mod me;
+mod mortgages;
 mod ogc;
 mod ops;
 mod overlays;
@@ -108,6 +109,9 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(crate::edits::dossier::MAX_BYTES)),
         )
         .route("/api/events/{id}/files/{file}", get(procedures::download))
+        .route("/api/mortgages", get(mortgages::list).post(mortgages::register))
+        .route("/api/mortgages/{no}/amend", axum::routing::post(mortgages::amend))
+        .route("/api/mortgages/{no}/release", axum::routing::post(mortgages::release))
         .route("/api/planning", get(overlays::planning))
         .route("/api/prices", get(overlays::prices))
         .route("/api/projects", get(market::projects))

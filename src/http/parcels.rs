@@ -127,6 +127,23 @@ pub async fn get_one(
         true => Some(overlays::parcel_holders(&state.pool, pid).await?),
         false => None,
     };
+    // Registered security interests, for the roles that keep the registry, in their scope.
+    let keeps_registry = match &principal {
+        Principal::Account(a) => {
+            a.security_interests
+                && a.covers(
+                    [Some(parcel.commune_code_recorded.as_str()), parcel.commune_code.as_deref()].into_iter().flatten(),
+                )
+        }
+        Principal::Anonymous => false,
+    };
+    let encumbered_since = match keeps_registry {
+        true => {
+            let mut conn = state.pool.acquire().await?;
+            crate::edits::mortgages::active(&mut conn, &[pid.to_owned()]).await?.first().map(|(_, _, at)| *at)
+        }
+        false => None,
+    };
     let card = Card {
         parcel: &parcel,
         planning: overlays::parcel_planning(&state.pool, parcel.uid).await?,
@@ -135,6 +152,7 @@ pub async fn get_one(
         project,
         units,
         holders,
+        encumbered_since,
     };
     geojson(&Feature::with(&parcel, card)?)
 }
@@ -195,6 +213,9 @@ struct Card<'a> {
     /// Only where the caller may see personal data.
     #[serde(skip_serializing_if = "Option::is_none")]
     holders: Option<Vec<overlays::Holder>>,
+    /// Since when a security interest in force encumbers it: only for the registry's keepers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encumbered_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub async fn neighbours(

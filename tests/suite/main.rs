@@ -15,6 +15,7 @@ mod hostile;
 mod import;
 mod index_sync;
 mod market;
+mod mortgages;
 mod overlays;
 mod procedures;
 mod sessions;

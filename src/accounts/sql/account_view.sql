@@ -1,6 +1,6 @@
 -- What a signed-in account sees: its roles, whether any of them sees personal data or the whole
 -- country, the province and commune codes of its scope, the holder's name, and what it may do
--- to cadastral data.
+-- to cadastral data and to the security-interest registry.
 SELECT array(SELECT r.role FROM personal.account_roles r WHERE r.username = $1 ORDER BY r.role) AS roles,
        coalesce((SELECT bool_or(o.personal_data) FROM personal.account_roles r JOIN roles o ON o.name = r.role
                  WHERE r.username = $1), false) AS personal_data,
@@ -10,4 +10,6 @@ SELECT array(SELECT r.role FROM personal.account_roles r WHERE r.username = $1 O
        (SELECT a.full_name FROM personal.accounts a WHERE a.username = $1) AS full_name,
        -- 'edit' wins over 'create' (alphabetically last).
        (SELECT max(o.cadastre) FROM personal.account_roles r JOIN roles o ON o.name = r.role
-        WHERE r.username = $1) AS cadastre
+        WHERE r.username = $1) AS cadastre,
+       coalesce((SELECT bool_or(o.security_interests) FROM personal.account_roles r JOIN roles o ON o.name = r.role
+                 WHERE r.username = $1), false) AS security_interests

@@ -10,10 +10,9 @@ use serde_json::json;
 
 use crate::access::Principal;
 use crate::domain::ParcelId;
-use crate::edits::{Editor, Grounds, MergeRequest};
+use crate::edits::{Editor, MergeRequest};
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::ogc::editing;
 
 pub async fn merge(
     State(state): State<AppState>,
@@ -21,15 +20,11 @@ pub async fn merge(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let account = editing::editor(principal, "parcels", "PATCH", true)?;
-    editing::media(&headers, &["application/json"])?;
-    let request: MergeRequest = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::bad_request(format!(
-            "the body must be {{\"parcels\": [\"<parcel ID>\", …], \"reason\": \"…\", \"legal_basis\": \"…\"}}: {e}"
-        ))
-    })?;
+    let shape = "{\"parcels\": [\"<parcel ID>\", …], \"reason\": \"…\", \"legal_basis\": \"…\"}";
+    let (account, body, grounds) = super::procedure(principal, &headers, &body, shape)?;
+    let request: MergeRequest = serde_json::from_value(serde_json::Value::Object(body))
+        .map_err(|e| ApiError::bad_request(format!("the body must be {shape}: {e}")))?;
     let parents = request.parcels.iter().map(|p| p.parse()).collect::<Result<Vec<ParcelId>, _>>()?;
-    let grounds = Grounds { reason: request.reason, legal_basis: request.legal_basis };
     let mut editor = Editor::begin(&state.pool, &account, "merge parcels").await?;
     let child = editor.merge(&parents, request.properties, &grounds).await?;
     let events = editor.commit().await?;

@@ -46,5 +46,9 @@ fn grounds(body: &mut Map<String, Value>) -> Result<Grounds, ApiError> {
         Some(Value::String(s)) => Ok(Some(s.trim().to_owned()).filter(|s| !s.is_empty())),
         Some(v) => Err(ApiError::bad_request(format!("{name} `{v}` must be text"))),
     };
-    Ok(Grounds { reason: take("reason")?, legal_basis: take("legal_basis")? })
+    Ok(Grounds {
+        reason: take("reason")?,
+        legal_basis: take("legal_basis")?,
+        secured_party_consent: take("secured_party_consent")?,
+    })
 }

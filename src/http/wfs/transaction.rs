@@ -77,7 +77,7 @@ async fn run(state: &AppState, principal: Principal, request: Transaction) -> Re
                     let spec = editable(state, &type_name, &at)?;
                     let (properties, geometry) =
                         values(spec, properties, axes).map_err(|e| (StatusCode::BAD_REQUEST, failed(&at, e)))?;
-                    let grounds = Grounds { reason: handle.clone(), legal_basis: None };
+                    let grounds = Grounds { reason: handle.clone(), ..Grounds::default() };
                     let added = match spec.name.as_str() {
                         "parcels" => match geometry {
                             Some(g) => editor.create(&properties, g, &grounds).await.map(|(id, _)| id.to_string()),
@@ -94,7 +94,7 @@ async fn run(state: &AppState, principal: Principal, request: Transaction) -> Re
                 let spec = editable(state, &type_name, &at)?;
                 let (properties, geometry) =
                     values(spec, properties, axes).map_err(|e| (StatusCode::BAD_REQUEST, failed(&at, e)))?;
-                let grounds = Grounds { reason: handle.clone(), legal_basis: None };
+                let grounds = Grounds { reason: handle.clone(), ..Grounds::default() };
                 for id in ids {
                     let fid = fid(spec, &id);
                     let changed = match spec.name.as_str() {
@@ -114,7 +114,7 @@ async fn run(state: &AppState, principal: Principal, request: Transaction) -> Re
             Action::Delete { handle, type_name, ids } => {
                 let at = handle.clone().unwrap_or_else(|| format!("Delete {n}"));
                 let spec = editable(state, &type_name, &at)?;
-                let grounds = Grounds { reason: handle.clone(), legal_basis: None };
+                let grounds = Grounds { reason: handle.clone(), ..Grounds::default() };
                 for id in ids {
                     let fid = fid(spec, &id);
                     let deleted = match spec.name.as_str() {
