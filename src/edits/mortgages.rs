@@ -282,3 +282,28 @@ pub type Encumbrance = (String, String, DateTime<Utc>);
 pub async fn active(conn: &mut sqlx::PgConnection, parcels: &[String]) -> Result<Vec<Encumbrance>, sqlx::Error> {
     sqlx::query_as(include_str!("sql/mortgages/active.sql")).bind(parcels).fetch_all(conn).await
 }
+
+/// One month of a registry report.
+#[derive(Debug, Serialize, sqlx::FromRow)]
+pub struct ReportRow {
+    pub month: i32,
+    pub registrations: i64,
+    pub amendments: i64,
+    pub releases: i64,
+    pub information_provided: i64,
+}
+
+/// The registry's report for `province` and `year` (seed 003 Art. 10), month by month, for the
+/// admin and the keepers whose scope is the province.
+pub async fn report(pool: &PgPool, account: &Account, province: &str, year: i32) -> Result<Vec<ReportRow>, EditError> {
+    keeper(account)?;
+    if province.len() != 2 || !province.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid(format!("province `{province}` must be a 2-digit province code")));
+    }
+    if account.communes.is_some() && !account.scope.iter().any(|s| s == province) {
+        return Err(EditError::Forbidden(format!(
+            "the report of province {province} is for the admin and officers whose scope is that province"
+        )));
+    }
+    Ok(sqlx::query_as(include_str!("sql/mortgages/report.sql")).bind(province).bind(year).fetch_all(pool).await?)
+}

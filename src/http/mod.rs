@@ -112,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/mortgages", get(mortgages::list).post(mortgages::register))
         .route("/api/mortgages/{no}/amend", axum::routing::post(mortgages::amend))
         .route("/api/mortgages/{no}/release", axum::routing::post(mortgages::release))
+        .route("/api/reports/security-interests", get(mortgages::report))
         .route("/api/planning", get(overlays::planning))
         .route("/api/prices", get(overlays::prices))
         .route("/api/projects", get(market::projects))

@@ -91,3 +91,53 @@ pub async fn list(
     let found = mortgages::of_parcel(&state.pool, &account, &parcel).await?;
     Ok(axum::Json(json!({ "parcel": parcel.as_str(), "registrations": found })).into_response())
 }
+
+/// `GET /api/reports/security-interests?province=CODE&year=YYYY[&format=csv|html]`: the
+/// registry's report, month by month, as JSON, CSV or a printable page.
+pub async fn report(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    params::only(&q, &["province", "year", "format"])?;
+    let account = keeper(principal)?;
+    let province = q.get("province").ok_or_else(|| ApiError::bad_request("give ?province=CODE&year=YYYY"))?;
+    let year: i32 = match q.get("year") {
+        Some(y) => y
+            .parse()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(|| ApiError::bad_request(format!("year `{y}` must be a year")))?,
+        None => return Err(ApiError::bad_request("give ?province=CODE&year=YYYY")),
+    };
+    let rows = mortgages::report(&state.pool, &account, province, year).await?;
+    let columns = ["month", "registrations", "amendments", "releases", "information_provided"];
+    let cells =
+        |r: &mortgages::ReportRow| [r.month as i64, r.registrations, r.amendments, r.releases, r.information_provided];
+    match q.get("format").map(String::as_str) {
+        None | Some("json") => {
+            Ok(axum::Json(json!({ "province": province, "year": year, "months": rows })).into_response())
+        }
+        Some("csv") => {
+            let mut csv = columns.join(",") + "\n";
+            for r in &rows {
+                csv.push_str(&cells(r).map(|c| c.to_string()).join(","));
+                csv.push('\n');
+            }
+            Ok(([(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
+        }
+        Some("html") => {
+            let head: String = columns.iter().map(|c| format!("<th>{c}</th>")).collect();
+            let body: String = rows
+                .iter()
+                .map(|r| format!("<tr>{}</tr>", cells(r).map(|c| format!("<td>{c}</td>")).concat()))
+                .collect();
+            let title = format!("Báo cáo đăng ký biện pháp bảo đảm — tỉnh {province}, năm {year}");
+            Ok(axum::response::Html(format!(
+                "<!doctype html><meta charset=utf-8><title>{title}</title><h1>{title}</h1><table border=1><tr>{head}</tr>{body}</table>"
+            ))
+            .into_response())
+        }
+        Some(other) => Err(ApiError::bad_request(format!("format `{other}` is not offered: json, csv or html"))),
+    }
+}

@@ -17,6 +17,7 @@ async fn mortgages_are_registered_in_priority_amended_and_released_by_their_keep
         ("dangky", "011000000081", "registrar", "05443"),
         ("xem", "011000000082", "viewer", "05443"),
         ("tuphap.xa", "011000000083", "justice_officer", "11311"),
+        ("tinh", "011000000084", "justice_officer", "19"),
     ] {
         app.db.add_account(user, "Phạm Thị Tư", id, role, Some(scope), "Địa-chính 2026!");
         assert_eq!(crate::accounts::change_password(&app, user, "Địa-chính 2026!", PASSWORD).await.0, 204);
@@ -143,4 +144,47 @@ async fn mortgages_are_registered_in_priority_amended_and_released_by_their_keep
     assert_eq!(kinds, ["registration", "registration", "amendment", "release", "release"]);
     let audited = app.db.count("SELECT count(*) FROM audit.entries WHERE action LIKE '% security interest'").await;
     assert_eq!(audited, 5);
+
+    // The registry's report for the province (Thái Nguyên, 19), month by month, for officers whose
+    // scope is the province: the events, and the information provided (the successful reads).
+    let now = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).unwrap());
+    let report = format!("/api/reports/security-interests?province=19&year={}", chrono::Datelike::year(&now));
+    assert_eq!(send(Some("tuphap"), reqwest::Method::GET, report.clone(), None).await.0, 403, "a commune's officer");
+    assert_eq!(send(Some("xem"), reqwest::Method::GET, report.clone(), None).await.0, 403);
+    let month = chrono::Datelike::month(&now) as usize - 1;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let row = loop {
+        let (status, body) = send(Some("tinh"), reqwest::Method::GET, report.clone(), None).await;
+        assert_eq!(status, 200, "{body}");
+        let row = body["months"][month].clone();
+        // Reads reach the audit trail in batches, a moment after they are answered.
+        if row["information_provided"] == 2 || std::time::Instant::now() > deadline {
+            break row;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        row,
+        json!({ "month": month + 1, "registrations": 2, "amendments": 1, "releases": 2, "information_provided": 2 })
+    );
+    let csv = app
+        .http
+        .get(format!("{}{report}&format=csv", app.base))
+        .basic_auth("tinh", Some(PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    let csv = csv.text().await.unwrap();
+    assert!(
+        csv.starts_with("month,registrations,amendments,releases,information_provided\n") && csv.lines().count() == 13,
+        "{csv}"
+    );
+    let page = app
+        .http
+        .get(format!("{}{report}&format=html", app.base))
+        .basic_auth("tinh", Some(PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert!(page.text().await.unwrap().contains("<h1>Báo cáo đăng ký biện pháp bảo đảm — tỉnh 19"));
 }

@@ -1,0 +1,25 @@
+-- Province $1's security-interest registry in year $2, month by month: registrations,
+-- amendments and releases (events of its registrations), and information provided (successful
+-- reads of the registry about its parcels, from the audit trail).
+WITH months AS (
+    SELECT generate_series(1, 12) AS month
+), events AS (
+    SELECT extract(month FROM e.at AT TIME ZONE 'Asia/Ho_Chi_Minh')::int AS month, e.kind
+    FROM personal.security_interest_events e
+    WHERE e.registration_no LIKE 'TC-' || $1 || '-%'
+      AND extract(year FROM e.at AT TIME ZONE 'Asia/Ho_Chi_Minh') = $2
+), provided AS (
+    SELECT extract(month FROM l.at AT TIME ZONE 'Asia/Ho_Chi_Minh')::int AS month
+    FROM audit.log l
+    JOIN parcels p ON p.parcel_id = substring(l.object FROM 'parcel=([0-9b-hjkmnp-z]{12})') AND p.valid_to IS NULL
+    JOIN communes c ON c.code = p.commune_code
+    WHERE l.action = 'GET /api/mortgages' AND l.outcome = 200 AND c.province_code = $1
+      AND extract(year FROM l.at AT TIME ZONE 'Asia/Ho_Chi_Minh') = $2
+)
+SELECT m.month,
+       (SELECT count(*) FROM events e WHERE e.month = m.month AND e.kind = 'registration') AS registrations,
+       (SELECT count(*) FROM events e WHERE e.month = m.month AND e.kind = 'amendment') AS amendments,
+       (SELECT count(*) FROM events e WHERE e.month = m.month AND e.kind = 'release') AS releases,
+       (SELECT count(*) FROM provided i WHERE i.month = m.month) AS information_provided
+FROM months m
+ORDER BY m.month
