@@ -14,6 +14,9 @@ pub enum Audience {
     Public,
     /// Roles allowed to see personal data (holders' names and IDs).
     Personal,
+    /// Roles that keep the security-interest registry (which also see personal data): the
+    /// registrations themselves, and which parcels are encumbered.
+    Registry,
 }
 
 /// Where a principal's audience holds: every row, or the rows recorded under some communes
@@ -82,6 +85,20 @@ impl Account {
     }
 }
 
+/// What an account may record in the transaction registry (the `roles.market` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MarketRight {
+    /// Any transaction in its scope (market officers, the admin).
+    Any,
+    /// Its own projects' units (the account's organisation is the project's investor).
+    Investor,
+    /// Its deals, under a broker's certificate in force linked to the account.
+    Broker,
+    /// The contracts its office notarised (the account's organisation).
+    Notary,
+}
+
 /// Who a request acts for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
@@ -107,6 +124,10 @@ pub struct Account {
     pub cadastre: Option<Cadastre>,
     /// Whether it registers and sees security interests (in its scope).
     pub security_interests: bool,
+    /// What it may record in the transaction registry.
+    pub market: Option<MarketRight>,
+    /// The organisation the person works for (an investor, a notary office, a bank).
+    pub organisation: String,
     pub view: View,
     /// An initial password only lets the account change it.
     pub initial_password: bool,

@@ -87,6 +87,11 @@ pub struct LayerSpec {
     pub depends_on: Vec<String>,
     /// Returns `id` (bigint, the stable feature id), `geom` (EPSG:4326) and `props` (jsonb).
     pub sql: String,
+    /// The least audience that may see the layer at all (its rows, not only some fields): a
+    /// layer whose very features are confidential (which parcels are encumbered) names it, and
+    /// is then served on the rows of the view's scope only, and listed to no one else.
+    #[serde(default = "open_layer")]
+    pub audience: Audience,
     /// For a layer that keeps history: the condition in `sql` that selects current rows, and the
     /// one that selects the rows valid at moment `$7` (timestamptz) instead.
     #[serde(default)]
@@ -105,15 +110,25 @@ pub struct LayerSpec {
     pub fields: Vec<Field>,
 }
 
+fn open_layer() -> Audience {
+    Audience::Public
+}
+
 impl LayerSpec {
-    /// A feature's id as SQL text over the layer's rows `f`: its catalog id field, or the
-    /// numeric key.
     /// The position of the scope field among the fields, if the layer has one.
     pub fn scope_index(&self) -> Option<usize> {
         let field = self.scope_field.as_ref()?;
         self.fields.iter().position(|f| &f.name == field)
     }
 
+    /// Whether a view sees the layer's rows recorded under `commune`: every row of a layer open
+    /// to all, the rows of its scope for a layer that needs more than the public audience.
+    pub fn admits(&self, view: &crate::access::View, commune: Option<&str>) -> bool {
+        self.audience == Audience::Public || view.audience_for(commune) >= self.audience
+    }
+
+    /// A feature's id as SQL text over the layer's rows `f`: its catalog id field, or the
+    /// numeric key.
     pub fn fid_sql(&self) -> String {
         match &self.feature_id {
             Some(field) => format!("(f.props->>'{field}')"),
@@ -181,14 +196,19 @@ impl LayerSpec {
             return Err(format!("field name {} must be lower-case letters, digits and _", f.name));
         }
         if let Some(id) = &self.feature_id
-            && !self.fields.iter().any(|f| &f.name == id && f.audience == Audience::Public)
+            && !self.fields.iter().any(|f| &f.name == id && f.audience == self.audience)
         {
-            return Err(format!("feature_id {id} is not a public field"));
+            return Err(format!("feature_id {id} is not a field of the layer's own audience"));
         }
         if let Some(field) = &self.scope_field
             && !self.fields.iter().any(|f| &f.name == field && f.kind == FieldType::String)
         {
             return Err(format!("scope_field {field} is not a string field"));
+        }
+        if self.audience != Audience::Public && self.scope_field.is_none() {
+            return Err(
+                "a layer beyond the public audience needs a scope_field to select the rows a view may see".into()
+            );
         }
         if let Some(h) = &self.history
             && self.sql.matches(&h.current).count() != 1
@@ -237,24 +257,29 @@ impl Catalog {
         Ok(Catalog { layers })
     }
 
-    /// A layer by name, with its index.
-    pub fn find(&self, name: &str) -> Option<(usize, &LayerSpec)> {
-        self.layers.iter().enumerate().find(|(_, l)| l.name == name)
+    /// The layers `audience` may see, with their indices: a layer beyond it is not listed, and
+    /// asking for it by name answers as for a layer that does not exist.
+    pub fn for_audience(&self, audience: Audience) -> impl Iterator<Item = (usize, &LayerSpec)> {
+        self.layers.iter().enumerate().filter(move |(_, l)| l.audience <= audience)
     }
 
-    pub fn names(&self) -> String {
-        self.layers.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", ")
+    /// A layer `audience` may see, by name, with its index.
+    pub fn find(&self, name: &str, audience: Audience) -> Option<(usize, &LayerSpec)> {
+        self.for_audience(audience).find(|(_, l)| l.name == name)
     }
 
-    /// `parcels,admin` → the layers' indices, in the order asked.
-    pub fn parse_set(&self, set: &str) -> Result<Vec<usize>, String> {
+    /// The names of the layers `audience` may see.
+    pub fn names(&self, audience: Audience) -> String {
+        self.for_audience(audience).map(|(_, l)| l.name.as_str()).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `parcels,admin` → the layers' indices, in the order asked, if `audience` may see them.
+    pub fn parse_set(&self, set: &str, audience: Audience) -> Result<Vec<usize>, String> {
         let mut out = Vec::new();
         for name in set.split(',') {
-            let i = self
-                .layers
-                .iter()
-                .position(|l| l.name == name)
-                .ok_or_else(|| format!("unknown tile layer '{name}'; layers: {}", self.names()))?;
+            let (i, _) = self
+                .find(name, audience)
+                .ok_or_else(|| format!("unknown tile layer '{name}'; layers: {}", self.names(audience)))?;
             if out.contains(&i) {
                 return Err(format!("tile layer '{name}' is asked for twice"));
             }
@@ -284,12 +309,23 @@ mod tests {
     fn the_shipped_catalog_loads_and_opens_only_public_fields_to_the_public() {
         let catalog = Catalog::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("tiles").as_path()).unwrap();
         assert_eq!(
-            catalog.names(),
-            "addresses, admin, holders, ownership, parcels, planning, pricing, projects, units"
+            catalog.names(Audience::Public),
+            "addresses, admin, holders, market, ownership, parcels, planning, pricing, projects, units"
         );
-        assert_eq!(catalog.parse_set("parcels,admin").unwrap().len(), 2);
-        assert!(catalog.parse_set("parcels,nope").unwrap_err().contains("unknown tile layer 'nope'"));
-        assert!(catalog.parse_set("admin,admin").unwrap_err().contains("twice"));
+        assert_eq!(
+            catalog.names(Audience::Registry),
+            "addresses, admin, encumbrances, holders, market, ownership, parcels, planning, pricing, projects, units"
+        );
+        // A layer beyond the audience is refused as unknown, never named.
+        let refused = catalog.parse_set("parcels,encumbrances", Audience::Personal).unwrap_err();
+        assert!(
+            refused.contains("unknown tile layer 'encumbrances'") && !refused.contains(", encumbrances"),
+            "{refused}"
+        );
+        assert_eq!(catalog.parse_set("parcels,encumbrances", Audience::Registry).unwrap().len(), 2);
+        assert_eq!(catalog.parse_set("parcels,admin", Audience::Public).unwrap().len(), 2);
+        assert!(catalog.parse_set("parcels,nope", Audience::Public).unwrap_err().contains("unknown tile layer 'nope'"));
+        assert!(catalog.parse_set("admin,admin", Audience::Public).unwrap_err().contains("twice"));
         for layer in &catalog.layers {
             assert!(layer.visible_fields(Audience::Public).all(|(_, f)| f.audience == Audience::Public));
         }

@@ -20,6 +20,7 @@ use diachinh::import::planning::Planning;
 use diachinh::import::prices::Prices;
 use diachinh::import::source::{Assignment, Field, FieldMapping, SourceOptions};
 use diachinh::import::store::overlays::Store;
+use diachinh::import::transactions::Transactions;
 use diachinh::import::zones::CommuneZones;
 use diachinh::import::{Action, ImportError, OnDuplicate, OnInvalid, ReportLine};
 use diachinh::samples::SampleKind;
@@ -365,6 +366,12 @@ enum ImportKind {
     /// Duong, SoNha, ToaNha, Tang, Phong, MaBuuChinh.
     #[command(verbatim_doc_comment)]
     Addresses(SourceArgs),
+    /// Real-estate transactions (personal data: the parties): SoHopDong, NgayHopDong, LoaiGiaoDich
+    /// (mua_ban, thue, chuyen_nhuong), TrangThai (dat_coc or da_ky), MaSanPham (a unit) or MaThua
+    /// (land use rights), GiaTri (VND), DienTich (m²), NgayHetHan (a lease's end), CongChung and
+    /// VanPhongCongChung, BenBan, BenMua, NguonTin, MaChungChiMoiGioi. All or nothing.
+    #[command(verbatim_doc_comment)]
+    Transactions(SourceArgs),
 }
 
 /// What every import reads and how: files, CRS, field names, policy for bad features.
@@ -512,6 +519,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 ImportKind::Projects(args) => import_layer::<Projects>(&pool, args).await?,
                 ImportKind::Units(args) => import_layer::<Units>(&pool, args).await?,
                 ImportKind::Addresses(args) => import_layer::<Addresses>(&pool, args).await?,
+                ImportKind::Transactions(args) => import_layer::<Transactions>(&pool, args).await?,
             }
         }
         Command::Serve { listen, tile_cache_mb, tiles_dir, styles_dir, public_url, checkpoint_minutes } => {
@@ -530,8 +538,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Tiles(TilesCommand::Export { range, tiles_dir, as_account, out }) => {
             let catalog = diachinh::catalog::Catalog::load(&tiles_dir).map_err(anyhow::Error::msg)?;
-            let set = catalog.parse_set(&range.layers).map_err(anyhow::Error::msg)?;
-            let layers = diachinh::index::layers::Layers::new(std::sync::Arc::new(catalog));
             let pool = storage::connect(&url()?).await?;
             let account = match &as_account {
                 Some(name) => Some(diachinh::accounts::view_of(&pool, &name.parse()?).await?),
@@ -541,6 +547,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(a) => (a.view.clone(), format!("account {}", a.username)),
                 None => (diachinh::access::View::open(), "open data".to_owned()),
             };
+            let set = catalog.parse_set(&range.layers, view.audience).map_err(anyhow::Error::msg)?;
+            let layers = diachinh::index::layers::Layers::new(std::sync::Arc::new(catalog));
             for l in &set {
                 layers.reload(&pool, *l, None).await?;
             }
@@ -606,6 +614,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     SampleKind::Projects => Projects::KIND,
                     SampleKind::Units => Units::KIND,
                     SampleKind::Addresses => Addresses::KIND,
+                    SampleKind::Transactions => Transactions::KIND,
                 };
                 if storage::parcels::import_exists(&pool, kind, &[sample.file.to_owned()]).await? {
                     println!("{}: already loaded", sample.file);
@@ -631,6 +640,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     SampleKind::Projects => import_layer::<Projects>(&pool, source).await?,
                     SampleKind::Units => import_layer::<Units>(&pool, source).await?,
                     SampleKind::Addresses => import_layer::<Addresses>(&pool, source).await?,
+                    SampleKind::Transactions => import_layer::<Transactions>(&pool, source).await?,
                 }
             }
         }

@@ -16,6 +16,7 @@ pub mod gdal_errors;
 pub mod http;
 pub mod import;
 pub mod index;
+pub mod market;
 pub mod parcel_id;
 pub mod pricing;
 pub mod progress;

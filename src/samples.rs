@@ -23,6 +23,7 @@ pub enum SampleKind {
     Projects,
     Units,
     Addresses,
+    Transactions,
 }
 
 /// How `samples --load` imports each file, in order (holders name parcels loaded before them).
@@ -63,6 +64,7 @@ pub const SAMPLES: &[Sample] = &[
     Sample { crs: Some("EPSG:4326"), ..sample(SampleKind::Units, "units.csv") },
     // CSV has no CRS metadata: its coordinates are WGS84 longitude and latitude.
     Sample { crs: Some("EPSG:4326"), ..sample(SampleKind::Addresses, "addresses.csv") },
+    sample(SampleKind::Transactions, "transactions.csv"),
 ];
 
 const SEED: u64 = 20_260_701;
@@ -203,13 +205,15 @@ pub fn generate(dir: &Path) -> anyhow::Result<()> {
     write_projects(dir, &dir.join(SAMPLES[9].file), &[(&tn, &THAI_NGUYEN), (&hp, &HAI_PHONG)])?;
     let units = write_units(&dir.join(SAMPLES[10].file), &[(&tn, &THAI_NGUYEN), (&hp, &HAI_PHONG)], &mut rng)?;
     write_addresses(&dir.join(SAMPLES[11].file), &[(&tn, &THAI_NGUYEN), (&hp, &HAI_PHONG)])?;
+    let deals = write_transactions(&dir.join(SAMPLES[12].file), &units, &[(&tn, &THAI_NGUYEN), (&hp, &HAI_PHONG)])?;
     println!(
-        "wrote {} parcels to {} ({} Thái Nguyên, {} Hải Phòng, {} on the DGN sheet, and a messy GeoJSON), planning zones, price tables, {rights} rights, 2 projects with {units} units, and addresses",
+        "wrote {} parcels to {} ({} Thái Nguyên, {} Hải Phòng, {} on the DGN sheet, and a messy GeoJSON), planning zones, price tables, {rights} rights, 2 projects with {} units, addresses and {deals} transactions",
         tn.parcels.len() + hp.parcels.len() + dgn.parcels.len(),
         dir.display(),
         tn.parcels.len(),
         hp.parcels.len(),
-        dgn.parcels.len()
+        dgn.parcels.len(),
+        units.len()
     );
     Ok(())
 }
@@ -760,9 +764,12 @@ fn pdf(text: &str) -> Vec<u8> {
 /// Two buildings of 12 floors with 8 units each per project, on the project's first parcel;
 /// the ground-floor units of building A carry their footprint. Product IDs are left for the
 /// import to generate. Returns the number of units.
-fn write_units(path: &Path, areas: &[(&Layout, &Commune)], rng: &mut ChaCha8Rng) -> anyhow::Result<usize> {
+/// A sample unit: project, building, floor, number, floor area and status.
+type SampleUnit = (String, &'static str, u32, String, f64, &'static str);
+
+fn write_units(path: &Path, areas: &[(&Layout, &Commune)], rng: &mut ChaCha8Rng) -> anyhow::Result<Vec<SampleUnit>> {
     let mut out = String::from("MaDuAn,MaThua,ToaNha,Tang,SoCan,MaViTri,DienTichSan,TrangThai,WKT\n");
-    let mut n = 0;
+    let mut units = Vec::new();
     for (area, c) in areas {
         let to_wgs84 = Transform::new(&Crs::Epsg(c.zone), &WGS84)?;
         // The block's own axes, from its corners, in metres.
@@ -789,9 +796,79 @@ fn write_units(path: &Path, areas: &[(&Layout, &Commune)], rng: &mut ChaCha8Rng)
                         "DA{},{},{building},{floor},{floor:02}{unit:02},{building},{floor_area},{status},{wkt}\n",
                         c.code, area.project.1
                     );
-                    n += 1;
+                    units.push((
+                        format!("DA{}", c.code),
+                        building,
+                        floor,
+                        format!("{floor:02}{unit:02}"),
+                        floor_area,
+                        status,
+                    ));
                 }
             }
+        }
+    }
+    fresh(path)?;
+    std::fs::write(path, out)?;
+    Ok(units)
+}
+
+/// Market transactions matching the units' statuses (a signed sale for each sold unit, a deposit
+/// for each reserved one, a lease for each leased one) and transfers of land use rights, spread
+/// over the six quarters to 2026-Q4, priced around each city's level. Some communes' quarters
+/// hold fewer than 3 land transfers, so the statistics show suppressed cells. Its own random
+/// stream, so the other samples stay as they were.
+fn write_transactions(path: &Path, units: &[SampleUnit], areas: &[(&Layout, &Commune)]) -> anyhow::Result<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED + 14);
+    let mut out = String::from(
+        "SoHopDong,NgayHopDong,LoaiGiaoDich,TrangThai,MaDuAn,ToaNha,Tang,SoCan,MaThua,GiaTri,DienTich,NgayHetHan,CongChung,VanPhongCongChung,BenBan,BenMua,NguonTin\n",
+    );
+    let names = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em", "Vũ Thị Giang"];
+    let person = |rng: &mut ChaCha8Rng| format!("{} {}", names[rng.gen_range(0..names.len())], rng.gen_range(10..99));
+    // A day of 2025-07-01 .. 2026-11-30.
+    let day = |rng: &mut ChaCha8Rng| {
+        let start = chrono::NaiveDate::from_ymd_opt(2025, 7, 1).expect("a date");
+        start + chrono::Duration::days(rng.gen_range(0..518))
+    };
+    let mut n = 0;
+    for (project, building, floor, unit_no, area, status) in units {
+        let per_m2 = if project.ends_with("05443") { 28.0 } else { 46.0 } * 1e6 * rng.gen_range(0.85..1.2);
+        let date = day(&mut rng);
+        let (kind, stage, price, end) = match *status {
+            "sold" => ("mua_ban", "da_ky", per_m2 * area, String::new()),
+            "reserved" => ("mua_ban", "dat_coc", per_m2 * area, String::new()),
+            "leased" => {
+                ("thue", "da_ky", per_m2 * area * 0.004 * 24.0, (date + chrono::Duration::days(730)).to_string())
+            }
+            _ => continue,
+        };
+        n += 1;
+        let notarised = kind == "mua_ban" && stage == "da_ky";
+        out += &format!(
+            "HD-{project}-{n:04},{date},{kind},{stage},{project},{building},{floor},{unit_no},,{:.0},{area},{end},{},{},Công ty CP Đầu tư {project},{},chu_dau_tu\n",
+            price.round(),
+            if notarised { "co" } else { "khong" },
+            if notarised { "Văn phòng công chứng Số 1" } else { "" },
+            person(&mut rng)
+        );
+    }
+    for (area, c) in areas {
+        let per_m2 = if c.code == "05443" { 35.0 } else { 75.0 } * 1e6;
+        let count = area.parcels.len().min(40);
+        for (i, p) in area.parcels.iter().step_by(area.parcels.len().max(1) / count.max(1)).take(count).enumerate() {
+            n += 1;
+            let date = day(&mut rng);
+            let size = rng.gen_range(60.0..160.0_f64).round();
+            out += &format!(
+                "CN-{}-{i:03},{date},chuyen_nhuong,da_ky,,,,,{}-{}-{},{:.0},{size},,co,Phòng công chứng Số 2,{},{},van_phong_dang_ky\n",
+                c.code,
+                p.commune,
+                p.sheet,
+                p.parcel_no,
+                (per_m2 * size * rng.gen_range(0.8..1.3)).round(),
+                person(&mut rng),
+                person(&mut rng)
+            );
         }
     }
     fresh(path)?;

@@ -22,6 +22,7 @@ const TEXT = {
     save: "Lưu", saved: "Đã lưu", current: "hiện hành",
     registration: "đăng ký", attributes: "thuộc tính", resurvey: "đo đạc lại", land_use_event: "chuyển mục đích",
     legal_area_event: "diện tích", transfer: "chuyển quyền", split: "tách thửa", merge: "hợp thửa", retirement: "xoá",
+    market: "Thị trường BĐS", marketChart: "Giá giao dịch trung vị (triệu đồng/m²) theo quý", suppressed: "dưới 3 giao dịch",
   },
   en: {
     title: "Cadastral map", find: "Find", layers: "Layers", placeholder: "Parcel ID, commune-sheet-parcel or unit ID",
@@ -39,6 +40,7 @@ const TEXT = {
     save: "Save", saved: "Saved", current: "current",
     registration: "registration", attributes: "attributes", resurvey: "re-survey", land_use_event: "land-use change",
     legal_area_event: "legal area", transfer: "transfer", split: "split", merge: "merge", retirement: "retired",
+    market: "Market", marketChart: "Median price (million VND/m²) by quarter", suppressed: "fewer than 3 transactions",
   },
 };
 
@@ -49,8 +51,9 @@ const GROUPS = [
   { id: "pricing", style: "pricing", layers: ["pricing-line"] },
   { id: "ownership", style: "ownership", layers: ["ownership-fill", "ownership-line"] },
   { id: "projects", style: null, layers: ["projects-fill", "projects-line"] },
+  { id: "market", style: "market", layers: ["market-fill", "market-line"] },
 ];
-const TILESET = "/tiles/admin,parcels,planning,pricing,ownership,projects.json";
+const TILESET = "/tiles/admin,parcels,planning,pricing,ownership,projects,market.json";
 // The streets the service knows (the centre lines of the land-price segments), drawn under every
 // map since no external base map is reachable.
 const STREETS = { id: "streets", type: "line", source: "diachinh", "source-layer": "pricing",
@@ -95,7 +98,7 @@ function send(method, url, body) {
 
 /** The base style with every overlay's layers added (one tile source for all), boundaries on top. */
 async function composeStyle() {
-  const names = ["cadastral", "planning", "pricing", "ownership"];
+  const names = ["cadastral", "planning", "pricing", "ownership", "market"];
   const fetched = await Promise.all(names.map((name) => getJson(`/styles/${name}.json`)));
   const styles = Object.fromEntries(names.map((name, i) => [name, fetched[i]]));
   const style = styles.cadastral;
@@ -339,6 +342,27 @@ function parcelCard(f) {
   ], `<p><a href="/ogc/collections/parcels/items/${encodeURIComponent(p.parcel_id)}?f=json" download="${escapeHtml(p.parcel_id)}.geojson">${escapeHtml(t("download"))}</a></p>`);
 }
 
+/** A chart of the commune's median price per m² by quarter (open market statistics); quarters
+ * with fewer than 3 transactions are gaps, marked as such. */
+async function marketChart(card, commune) {
+  const stats = await getJson(`/api/market/stats?commune=${encodeURIComponent(commune)}&by=quarter`);
+  const cells = stats.cells.filter((c) => c.product_kind === "all");
+  if (!cells.length) return;
+  const W = 300, H = 120, pad = 24;
+  const max = Math.max(1, ...cells.map((c) => c.median_price_mvnd_m2 ?? 0));
+  const x = (i) => pad + (cells.length === 1 ? (W - 2 * pad) / 2 : (i * (W - 2 * pad)) / (cells.length - 1));
+  const y = (v) => H - pad - (v / max) * (H - 2 * pad);
+  const marks = cells.map((c, i) => (c.suppressed
+    ? `<text x="${x(i)}" y="${H - pad}" font-size="9" text-anchor="middle" fill="#999"><title>${escapeHtml(t("suppressed"))}</title>·</text>`
+    : `<circle cx="${x(i)}" cy="${y(c.median_price_mvnd_m2)}" r="3" fill="#d94801"><title>${escapeHtml(c.period)}: ${c.median_price_mvnd_m2}</title></circle>`)
+    + `<text x="${x(i)}" y="${H - 6}" font-size="8" text-anchor="middle">${escapeHtml(c.period)}</text>`).join("");
+  const points = cells.map((c, i) => (c.suppressed ? null : `${x(i)},${y(c.median_price_mvnd_m2)}`)).filter(Boolean).join(" ");
+  const box = document.createElement("section");
+  box.id = "market-chart";
+  box.innerHTML = `<h4>${escapeHtml(t("marketChart"))}</h4><svg width="${W}" height="${H}" role="img"><polyline points="${points}" fill="none" stroke="#d94801"/>${marks}<text x="2" y="${pad}" font-size="9">${max}</text></svg>`;
+  card.appendChild(box);
+}
+
 /** The parcel's card, as it is or as it was at `at` (the map's day when not given). */
 async function openParcel(map, code, fly, at) {
   const on = at ? `?on=${encodeURIComponent(at)}` : onQuery("?");
@@ -347,6 +371,7 @@ async function openParcel(map, code, fly, at) {
   highlight(map, f.geometry);
   if (fly) map.fitBounds(bounds(f.geometry), { padding: 120, maxZoom: 19, duration: 600 });
   const h = await showHistory(map, card, f.properties.parcel_id);
+  if (f.properties.commune_code) await marketChart(card, f.properties.commune_code).catch(() => {});
   if (me.cadastre === "edit" && h.current && !on) editForm(map, card, f.properties, h.versions[h.versions.length - 1].etag);
   return f;
 }

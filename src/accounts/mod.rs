@@ -13,7 +13,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use sqlx::PgPool;
 
-use crate::access::{Account, Audience, Cadastre, Scope, View};
+use crate::access::{Account, Audience, Cadastre, MarketRight, Scope, View};
 use crate::storage::gateway::{Actor, Change};
 
 /// A username: 3-32 characters, lower-case letters, digits, `.`, `_` or `-`, a letter first.
@@ -406,9 +406,20 @@ async fn account(
         full_name: String,
         cadastre: Option<String>,
         security_interests: bool,
+        market: Option<String>,
+        organisation: String,
     }
-    let Row { roles, personal_data, everywhere, scope: granted, full_name, cadastre, security_interests } =
-        sqlx::query_as(include_str!("sql/account_view.sql")).bind(username.as_str()).fetch_one(pool).await?;
+    let Row {
+        roles,
+        personal_data,
+        everywhere,
+        scope: granted,
+        full_name,
+        cadastre,
+        security_interests,
+        market,
+        organisation,
+    } = sqlx::query_as(include_str!("sql/account_view.sql")).bind(username.as_str()).fetch_one(pool).await?;
     let cadastre = match cadastre.as_deref() {
         Some("edit") => Some(Cadastre::Edit),
         Some("create") => Some(Cadastre::Create),
@@ -432,10 +443,11 @@ async fn account(
     // Without personal data the scope changes nothing seen: such an account shares the open
     // view (and its cached tiles) with the public.
     let communes = communes.map(Arc::new);
+    let audience = if security_interests { Audience::Registry } else { Audience::Personal };
     let view = match (personal_data, &communes) {
         (false, _) => View::open(),
-        (true, None) => View { audience: Audience::Personal, scope: Scope::All },
-        (true, Some(c)) => View { audience: Audience::Personal, scope: Scope::Communes(c.clone()) },
+        (true, None) => View { audience, scope: Scope::All },
+        (true, Some(c)) => View { audience, scope: Scope::Communes(c.clone()) },
     };
     Ok(Account {
         username: username.0.clone(),
@@ -445,6 +457,14 @@ async fn account(
         communes,
         cadastre,
         security_interests,
+        market: match market.as_deref() {
+            Some("any") => Some(MarketRight::Any),
+            Some("investor") => Some(MarketRight::Investor),
+            Some("broker") => Some(MarketRight::Broker),
+            Some("notary") => Some(MarketRight::Notary),
+            _ => None,
+        },
+        organisation,
         view,
         initial_password,
     })

@@ -190,6 +190,15 @@ pub enum ParcelCode {
     Legacy(LegacyKey),
 }
 
+impl fmt::Display for ParcelCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Id(id) => id.fmt(f),
+            Self::Legacy(key) => key.fmt(f),
+        }
+    }
+}
+
 impl FromStr for ParcelCode {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, IdError> {

@@ -49,7 +49,7 @@ impl FromStr for Holder {
 }
 
 impl Holder {
-    fn as_str(&self) -> &str {
+    pub fn as_str(&self) -> &str {
         match self {
             Holder::Personal(s) | Holder::Foreign(s) => s,
         }

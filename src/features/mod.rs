@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, PgPool, Row};
 
-use crate::access::View;
+use crate::access::{Audience, Scope, View};
 use crate::catalog::{FieldType, LayerSpec, property_sql};
 use crate::crs::{ApiCrs, Transform};
 use crate::fault::Fault;
@@ -98,12 +98,18 @@ fn filtered(spec: &LayerSpec, q: &ItemQuery, select: &str, tail: &str) -> String
     )
 }
 
-/// The features' conditions over `f`: bbox ($2), keyset ($3), feature id ($4) and the filter.
+/// The features' conditions over `f`: bbox ($2), keyset ($3), feature id ($4), the rows of the
+/// view's scope for a layer beyond the public ($8: its communes, NULL for all) and the filter.
 fn conditions(spec: &LayerSpec, filter: Option<&Filter>) -> String {
+    let scoped = match (&spec.scope_field, spec.audience) {
+        (Some(field), a) if a > Audience::Public => format!("($8::text[] IS NULL OR f.props->>'{field}' = ANY ($8))"),
+        _ => "true".to_owned(),
+    };
     format!(
         "($2::float8[] IS NULL OR ST_Intersects(f.geom, ST_MakeEnvelope($2[1], $2[2], $2[3], $2[4], 4326)))
          AND ($3::bigint IS NULL OR f.id > $3)
          AND ($4::text IS NULL OR {} = $4)
+         AND {scoped}
          AND {}",
         spec.fid_sql(),
         filter.map_or("true", |f| &f.sql),
@@ -165,11 +171,11 @@ async fn fetch(
     let mut tx = transaction(pool).await?;
     let bbox = q.bbox.map(|b| b.to_vec());
     let filter = q.filter.as_ref();
-    // Both statements take all seven parameters (the count ignores the paging ones), so a
+    // Both statements take all eight parameters (the count ignores the paging ones), so a
     // filter's parameters are numbered the same in each.
     let args = |after: Option<i64>| {
         let (limit, offset) = (q.limit as i64, q.offset as i64);
-        Params { bbox: bbox.clone(), after, fid: None, limit, offset, on: q.on }.with(filter)
+        Params { bbox: bbox.clone(), after, fid: None, limit, offset, on: q.on }.with(view, filter)
     };
     let matched: Option<i64> = match count {
         true => {
@@ -202,8 +208,8 @@ pub async fn item(
     crs: &ApiCrs,
 ) -> Result<Option<Item>, FeatureError> {
     let mut tx = transaction(pool).await?;
-    let args =
-        Params { bbox: None, after: None, fid: Some(fid.to_owned()), limit: 1, offset: 0, on: None }.with(None)?;
+    let args = Params { bbox: None, after: None, fid: Some(fid.to_owned()), limit: 1, offset: 0, on: None }
+        .with(view, None)?;
     let row = sqlx::query_with(&filtered(spec, &ItemQuery::default(), SELECT_ITEM, "LIMIT $5 OFFSET $6"), args)
         .fetch_optional(&mut *tx)
         .await?;
@@ -212,7 +218,7 @@ pub async fn item(
     row.map(|r| from_row(spec, view, &r, crs, to.as_ref(), None)).transpose()
 }
 
-/// The seven parameters of every feature statement; a filter's follow them.
+/// The eight parameters of every feature statement; a filter's follow them.
 struct Params {
     bbox: Option<Vec<f64>>,
     after: Option<i64>,
@@ -223,7 +229,7 @@ struct Params {
 }
 
 impl Params {
-    fn with(self, filter: Option<&Filter>) -> Result<PgArguments, sqlx::Error> {
+    fn with(self, view: &View, filter: Option<&Filter>) -> Result<PgArguments, sqlx::Error> {
         let mut a = PgArguments::default();
         let encode = sqlx::Error::Encode;
         a.add(None::<Vec<i64>>).map_err(encode)?;
@@ -233,6 +239,13 @@ impl Params {
         a.add(self.limit).map_err(encode)?;
         a.add(self.offset).map_err(encode)?;
         a.add(self.on).map_err(encode)?;
+        // A layer beyond the public is seen on the rows of the view's scope, and only by a view
+        // of its audience (the catalog lists it to no one else).
+        let communes = match &view.scope {
+            Scope::All => None,
+            Scope::Communes(codes) => Some(codes.iter().cloned().collect::<Vec<_>>()),
+        };
+        a.add(communes).map_err(encode)?;
         for b in filter.map(|f| f.binds.as_slice()).unwrap_or_default() {
             match b {
                 Bind::Text(s) => a.add(s.clone()),

@@ -13,8 +13,8 @@ use crate::catalog::{Audience, FieldType, LayerSpec, property_sql};
 use crate::crs::ApiCrs;
 use crate::fault::Fault;
 
-/// Feature queries bind their own seven parameters first; a filter's start at this number.
-pub const FIRST_PARAM: usize = 8;
+/// Feature queries bind their own eight parameters first; a filter's start at this number.
+pub const FIRST_PARAM: usize = 9;
 
 /// Limits on what a caller may send, so a hostile filter costs little before it is refused.
 const MAX_FILTER_BYTES: usize = 64 * 1024;

@@ -38,7 +38,7 @@ pub fn described(a: &Account) -> serde_json::Value {
         "scope": a.scope,
         "scope_communes": a.communes.as_ref().map(|c| c.len()),
         "cadastre": a.cadastre,
-        "personal_data": a.view.audience == Audience::Personal,
+        "personal_data": a.view.audience >= Audience::Personal,
         "initial_password": a.initial_password,
     })
 }

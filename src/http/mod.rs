@@ -2,9 +2,11 @@
 
 mod accounts;
 mod audit;
+mod brokers;
 pub mod error;
 pub mod identity;
 mod market;
+mod market_stats;
 mod me;
 mod mortgages;
 mod ogc;
@@ -14,8 +16,10 @@ mod paging;
 pub mod params;
 mod parcels;
 mod procedures;
+mod report;
 mod session;
 pub mod tiles;
+mod transactions;
 mod web;
 mod wfs;
 
@@ -113,6 +117,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/mortgages/{no}/amend", axum::routing::post(mortgages::amend))
         .route("/api/mortgages/{no}/release", axum::routing::post(mortgages::release))
         .route("/api/reports/security-interests", get(mortgages::report))
+        .route("/api/reports/registries", get(mortgages::report))
+        .route("/api/transactions", get(transactions::list).post(transactions::submit))
+        .route("/api/transactions/{id}/cancel", axum::routing::post(transactions::cancel))
+        .route("/api/brokers", get(brokers::list).post(brokers::register))
+        .route("/api/brokers/{id}", get(brokers::verify))
+        .route("/api/brokers/{id}/revoke", axum::routing::post(brokers::revoke))
+        .route("/api/management-units", get(brokers::management_units).post(brokers::register_management_unit))
+        .route("/api/market/stats", get(market_stats::stats))
         .route("/api/planning", get(overlays::planning))
         .route("/api/prices", get(overlays::prices))
         .route("/api/projects", get(market::projects))

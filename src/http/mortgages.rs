@@ -11,23 +11,13 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::error::ApiError;
-use super::ogc::editing;
-use super::{AppState, params};
+use super::{AppState, params, report};
 use crate::access::{Account, Principal};
 use crate::domain::ParcelId;
 use crate::edits::mortgages::{self, Amendment, Registration};
 
 fn keeper(principal: Principal) -> Result<std::sync::Arc<Account>, ApiError> {
-    match principal {
-        Principal::Anonymous => Err(ApiError::unauthorized("the security-interest registry is for signed-in officers")),
-        Principal::Account(a) => Ok(a),
-    }
-}
-
-/// A JSON body read into `T`, or a 400 saying what shape it must have.
-fn body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &[u8], shape: &str) -> Result<T, ApiError> {
-    editing::media(headers, &["application/json"])?;
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("the body must be {shape}: {e}")))
+    params::signed_in(principal, "the security-interest registry")
 }
 
 /// `POST /api/mortgages`: registers; 201 with the registration number and time.
@@ -39,7 +29,7 @@ pub async fn register(
 ) -> Result<Response, ApiError> {
     let account = keeper(principal)?;
     let shape = "{\"parcels\": [\"<parcel ID>\"], \"secured_party\": \"…\", \"giver_name\": \"…\", \"contract_ref\": \"…\", \"amount_vnd\": 1000000000, …}";
-    let registration: Registration = body(&headers, &raw, shape)?;
+    let registration: Registration = params::json_body(&headers, &raw, shape)?;
     let (no, at) = mortgages::register(&state.pool, &account, registration).await?;
     Ok((StatusCode::CREATED, axum::Json(json!({ "registration_no": no, "registered_at": at }))).into_response())
 }
@@ -54,7 +44,7 @@ pub async fn amend(
 ) -> Result<Response, ApiError> {
     let account = keeper(principal)?;
     let amendment: Amendment =
-        body(&headers, &raw, "{\"amount_vnd\": …, \"secured_party\": \"…\", \"reason\": \"…\"}")?;
+        params::json_body(&headers, &raw, "{\"amount_vnd\": …, \"secured_party\": \"…\", \"reason\": \"…\"}")?;
     mortgages::amend(&state.pool, &account, &no, amendment).await?;
     Ok(axum::Json(json!({ "registration_no": no })).into_response())
 }
@@ -73,8 +63,11 @@ pub async fn release(
     struct Release {
         reason: Option<String>,
     }
-    let r: Release =
-        if raw.is_empty() { Release { reason: None } } else { body(&headers, &raw, "{\"reason\": \"…\"}")? };
+    let r: Release = if raw.is_empty() {
+        Release { reason: None }
+    } else {
+        params::json_body(&headers, &raw, "{\"reason\": \"…\"}")?
+    };
     let at = mortgages::release(&state.pool, &account, &no, r.reason).await?;
     Ok(axum::Json(json!({ "registration_no": no, "released_at": at })).into_response())
 }
@@ -111,33 +104,16 @@ pub async fn report(
         None => return Err(ApiError::bad_request("give ?province=CODE&year=YYYY")),
     };
     let rows = mortgages::report(&state.pool, &account, province, year).await?;
-    let columns = ["month", "registrations", "amendments", "releases", "information_provided"];
-    let cells =
-        |r: &mortgages::ReportRow| [r.month as i64, r.registrations, r.amendments, r.releases, r.information_provided];
-    match q.get("format").map(String::as_str) {
-        None | Some("json") => {
-            Ok(axum::Json(json!({ "province": province, "year": year, "months": rows })).into_response())
-        }
-        Some("csv") => {
-            let mut csv = columns.join(",") + "\n";
-            for r in &rows {
-                csv.push_str(&cells(r).map(|c| c.to_string()).join(","));
-                csv.push('\n');
-            }
-            Ok(([(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
-        }
-        Some("html") => {
-            let head: String = columns.iter().map(|c| format!("<th>{c}</th>")).collect();
-            let body: String = rows
-                .iter()
-                .map(|r| format!("<tr>{}</tr>", cells(r).map(|c| format!("<td>{c}</td>")).concat()))
-                .collect();
-            let title = format!("Báo cáo đăng ký biện pháp bảo đảm — tỉnh {province}, năm {year}");
-            Ok(axum::response::Html(format!(
-                "<!doctype html><meta charset=utf-8><title>{title}</title><h1>{title}</h1><table border=1><tr>{head}</tr>{body}</table>"
-            ))
-            .into_response())
-        }
-        Some(other) => Err(ApiError::bad_request(format!("format `{other}` is not offered: json, csv or html"))),
-    }
+    let columns = ["month", "registrations", "amendments", "releases", "transactions_recorded", "information_provided"];
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            [r.month as i64, r.registrations, r.amendments, r.releases, r.transactions_recorded, r.information_provided]
+                .map(|c| c.to_string())
+                .to_vec()
+        })
+        .collect();
+    let title = format!("Báo cáo đăng ký biện pháp bảo đảm và giao dịch bất động sản — tỉnh {province}, năm {year}");
+    let json = json!({ "province": province, "year": year, "months": rows });
+    report::table(q.get("format").map(String::as_str), &title, &columns, &cells, json)
 }

@@ -106,3 +106,24 @@ pub fn moment(s: &str, name: &str) -> Result<chrono::DateTime<chrono::Utc>, ApiE
         .map(|t| t.with_timezone(&chrono::Utc))
         .ok_or_else(|| ApiError::bad_request(format!("{name} `{s}` is not a day UTC+7 has")))
 }
+
+/// The signed-in account a registry needs, or a 401 naming the registry.
+pub fn signed_in(
+    principal: crate::access::Principal,
+    what: &str,
+) -> Result<std::sync::Arc<crate::access::Account>, ApiError> {
+    match principal {
+        crate::access::Principal::Anonymous => Err(ApiError::unauthorized(format!("{what} is for signed-in officers"))),
+        crate::access::Principal::Account(a) => Ok(a),
+    }
+}
+
+/// A JSON body read into `T`, or a 400 saying what shape it must have.
+pub fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+    shape: &str,
+) -> Result<T, ApiError> {
+    super::ogc::editing::media(headers, &["application/json"])?;
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("the body must be {shape}: {e}")))
+}

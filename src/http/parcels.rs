@@ -122,7 +122,7 @@ pub async fn get_one(
     let view = principal.view();
     let personal = [Some(parcel.commune_code_recorded.as_str()), parcel.commune_code.as_deref()]
         .into_iter()
-        .any(|c| view.audience_for(c) == Audience::Personal);
+        .any(|c| view.audience_for(c) >= Audience::Personal);
     let holders = match personal {
         true => Some(overlays::parcel_holders(&state.pool, pid).await?),
         false => None,

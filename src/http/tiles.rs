@@ -18,8 +18,8 @@ const MVT: &str = "application/vnd.mapbox-vector-tile";
 /// TileJSON's opening zooms: from the first at which parcels are drawn to street level.
 const OPENING_ZOOMS: (u8, u8) = (14, 18);
 
-fn layer_set(state: &AppState, set: &str) -> Result<Vec<usize>, ApiError> {
-    state.tiles.layers().catalog().parse_set(set).map_err(ApiError::not_found)
+fn layer_set(state: &AppState, set: &str, audience: Audience) -> Result<Vec<usize>, ApiError> {
+    state.tiles.layers().catalog().parse_set(set, audience).map_err(ApiError::not_found)
 }
 
 /// A past moment to draw the map at (`?on=DATE` or an instant), if the query names one before now;
@@ -38,7 +38,7 @@ pub async fn tile(
     Query(q): Query<std::collections::HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let layers = layer_set(&state, &set)?;
+    let layers = layer_set(&state, &set, principal.audience())?;
     let on = past(&q)?;
     let Some(y) = file.strip_suffix(".mvt") else {
         return Err(ApiError::not_found(format!("tiles are `{{y}}.mvt`, not `{file}`")));
@@ -108,7 +108,7 @@ pub async fn tilejson(
             "`/tiles/{spec}`: ask for `/tiles/{{layers}}.json` (TileJSON) or `/tiles/{{layers}}/{{z}}/{{x}}/{{y}}.mvt`"
         )));
     };
-    let layers = layer_set(&state, set)?;
+    let layers = layer_set(&state, set, principal.audience())?;
     let all = state.tiles.layers();
     let specs: Vec<&LayerSpec> = layers.iter().map(|l| &all.catalog().layers[*l]).collect();
     let (minzoom, maxzoom) = zoom_range(&specs);
@@ -168,9 +168,8 @@ pub async fn catalog(State(state): State<AppState>, principal: Principal) -> axu
         .tiles
         .layers()
         .catalog()
-        .layers
-        .iter()
-        .map(|s| {
+        .for_audience(audience)
+        .map(|(_, s)| {
             let mut v = s.vector_layer(audience);
             v["tilejson"] = json!(format!("{base}/tiles/{}.json", s.name));
             v

@@ -9,11 +9,11 @@ use super::overlay::{Attributes, Context, GeometryRule, Overlay, Shape, date, po
 use super::source::Field;
 use crate::domain::{CommuneCode, DigitalAddress, IdError, ParcelCode, ProductId, ProjectCode};
 
-fn parse<T: std::str::FromStr<Err = IdError>>(s: &str) -> Result<T, String> {
+pub(super) fn parse<T: std::str::FromStr<Err = IdError>>(s: &str) -> Result<T, String> {
     s.parse().map_err(|e: IdError| e.to_string())
 }
 
-fn optional<'a>(a: &'a Attributes, f: &Field) -> Option<&'a str> {
+pub(super) fn optional<'a>(a: &'a Attributes, f: &Field) -> Option<&'a str> {
     a.get(f.name).map(String::as_str)
 }
 
@@ -137,7 +137,7 @@ fn documents(list: &str, context: &Context) -> Result<Vec<Document>, String> {
 }
 
 /// One of the canonical words, or one of their Vietnamese spellings.
-fn one_of(s: &str, what: &str, words: &[(&'static str, &[&str])]) -> Result<&'static str, String> {
+pub(super) fn one_of(s: &str, what: &str, words: &[(&'static str, &[&str])]) -> Result<&'static str, String> {
     let t = s.trim().to_lowercase();
     words.iter().find(|(w, vi)| *w == t || vi.contains(&t.as_str())).map(|(w, _)| *w).ok_or_else(|| {
         format!("{what} `{s}` must be one of {}", words.iter().map(|(w, _)| *w).collect::<Vec<_>>().join(", "))

@@ -10,6 +10,7 @@ pub mod planning;
 pub mod prices;
 pub mod source;
 pub mod store;
+pub mod transactions;
 pub mod zones;
 
 use std::fmt;

@@ -148,6 +148,9 @@ fn render_from<'a>(
                 Some(TileValue::Str(code)) => Some(code.as_str()),
                 _ => None,
             });
+            if !spec.admits(view, commune) {
+                continue;
+            }
             for (i, field) in spec.visible_fields(view.audience_for(commune)) {
                 if let Some(v) = &f.values[i] {
                     feature_tags.extend(tags.insert(i, &field.name, v));

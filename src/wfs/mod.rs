@@ -85,7 +85,13 @@ fn qname(spec: &LayerSpec) -> String {
 }
 
 /// GetCapabilities; `transactions` offers the Transaction operation (POST).
-pub fn capabilities(url: &str, catalog: &Catalog, bounds: impl Fn(usize) -> [f64; 4], transactions: bool) -> String {
+pub fn capabilities(
+    url: &str,
+    catalog: &Catalog,
+    audience: Audience,
+    bounds: impl Fn(usize) -> [f64; 4],
+    transactions: bool,
+) -> String {
     let url = escape(url);
     let mut types = String::new();
     let other: String = ApiCrs::offered()
@@ -93,7 +99,7 @@ pub fn capabilities(url: &str, catalog: &Catalog, bounds: impl Fn(usize) -> [f64
         .skip(2) // CRS84 and EPSG:4326 are the default.
         .map(|c| format!("<OtherCRS>{}</OtherCRS>", urn(c)))
         .collect();
-    for (i, spec) in catalog.layers.iter().enumerate() {
+    for (i, spec) in catalog.for_audience(audience) {
         let [w, s, e, n] = bounds(i);
         let _ = write!(
             types,

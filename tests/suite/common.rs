@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use sqlx::{Connection, PgConnection, PgPool};
 
 /// Every layer of the shipped catalog, in order.
-pub const LAYERS: [&str; 9] =
-    ["addresses", "admin", "holders", "ownership", "parcels", "planning", "pricing", "projects", "units"];
+pub const LAYERS: [&str; 10] =
+    ["addresses", "admin", "holders", "market", "ownership", "parcels", "planning", "pricing", "projects", "units"];
 
 pub fn server_url() -> String {
     std::env::var("DIACHINH_TEST_SERVER_URL")

@@ -11,5 +11,9 @@ SELECT array(SELECT r.role FROM personal.account_roles r WHERE r.username = $1 O
        -- 'edit' wins over 'create' (alphabetically last).
        (SELECT max(o.cadastre) FROM personal.account_roles r JOIN roles o ON o.name = r.role
         WHERE r.username = $1) AS cadastre,
+       -- 'any' wins (alphabetically first).
+       (SELECT min(o.market) FROM personal.account_roles r JOIN roles o ON o.name = r.role
+        WHERE r.username = $1) AS market,
+       (SELECT a.organisation FROM personal.accounts a WHERE a.username = $1) AS organisation,
        coalesce((SELECT bool_or(o.security_interests) FROM personal.account_roles r JOIN roles o ON o.name = r.role
                  WHERE r.username = $1), false) AS security_interests

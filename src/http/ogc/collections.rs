@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::openapi::OTHER;
 use super::{GEOJSON, JSON, SCHEMA, check, find, link, respond};
+use crate::access::Principal;
 use crate::catalog::LayerSpec;
 use crate::crs::{ApiCrs, CRS84};
 use crate::http::AppState;
@@ -35,6 +36,7 @@ pub(super) fn collection_json(state: &AppState, base: &str, index: usize, spec: 
 
 pub async fn collections(
     State(state): State<AppState>,
+    principal: Principal,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
@@ -42,7 +44,7 @@ pub async fn collections(
     let base = format!("{}/ogc", state.public_url);
     let catalog = state.tiles.layers().catalog();
     let collections: Vec<Value> =
-        catalog.layers.iter().enumerate().map(|(i, spec)| collection_json(&state, &base, i, spec)).collect();
+        catalog.for_audience(principal.audience()).map(|(i, spec)| collection_json(&state, &base, i, spec)).collect();
     Ok(respond(
         &q,
         &headers,
@@ -53,11 +55,12 @@ pub async fn collections(
 
 pub async fn collection(
     State(state): State<AppState>,
+    principal: Principal,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     check(&q, OTHER)?;
-    let (index, spec) = find(&state, &id)?;
+    let (index, spec) = find(&state, &id, principal.audience())?;
     Ok(respond(&q, &headers, JSON, &collection_json(&state, &format!("{}/ogc", state.public_url), index, spec)))
 }

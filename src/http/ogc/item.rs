@@ -22,7 +22,7 @@ pub async fn item(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     check(&q, ITEM)?;
-    let (_, spec) = find(&state, &id)?;
+    let (_, spec) = find(&state, &id, principal.audience())?;
     let crs = crs_param(&q, "crs")?;
     let Some(item) = features::item(&state.pool, spec, &principal.view(), &fid, &crs)
         .await

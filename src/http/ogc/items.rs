@@ -27,7 +27,7 @@ pub async fn items(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let (_, spec) = find(&state, &id)?;
+    let (_, spec) = find(&state, &id, principal.audience())?;
     let view = principal.view();
     let audience = view.audience;
     // Besides the table's parameters, each visible property filters by equality (Part 1).

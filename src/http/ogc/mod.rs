@@ -36,7 +36,7 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::{AppState, params};
-use crate::catalog::LayerSpec;
+use crate::catalog::{Audience, LayerSpec};
 use crate::crs::ApiCrs;
 
 pub(super) const JSON: &str = "application/json";
@@ -117,11 +117,12 @@ pub(super) fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
-pub(super) fn find<'a>(state: &'a AppState, id: &str) -> Result<(usize, &'a LayerSpec), ApiError> {
+/// A collection `audience` may see (one beyond it answers as one that does not exist).
+pub(super) fn find<'a>(state: &'a AppState, id: &str, audience: Audience) -> Result<(usize, &'a LayerSpec), ApiError> {
     let catalog = state.tiles.layers().catalog();
     catalog
-        .find(id)
-        .ok_or_else(|| ApiError::not_found(format!("no collection '{id}'; collections: {}", catalog.names())))
+        .find(id, audience)
+        .ok_or_else(|| ApiError::not_found(format!("no collection '{id}'; collections: {}", catalog.names(audience))))
 }
 
 pub(super) fn crs_param(q: &HashMap<String, String>, name: &str) -> Result<ApiCrs, ApiError> {

@@ -15,7 +15,7 @@ pub async fn items_options(
     principal: Principal,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    find(&state, &id)?;
+    find(&state, &id, principal.audience())?;
     Ok(allow(editing::allowed(&principal, &id, false)))
 }
 
@@ -24,7 +24,7 @@ pub async fn item_options(
     principal: Principal,
     Path((id, _fid)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    find(&state, &id)?;
+    find(&state, &id, principal.audience())?;
     Ok(allow(editing::allowed(&principal, &id, true)))
 }
 

@@ -20,7 +20,7 @@ pub async fn schema(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     check(&q, OTHER)?;
-    let (_, spec) = find(&state, &id)?;
+    let (_, spec) = find(&state, &id, principal.audience())?;
     if which != "schema" && which != "queryables" {
         return Err(ApiError::not_found(format!("collection '{id}' has items, schema and queryables, not '{which}'")));
     }

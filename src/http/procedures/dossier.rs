@@ -47,7 +47,7 @@ pub async fn download(
 ) -> Result<Response, ApiError> {
     let view = principal.view();
     let communes = dossier::communes(&state.pool, event).await?;
-    if !communes.iter().any(|c| view.audience_for(Some(c)) == Audience::Personal) {
+    if !communes.iter().any(|c| view.audience_for(Some(c)) >= Audience::Personal) {
         return Err(match principal {
             Principal::Anonymous => ApiError::unauthorized("a dossier is personal data: sign in"),
             Principal::Account(_) => ApiError::forbidden(format!(

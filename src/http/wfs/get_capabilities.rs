@@ -3,12 +3,18 @@
 use axum::response::Response;
 
 use super::xml;
+use crate::catalog::Audience;
 use crate::http::AppState;
 use crate::wfs::{self, WfsError};
 
 /// `edits`: whether the caller may edit, so Transaction is offered.
-pub(super) fn get_capabilities(state: &AppState, url: &str, edits: bool) -> Result<Response, WfsError> {
+pub(super) fn get_capabilities(
+    state: &AppState,
+    audience: Audience,
+    url: &str,
+    edits: bool,
+) -> Result<Response, WfsError> {
     let layers = state.tiles.layers();
     let bounds = |i: usize| layers.extent(&[i]);
-    Ok(xml("application/xml", wfs::capabilities(url, layers.catalog(), bounds, edits)))
+    Ok(xml("application/xml", wfs::capabilities(url, layers.catalog(), audience, bounds, edits)))
 }

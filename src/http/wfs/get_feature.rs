@@ -56,7 +56,7 @@ pub(super) async fn get_feature(state: &AppState, view: &View, url: &str, kvp: &
         let (layer, fid) = rid
             .split_once('.')
             .ok_or_else(|| WfsError::invalid("id", format!("id `{rid}` must be layer.featureid")))?;
-        let spec = find(state, layer)?;
+        let spec = find(state, layer, view.audience)?;
         let srs = wfs::srs(kvp.get("srsname").unwrap_or(wfs::DEFAULT_SRS), "srsname")?;
         let item = features::item(&state.pool, spec, view, fid, &srs)
             .await

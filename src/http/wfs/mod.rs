@@ -88,12 +88,12 @@ async fn answer(state: &AppState, view: &View, base: &str, kvp: &Kvp, edits: boo
     }
     let url = format!("{base}/wfs");
     match request.as_str() {
-        "getcapabilities" => get_capabilities::get_capabilities(state, &url, edits),
+        "getcapabilities" => get_capabilities::get_capabilities(state, view.audience, &url, edits),
         "describefeaturetype" => describe_feature_type::describe_feature_type(state, view.audience, kvp),
         "getfeature" => get_feature::get_feature(state, view, &url, kvp).await,
         "getpropertyvalue" => get_property_value::get_property_value(state, view, kvp).await,
-        "liststoredqueries" => stored_queries::list_stored_queries(state),
-        "describestoredqueries" => stored_queries::describe_stored_queries(state, kvp),
+        "liststoredqueries" => stored_queries::list_stored_queries(state, view.audience),
+        "describestoredqueries" => stored_queries::describe_stored_queries(state, view.audience, kvp),
         other => Err(WfsError {
             code: "OperationNotSupported",
             locator: "request".into(),
@@ -105,12 +105,12 @@ async fn answer(state: &AppState, view: &View, base: &str, kvp: &Kvp, edits: boo
 }
 
 /// A feature type by name, with or without its prefix or parentheses.
-pub(super) fn find<'a>(state: &'a AppState, name: &str) -> Result<&'a LayerSpec, WfsError> {
+pub(super) fn find<'a>(state: &'a AppState, name: &str, audience: Audience) -> Result<&'a LayerSpec, WfsError> {
     let bare = name.trim().trim_matches(['(', ')']);
     let bare = bare.strip_prefix(&format!("{PREFIX}:")).unwrap_or(bare);
     let catalog = state.tiles.layers().catalog();
-    catalog.find(bare).map(|(_, spec)| spec).ok_or_else(|| {
-        WfsError::invalid("typenames", format!("no feature type `{name}`; there are {}", catalog.names()))
+    catalog.find(bare, audience).map(|(_, spec)| spec).ok_or_else(|| {
+        WfsError::invalid("typenames", format!("no feature type `{name}`; there are {}", catalog.names(audience)))
     })
 }
 
@@ -170,7 +170,7 @@ pub(super) fn query<'a>(
     if names.contains(',') {
         return Err(WfsError::invalid("typenames", "ask for one feature type per request"));
     }
-    let spec = find(state, names)?;
+    let spec = find(state, names, view.audience)?;
     let srs = wfs::srs(kvp.get("srsname").unwrap_or(wfs::DEFAULT_SRS), "srsname")?;
     let limit = number(kvp, "count", usize::MAX)?
         .or(number(kvp, "maxfeatures", usize::MAX)?)

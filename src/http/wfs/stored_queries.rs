@@ -3,17 +3,17 @@
 use axum::response::Response;
 
 use super::{Kvp, xml};
+use crate::catalog::Audience;
 use crate::http::AppState;
 use crate::wfs::{self, GET_FEATURE_BY_ID, PREFIX, WfsError};
 
-pub(super) fn list_stored_queries(state: &AppState) -> Result<Response, WfsError> {
+pub(super) fn list_stored_queries(state: &AppState, audience: Audience) -> Result<Response, WfsError> {
     let layers = state.tiles.layers();
     let catalog = layers.catalog();
 
     let types: String = catalog
-        .layers
-        .iter()
-        .map(|l| format!("<wfs:ReturnFeatureType>{PREFIX}:{}</wfs:ReturnFeatureType>", l.name))
+        .for_audience(audience)
+        .map(|(_, l)| format!("<wfs:ReturnFeatureType>{PREFIX}:{}</wfs:ReturnFeatureType>", l.name))
         .collect();
     Ok(xml(
         "application/xml",
@@ -25,7 +25,7 @@ pub(super) fn list_stored_queries(state: &AppState) -> Result<Response, WfsError
     ))
 }
 
-pub(super) fn describe_stored_queries(state: &AppState, kvp: &Kvp) -> Result<Response, WfsError> {
+pub(super) fn describe_stored_queries(state: &AppState, audience: Audience, kvp: &Kvp) -> Result<Response, WfsError> {
     let layers = state.tiles.layers();
     let catalog = layers.catalog();
 
@@ -35,7 +35,7 @@ pub(super) fn describe_stored_queries(state: &AppState, kvp: &Kvp) -> Result<Res
             format!("no stored query `{id}`; there is {GET_FEATURE_BY_ID}"),
         ));
     }
-    let types: Vec<String> = catalog.layers.iter().map(|l| format!("{PREFIX}:{}", l.name)).collect();
+    let types: Vec<String> = catalog.for_audience(audience).map(|(_, l)| format!("{PREFIX}:{}", l.name)).collect();
     Ok(xml(
         "application/xml",
         format!(

@@ -10,7 +10,7 @@ use geozero::ToGeo;
 use serde_json::{Map, Value as Json};
 
 use crate::access::Principal;
-use crate::catalog::{FieldType, LayerSpec};
+use crate::catalog::{Audience, FieldType, LayerSpec};
 use crate::domain::ParcelId;
 use crate::edits::{EditError, EditGeometry, Editor, Grounds, Mode};
 use crate::filter::GEOMETRY_NAMES;
@@ -74,7 +74,7 @@ async fn run(state: &AppState, principal: Principal, request: Transaction) -> Re
             Action::Insert { handle, features } => {
                 for (j, (type_name, properties)) in features.into_iter().enumerate() {
                     let at = handle.clone().unwrap_or_else(|| format!("Insert {n}, feature {}", j + 1));
-                    let spec = editable(state, &type_name, &at)?;
+                    let spec = editable(state, account.view.audience, &type_name, &at)?;
                     let (properties, geometry) =
                         values(spec, properties, axes).map_err(|e| (StatusCode::BAD_REQUEST, failed(&at, e)))?;
                     let grounds = Grounds { reason: handle.clone(), ..Grounds::default() };
@@ -91,7 +91,7 @@ async fn run(state: &AppState, principal: Principal, request: Transaction) -> Re
             }
             Action::Update { handle, type_name, properties, ids } => {
                 let at = handle.clone().unwrap_or_else(|| format!("Update {n}"));
-                let spec = editable(state, &type_name, &at)?;
+                let spec = editable(state, account.view.audience, &type_name, &at)?;
                 let (properties, geometry) =
                     values(spec, properties, axes).map_err(|e| (StatusCode::BAD_REQUEST, failed(&at, e)))?;
                 let grounds = Grounds { reason: handle.clone(), ..Grounds::default() };
@@ -113,7 +113,7 @@ async fn run(state: &AppState, principal: Principal, request: Transaction) -> Re
             }
             Action::Delete { handle, type_name, ids } => {
                 let at = handle.clone().unwrap_or_else(|| format!("Delete {n}"));
-                let spec = editable(state, &type_name, &at)?;
+                let spec = editable(state, account.view.audience, &type_name, &at)?;
                 let grounds = Grounds { reason: handle.clone(), ..Grounds::default() };
                 for id in ids {
                     let fid = fid(spec, &id);
@@ -145,8 +145,8 @@ fn refusal(at: &str, e: EditError) -> Refusal {
     (status, failed(at, format!("{at}: {e}")))
 }
 
-fn editable<'a>(state: &'a AppState, type_name: &str, at: &str) -> Result<&'a LayerSpec, Refusal> {
-    let spec = super::find(state, type_name).map_err(|e| (StatusCode::BAD_REQUEST, e))?;
+fn editable<'a>(state: &'a AppState, audience: Audience, type_name: &str, at: &str) -> Result<&'a LayerSpec, Refusal> {
+    let spec = super::find(state, type_name, audience).map_err(|e| (StatusCode::BAD_REQUEST, e))?;
     match EDITABLE.contains(&spec.name.as_str()) {
         true => Ok(spec),
         false => Err((

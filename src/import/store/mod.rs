@@ -3,3 +3,4 @@
 
 pub mod overlays;
 pub mod parcels;
+pub mod transactions;

@@ -39,7 +39,11 @@ pub trait Store: Overlay {
 }
 
 /// The statement of `mode`: the kind's insert, or its update by key.
-fn statement(mode: Write, add: &'static str, replace: Option<&'static str>) -> Result<&'static str, ImportError> {
+pub(super) fn statement(
+    mode: Write,
+    add: &'static str,
+    replace: Option<&'static str>,
+) -> Result<&'static str, ImportError> {
     match (mode, replace) {
         (Write::Add, _) => Ok(add),
         (Write::Replace, Some(sql)) => Ok(sql),
@@ -83,7 +87,7 @@ pub async fn store<L: Store>(
 }
 
 /// The current parcel ID for each code (a parcel ID or a legacy key), None when no current parcel has it.
-async fn parcel_ids_of<'a>(
+pub(super) async fn parcel_ids_of<'a>(
     conn: &mut PgConnection,
     codes: impl Iterator<Item = &'a ParcelCode>,
 ) -> Result<Vec<Option<String>>, sqlx::Error> {

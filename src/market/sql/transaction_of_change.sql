@@ -1,0 +1,2 @@
+-- The transaction change $1 recorded (a submission records one).
+SELECT max(id) FROM personal.transactions WHERE change_id = $1
