@@ -173,7 +173,7 @@ pub async fn cancel(pool: &PgPool, account: &Account, id: i64, reason: &str) -> 
     if let Some(at) = cancelled {
         return Err(EditError::Conflict(format!("transaction {id} was cancelled on {at}")));
     }
-    if submitted_by != account.username {
+    if submitted_by != Actor::account(&account.username).as_str() {
         super::officer(account)?;
         let found: Option<SubjectRow> = sqlx::query_as(include_str!("sql/subject.sql"))
             .bind(&product)
@@ -216,7 +216,7 @@ pub async fn of_subject(pool: &PgPool, account: &Account, subject: &Subject) -> 
             }
             None
         }
-        _ => Some(account.username.clone()),
+        _ => Some(Actor::account(&account.username).as_str().to_owned()),
     };
     let investor = matches!(account.market, Some(MarketRight::Investor)).then(|| account.organisation.clone());
     Ok(sqlx::query_as(include_str!("sql/transactions_of.sql"))

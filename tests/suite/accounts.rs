@@ -212,6 +212,7 @@ async fn personal_data_shows_where_role_and_scope_allow_it_on_every_surface() {
         ("market_officer", "none"),
         ("investor", "none"),
         ("broker", "none"),
+        ("notary", "none"),
         ("viewer", "none"),
     ];
     let known: Vec<String> =

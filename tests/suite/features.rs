@@ -99,7 +99,7 @@ async fn landing_page_conformance_and_an_openapi_document_of_what_is_accepted() 
         (
             "/ogc/collections/nope/items",
             404,
-            "no collection 'nope'; collections: addresses, admin, holders, ownership, parcels",
+            "no collection 'nope'; collections: addresses, admin, holders, market, ownership, parcels",
         ),
         ("/ogc/collections/parcels/items/zzzzzzzzzzzz", 404, "collection 'parcels' has no feature 'zzzzzzzzzzzz'"),
     ])

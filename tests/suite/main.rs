@@ -18,6 +18,7 @@ mod market;
 mod mortgages;
 mod overlays;
 mod procedures;
+mod registries;
 mod sessions;
 mod tiles;
 mod web;

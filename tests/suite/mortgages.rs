@@ -152,6 +152,16 @@ async fn mortgages_are_registered_in_priority_amended_and_released_by_their_keep
     assert_eq!(send(Some("tuphap"), reqwest::Method::GET, report.clone(), None).await.0, 403, "a commune's officer");
     assert_eq!(send(Some("xem"), reqwest::Method::GET, report.clone(), None).await.0, 403);
     let month = chrono::Datelike::month(&now) as usize - 1;
+    // The sample transactions of the province, recorded when the samples were loaded.
+    let sample_transactions = app
+        .db
+        .count(
+            "SELECT count(*) FROM personal.transactions t LEFT JOIN units u ON u.product_id = t.product_id
+             JOIN parcels p ON p.parcel_id = coalesce(t.parcel_id, u.parcel_id) AND p.valid_to IS NULL
+             JOIN communes c ON c.code = p.commune_code WHERE c.province_code = '19'",
+        )
+        .await;
+    assert!(sample_transactions > 0);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let row = loop {
         let (status, body) = send(Some("tinh"), reqwest::Method::GET, report.clone(), None).await;
@@ -165,7 +175,8 @@ async fn mortgages_are_registered_in_priority_amended_and_released_by_their_keep
     };
     assert_eq!(
         row,
-        json!({ "month": month + 1, "registrations": 2, "amendments": 1, "releases": 2, "information_provided": 2 })
+        json!({ "month": month + 1, "registrations": 2, "amendments": 1, "releases": 2,
+                "transactions_recorded": sample_transactions, "information_provided": 2 })
     );
     let csv = app
         .http
@@ -176,7 +187,8 @@ async fn mortgages_are_registered_in_priority_amended_and_released_by_their_keep
         .unwrap();
     let csv = csv.text().await.unwrap();
     assert!(
-        csv.starts_with("month,registrations,amendments,releases,information_provided\n") && csv.lines().count() == 13,
+        csv.starts_with("month,registrations,amendments,releases,transactions_recorded,information_provided\n")
+            && csv.lines().count() == 13,
         "{csv}"
     );
     let page = app
@@ -186,5 +198,10 @@ async fn mortgages_are_registered_in_priority_amended_and_released_by_their_keep
         .send()
         .await
         .unwrap();
-    assert!(page.text().await.unwrap().contains("<h1>Báo cáo đăng ký biện pháp bảo đảm — tỉnh 19"));
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("<h1>Báo cáo đăng ký biện pháp bảo đảm và giao dịch bất động sản — tỉnh 19")
+    );
 }

@@ -188,7 +188,7 @@ async fn bad_tile_requests_say_what_is_wrong() {
         (
             "/tiles/nope/16/0/0.mvt",
             404,
-            "unknown tile layer 'nope'; layers: addresses, admin, holders, ownership, parcels",
+            "unknown tile layer 'nope'; layers: addresses, admin, holders, market, ownership, parcels",
         ),
         ("/tiles/parcels,parcels/16/0/0.mvt", 404, "asked for twice"),
         ("/tiles/parcels/16/0/0.png", 404, "tiles are `{y}.mvt`, not `0.png`"),
@@ -196,7 +196,7 @@ async fn bad_tile_requests_say_what_is_wrong() {
         ("/tiles/parcels/16/0/-1.mvt", 400, "tile row `-1` is not a whole number"),
         ("/tiles/nope.json", 404, "unknown tile layer 'nope'"),
         ("/tiles/parcels", 404, "ask for `/tiles/{layers}.json`"),
-        ("/styles/nope.json", 404, "no style 'nope'; styles: cadastral, ownership, planning, pricing"),
+        ("/styles/nope.json", 404, "no style 'nope'; styles: cadastral, market, ownership, planning, pricing"),
     ])
     .await;
     // An empty database still answers with a (valid, empty) tile.
@@ -243,7 +243,7 @@ async fn tilejson_compression_and_styles_that_maplibre_accepts() {
     // Every style validates, and its source is this server's TileJSON.
     let (_, catalog) = app.get("/tiles").await;
     let styles = catalog["styles"].as_array().unwrap();
-    assert_eq!(styles.len(), 4);
+    assert_eq!(styles.len(), 5);
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for url in styles {

@@ -49,7 +49,7 @@ async fn planners_browse_search_and_open_parcel_cards_in_a_real_browser() {
 
     assert_eq!(seen["loadErrors"], serde_json::json!([]), "the page loads with no console errors");
     let groups: Vec<&str> = seen["panel"].as_array().unwrap().iter().map(|g| g["group"].as_str().unwrap()).collect();
-    assert_eq!(groups, ["cadastral", "planning", "pricing", "ownership", "projects"]);
+    assert_eq!(groups, ["cadastral", "planning", "pricing", "ownership", "projects", "market"]);
     assert!(seen["panel"][0]["legend"].as_u64().unwrap() > 5 && seen["panel"][3]["legend"].as_u64().unwrap() >= 5);
     // The parcels' legend lists the land-use codes the data holds, not all sixty.
     let held = app.db.count("SELECT count(DISTINCT land_use[1]) FROM parcels WHERE valid_to IS NULL").await;
