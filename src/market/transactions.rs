@@ -61,30 +61,46 @@ fn columns(subject: &Subject) -> Result<(Option<String>, Option<String>), EditEr
 
 type SubjectRow = (String, Option<String>, Option<String>);
 
+/// The unit's or parcel's communes (recorded, current) and investor, or what is not found.
+async fn subject_of(
+    conn: &mut sqlx::PgConnection,
+    product: &Option<String>,
+    parcel: &Option<String>,
+) -> Result<SubjectRow, EditError> {
+    let found: Option<SubjectRow> =
+        sqlx::query_as(include_str!("sql/subject.sql")).bind(product).bind(parcel).fetch_optional(conn).await?;
+    found.ok_or_else(|| {
+        EditError::NotFound(match (product, parcel) {
+            (Some(p), _) => format!("no housing unit has product ID {p}"),
+            (_, p) => format!("no parcel has the ID {}", p.as_deref().unwrap_or_default()),
+        })
+    })
+}
+
+/// Refuses a row of commune `recorded` (now `current`) outside the account's scope.
+fn in_scope(account: &Account, (recorded, current, _): &SubjectRow) -> Result<(), EditError> {
+    match account.covers([Some(recorded.as_str()), current.as_deref()].into_iter().flatten()) {
+        true => Ok(()),
+        false => Err(EditError::Forbidden(format!(
+            "the parcel (commune {recorded}) is outside the scope of account `{}`",
+            account.username
+        ))),
+    }
+}
+
 /// Checks the account may record `deal`, and sets who reported it (and the broker's certificate).
 async fn allow(conn: &mut sqlx::PgConnection, account: &Account, deal: &mut Deal) -> Result<(), EditError> {
     let who = &account.username;
     let (product, parcel) = columns(&deal.subject)?;
-    let found: Option<SubjectRow> =
-        sqlx::query_as(include_str!("sql/subject.sql")).bind(&product).bind(&parcel).fetch_optional(&mut *conn).await?;
-    let Some((recorded, current, investor)) = found else {
-        return Err(EditError::NotFound(match (product, parcel) {
-            (Some(p), _) => format!("no housing unit has product ID {p}"),
-            (_, p) => format!("no parcel has the ID {}", p.unwrap_or_default()),
-        }));
-    };
+    let found = subject_of(&mut *conn, &product, &parcel).await?;
     let same = |a: &str, b: &str| a.trim().to_lowercase() == b.trim().to_lowercase();
     deal.source = Some(match right(account)? {
-        MarketRight::Any if account.covers([Some(recorded.as_str()), current.as_deref()].into_iter().flatten()) => {
+        MarketRight::Any => {
+            in_scope(account, &found)?;
             "registration_office"
         }
-        MarketRight::Any => {
-            return Err(EditError::Forbidden(format!(
-                "the parcel (commune {recorded}) is outside the scope of account `{who}`"
-            )));
-        }
-        MarketRight::Investor => match investor {
-            Some(i) if same(&i, &account.organisation) => "investor",
+        MarketRight::Investor => match &found.2 {
+            Some(i) if same(i, &account.organisation) => "investor",
             _ => {
                 return Err(EditError::Forbidden(format!(
                     "account `{who}` of {} records the units of its own projects only",
@@ -175,19 +191,7 @@ pub async fn cancel(pool: &PgPool, account: &Account, id: i64, reason: &str) -> 
     }
     if submitted_by != Actor::account(&account.username).as_str() {
         super::officer(account)?;
-        let found: Option<SubjectRow> = sqlx::query_as(include_str!("sql/subject.sql"))
-            .bind(&product)
-            .bind(&parcel)
-            .fetch_optional(change.conn())
-            .await?;
-        if let Some((recorded, current, _)) = found
-            && !account.covers([Some(recorded.as_str()), current.as_deref()].into_iter().flatten())
-        {
-            return Err(EditError::Forbidden(format!(
-                "transaction {id} is outside the scope of account `{}`",
-                account.username
-            )));
-        }
+        in_scope(account, &subject_of(change.conn(), &product, &parcel).await?)?;
     }
     sqlx::query(include_str!("sql/transaction_cancel.sql")).bind(id).bind(&reason).execute(change.conn()).await?;
     unit_status(change.conn(), &product.into_iter().collect::<Vec<_>>()).await?;
@@ -202,18 +206,7 @@ pub async fn of_subject(pool: &PgPool, account: &Account, subject: &Subject) -> 
     let mut conn = pool.acquire().await?;
     let only = match right(account)? {
         MarketRight::Any => {
-            let found: Option<SubjectRow> = sqlx::query_as(include_str!("sql/subject.sql"))
-                .bind(&product)
-                .bind(&parcel)
-                .fetch_optional(&mut *conn)
-                .await?;
-            let (recorded, current, _) = found.ok_or_else(|| EditError::NotFound("no such unit or parcel".into()))?;
-            if !account.covers([Some(recorded.as_str()), current.as_deref()].into_iter().flatten()) {
-                return Err(EditError::Forbidden(format!(
-                    "the parcel (commune {recorded}) is outside the scope of account `{}`",
-                    account.username
-                )));
-            }
+            in_scope(account, &subject_of(&mut conn, &product, &parcel).await?)?;
             None
         }
         _ => Some(Actor::account(&account.username).as_str().to_owned()),
