@@ -76,6 +76,10 @@ pub enum Cadastre {
 }
 
 impl Account {
+    pub fn is_admin(&self) -> bool {
+        self.roles.iter().any(|r| r == "admin")
+    }
+
     /// Whether a row recorded under or lying in `communes` is within the account's scope.
     pub fn covers<'a>(&self, mut communes: impl Iterator<Item = &'a str>) -> bool {
         match &self.communes {
@@ -128,6 +132,8 @@ pub struct Account {
     pub market: Option<MarketRight>,
     /// The organisation the person works for (an investor, a notary office, a bank).
     pub organisation: String,
+    /// Whether it works data-provision requests and correction tickets (in its scope).
+    pub services: bool,
     pub view: View,
     /// An initial password only lets the account change it.
     pub initial_password: bool,

@@ -11,7 +11,9 @@ use geo::Rect;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use diachinh::audit::checkpoint::AuditDir;
+use diachinh::calendar::{self, Calendar};
 use diachinh::crs::Crs;
+use diachinh::import::calendar::CalendarDays;
 use diachinh::import::holders::Holders;
 use diachinh::import::market::{Addresses, Projects, Units};
 use diachinh::import::overlay::{self, Overlay};
@@ -23,6 +25,7 @@ use diachinh::import::store::overlays::Store;
 use diachinh::import::transactions::Transactions;
 use diachinh::import::zones::CommuneZones;
 use diachinh::import::{Action, ImportError, OnDuplicate, OnInvalid, ReportLine};
+use diachinh::quality::{self, Thresholds};
 use diachinh::samples::SampleKind;
 use diachinh::storage::gateway::Actor;
 use diachinh::{parcel_id, samples, startup, storage};
@@ -73,7 +76,14 @@ enum Command {
         /// Minutes between signed checkpoints of the audit chain.
         #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
         checkpoint_minutes: u64,
+        /// The open data's bulk files, as `diachinh open-data publish` writes them.
+        #[arg(long, env = "DIACHINH_OPEN_DATA_DIR", default_value = "var/open-data")]
+        open_data_dir: PathBuf,
     },
+    /// Open data: publish the bulk files (GeoPackage, PMTiles) and catalogue the service lists
+    /// at /open-data; run on a schedule (deploy/diachinh-open-data.timer).
+    #[command(subcommand)]
+    OpenData(OpenDataCommand),
     /// Vector tiles: export a PMTiles archive, or warm a running server's tile cache.
     #[command(subcommand)]
     Tiles(TilesCommand),
@@ -92,6 +102,13 @@ enum Command {
     /// housing-support beneficiaries: make one from its parts, or read one back into them.
     #[command(subcommand)]
     Ids(IdsCommand),
+    /// The working-day calendar deadlines are counted on.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+    /// Data-quality checks: overlaps, gaps, slivers, area mismatches, parcels outside their
+    /// commune, legacy or unplanned land uses, duplicate keys, repaired features, dangling units.
+    #[command(subcommand)]
+    Quality(QualityCommand),
     /// Regenerate the synthetic sample data in data-samples/ (deterministic), or load it.
     Samples {
         /// Folder to write to or load from.
@@ -104,6 +121,55 @@ enum Command {
         /// Write only a GeoPackage of about N synthetic parcels (for benchmarks) into --dir.
         #[arg(long, value_name = "N", conflicts_with = "load", hide = true)]
         synthetic: Option<usize>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OpenDataCommand {
+    /// Writes every open dataset's files and the catalogue into DIR, replacing them file by file.
+    Publish {
+        #[arg(long, env = "DIACHINH_OPEN_DATA_DIR", default_value = "var/open-data")]
+        to: PathBuf,
+        /// The tile-layer catalog.
+        #[arg(long, default_value = "tiles")]
+        tiles_dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Prints the last day of "within N working days from a moment" (YYYY-MM-DD). A moment
+    /// after 15:00 (Vietnam time) or on a day off counts from the next working day.
+    Deadline {
+        /// The moment received, RFC 3339 (2026-11-10T15:01:00+07:00); now when absent.
+        #[arg(long)]
+        from: Option<chrono::DateTime<chrono::FixedOffset>>,
+        /// Working days; 0 is the same working day.
+        #[arg(long)]
+        days: u32,
+        /// Count from the moment's own day whatever its time (no 15:00 rule).
+        #[arg(long)]
+        no_cutoff: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum QualityCommand {
+    /// Runs every check over a commune or a province, replaces their findings, opens a
+    /// correction ticket for each new one, and prints one JSON line per finding.
+    Check {
+        /// A 2025 commune code, or a province code for all its communes.
+        #[arg(long, value_name = "CODE")]
+        commune: String,
+        /// Overlaps of parcels above this area are findings (m²).
+        #[arg(long, default_value_t = Thresholds::default().overlap_m2)]
+        overlap_m2: f64,
+        /// Holes inside a surveyed block up to this area are gaps (m²).
+        #[arg(long, default_value_t = Thresholds::default().gap_max_m2)]
+        gap_max_m2: f64,
+        /// Computed area differing from the legal area by more than this share.
+        #[arg(long, default_value_t = Thresholds::default().area_share)]
+        area_share: f64,
     },
 }
 
@@ -372,6 +438,10 @@ enum ImportKind {
     /// VanPhongCongChung, BenBan, BenMua, NguonTin, MaChungChiMoiGioi. All or nothing.
     #[command(verbatim_doc_comment)]
     Transactions(SourceArgs),
+    /// The working-day calendar: Ngay (date), Loai (holiday, off: a weekday off, worked: a
+    /// Saturday worked in exchange), Ten (name). Replaces the calendar of the years the file covers.
+    #[command(verbatim_doc_comment)]
+    Calendar(SourceArgs),
 }
 
 /// What every import reads and how: files, CRS, field names, policy for bad features.
@@ -520,9 +590,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 ImportKind::Units(args) => import_layer::<Units>(&pool, args).await?,
                 ImportKind::Addresses(args) => import_layer::<Addresses>(&pool, args).await?,
                 ImportKind::Transactions(args) => import_layer::<Transactions>(&pool, args).await?,
+                ImportKind::Calendar(args) => import_layer::<CalendarDays>(&pool, args).await?,
             }
         }
-        Command::Serve { listen, tile_cache_mb, tiles_dir, styles_dir, public_url, checkpoint_minutes } => {
+        Command::OpenData(OpenDataCommand::Publish { to, tiles_dir }) => {
+            let catalog = diachinh::catalog::Catalog::load(&tiles_dir).map_err(anyhow::Error::msg)?;
+            let layers = diachinh::index::layers::Layers::new(std::sync::Arc::new(catalog));
+            let started = Instant::now();
+            let published = diachinh::open_data::publish(&storage::connect(&url()?).await?, &layers, &to).await?;
+            for d in &published.datasets {
+                let files: Vec<String> = d.files.iter().map(|f| format!("{} ({} bytes)", f.file, f.bytes)).collect();
+                println!("{}: {} features → {}", d.name, d.features, files.join(", "));
+            }
+            println!("published into {} in {:.1} s", to.display(), started.elapsed().as_secs_f64());
+        }
+        Command::Serve {
+            listen,
+            tile_cache_mb,
+            tiles_dir,
+            styles_dir,
+            public_url,
+            checkpoint_minutes,
+            open_data_dir,
+        } => {
             let settings = startup::Settings {
                 tiles_dir,
                 styles_dir,
@@ -530,6 +620,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 public_url,
                 audit_dir: AuditDir::new(cli.audit_dir),
                 checkpoint_every: Duration::from_secs(checkpoint_minutes * 60),
+                open_data_dir,
                 ..startup::Settings::new(&url()?, listen)
             };
             let app = startup::Application::build(&settings).await?;
@@ -593,6 +684,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Accounts(command) => manage_accounts(&storage::connect(&url()?).await?, command).await?,
         Command::Tokens(command) => manage_tokens(&storage::connect(&url()?).await?, command).await?,
         Command::Ids(command) => println!("{}", ids(command)?),
+        Command::Calendar(CalendarCommand::Deadline { from, days, no_cutoff }) => {
+            let calendar = Calendar::load(&storage::connect(&url()?).await?).await?;
+            let from = from.unwrap_or_else(|| chrono::Utc::now().fixed_offset());
+            let cutoff = (!no_cutoff).then_some(calendar::CUTOFF);
+            println!("{}", calendar.deadline(&from, days, cutoff)?);
+        }
+        Command::Quality(QualityCommand::Check { commune, overlap_m2, gap_max_m2, area_share }) => {
+            let pool = storage::connect(&url()?).await?;
+            let communes = quality::communes(&pool, &commune).await?;
+            let t = Thresholds { overlap_m2, gap_max_m2, area_share, ..Thresholds::default() };
+            for finding in quality::check(&pool, &Actor::operator(), &communes, &t).await? {
+                println!("{}", serde_json::to_string(&finding)?);
+            }
+        }
         Command::Audit(command) => {
             audit(&storage::connect(&url()?).await?, &AuditDir::new(cli.audit_dir), command).await?
         }
@@ -615,6 +720,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     SampleKind::Units => Units::KIND,
                     SampleKind::Addresses => Addresses::KIND,
                     SampleKind::Transactions => Transactions::KIND,
+                    SampleKind::Calendar => CalendarDays::KIND,
                 };
                 if storage::parcels::import_exists(&pool, kind, &[sample.file.to_owned()]).await? {
                     println!("{}: already loaded", sample.file);
@@ -641,6 +747,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     SampleKind::Units => import_layer::<Units>(&pool, source).await?,
                     SampleKind::Addresses => import_layer::<Addresses>(&pool, source).await?,
                     SampleKind::Transactions => import_layer::<Transactions>(&pool, source).await?,
+                    SampleKind::Calendar => import_layer::<CalendarDays>(&pool, source).await?,
                 }
             }
         }

@@ -1,5 +1,5 @@
 //! Downloads: a collection's features, filtered as the feature APIs filter them, written by GDAL
-//! as GeoPackage, zipped Shapefile, KML, CSV or FlatGeobuf. Pages are read from PostGIS while
+//! as GeoPackage, zipped Shapefile, KML, CSV, FlatGeobuf or a geospatial PDF. Pages are read from PostGIS while
 //! GDAL writes the previous ones, into a temporary file that is unlinked once opened, so the
 //! response streams it from disk and nothing is left behind.
 
@@ -26,6 +26,8 @@ pub enum Format {
     Kml,
     Csv,
     FlatGeobuf,
+    /// A geospatial PDF: a printable extract.
+    Pdf,
 }
 
 impl Format {
@@ -37,11 +39,12 @@ impl Format {
             "kml" | "application/vnd.google-earth.kml+xml" => Some(Format::Kml),
             "csv" | "text/csv" => Some(Format::Csv),
             "fgb" | "flatgeobuf" | "application/flatgeobuf" => Some(Format::FlatGeobuf),
+            "pdf" | "application/pdf" => Some(Format::Pdf),
             _ => None,
         }
     }
 
-    pub const NAMES: &str = "gpkg, shp (zipped Shapefile), kml, csv, fgb";
+    pub const NAMES: &str = "gpkg, shp (zipped Shapefile), kml, csv, fgb, pdf";
 
     fn driver(self) -> &'static str {
         match self {
@@ -50,6 +53,7 @@ impl Format {
             Format::Kml => "LIBKML",
             Format::Csv => "CSV",
             Format::FlatGeobuf => "FlatGeobuf",
+            Format::Pdf => "PDF",
         }
     }
 
@@ -61,6 +65,7 @@ impl Format {
             Format::Kml => "kml",
             Format::Csv => "csv",
             Format::FlatGeobuf => "fgb",
+            Format::Pdf => "pdf",
         }
     }
 
@@ -71,6 +76,7 @@ impl Format {
             Format::Kml => "application/vnd.google-earth.kml+xml",
             Format::Csv => "text/csv; charset=utf-8",
             Format::FlatGeobuf => "application/flatgeobuf",
+            Format::Pdf => "application/pdf",
         }
     }
 

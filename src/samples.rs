@@ -24,6 +24,7 @@ pub enum SampleKind {
     Units,
     Addresses,
     Transactions,
+    Calendar,
 }
 
 /// How `samples --load` imports each file, in order (holders name parcels loaded before them).
@@ -65,6 +66,8 @@ pub const SAMPLES: &[Sample] = &[
     // CSV has no CRS metadata: its coordinates are WGS84 longitude and latitude.
     Sample { crs: Some("EPSG:4326"), ..sample(SampleKind::Addresses, "addresses.csv") },
     sample(SampleKind::Transactions, "transactions.csv"),
+    // Holidays and swapped days of 2025–2027 as announced (kept by hand, not generated).
+    sample(SampleKind::Calendar, "calendar.csv"),
 ];
 
 const SEED: u64 = 20_260_701;

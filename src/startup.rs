@@ -37,6 +37,8 @@ pub struct Settings {
     pub audit_dir: AuditDir,
     /// How often the audit chain's head is signed.
     pub checkpoint_every: Duration,
+    /// The open data's bulk files and catalogue, as `diachinh open-data publish` writes them.
+    pub open_data_dir: PathBuf,
 }
 
 impl Settings {
@@ -52,6 +54,7 @@ impl Settings {
             public_url: None,
             audit_dir: AuditDir::new("var/audit"),
             checkpoint_every: Duration::from_secs(600),
+            open_data_dir: "var/open-data".into(),
         }
     }
 }
@@ -115,6 +118,8 @@ impl Application {
             public_url: public_url.into(),
             signed_in: crate::http::identity::signed_in_cache(),
             anonymous: Arc::new(Counter::default()),
+            notices: Arc::default(),
+            open_data_dir: settings.open_data_dir.as_path().into(),
         };
         Ok(Application { listener, state, signer, checkpoint_every: settings.checkpoint_every })
     }

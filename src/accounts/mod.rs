@@ -408,6 +408,7 @@ async fn account(
         security_interests: bool,
         market: Option<String>,
         organisation: String,
+        services: bool,
     }
     let Row {
         roles,
@@ -419,6 +420,7 @@ async fn account(
         security_interests,
         market,
         organisation,
+        services,
     } = sqlx::query_as(include_str!("sql/account_view.sql")).bind(username.as_str()).fetch_one(pool).await?;
     let cadastre = match cadastre.as_deref() {
         Some("edit") => Some(Cadastre::Edit),
@@ -465,6 +467,7 @@ async fn account(
             _ => None,
         },
         organisation,
+        services,
         view,
         initial_password,
     })
@@ -478,7 +481,7 @@ pub struct Issued {
 }
 
 /// A new random secret (256 bits in hex) after `prefix`, which says what it is.
-fn secret(prefix: &str) -> String {
+pub fn secret(prefix: &str) -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
@@ -486,7 +489,7 @@ fn secret(prefix: &str) -> String {
 }
 
 /// The SHA-256 digest a token or session secret is kept as.
-fn digest(token: &str) -> Vec<u8> {
+pub fn digest(token: &str) -> Vec<u8> {
     use sha2::Digest;
     sha2::Sha256::digest(token.as_bytes()).to_vec()
 }

@@ -137,6 +137,11 @@ impl LandUseCode {
     }
 }
 
+/// Every code known, 2024 and legacy.
+pub fn all_codes() -> impl Iterator<Item = LandUseCode> {
+    CODES.iter().map(LandUseCode)
+}
+
 fn lookup(code: &str) -> Option<&'static Entry> {
     CODES.iter().find(|e| e.code == code)
 }

@@ -52,6 +52,14 @@ pub enum EditError {
     Server(String),
 }
 
+/// Text a registry or workflow stores: not empty, no NUL, trimmed.
+pub fn text(name: &str, v: &str) -> Result<String, EditError> {
+    match v.trim().is_empty() || v.contains('\0') {
+        true => Err(EditError::Invalid(format!("{name} must be a non-empty text without NUL characters"))),
+        false => Ok(v.trim().to_owned()),
+    }
+}
+
 /// The strong entity tag of a parcel version: its row number, quoted.
 pub fn etag(uid: i64) -> String {
     format!("\"{uid}\"")

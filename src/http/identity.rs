@@ -146,7 +146,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Admin {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Principal>() {
-            Some(Principal::Account(a)) if a.roles.iter().any(|r| r == "admin") => Ok(Admin(a.clone())),
+            Some(Principal::Account(a)) if a.is_admin() => Ok(Admin(a.clone())),
             Some(Principal::Account(_)) => Err(ApiError::forbidden("this is for the admin role")),
             _ => Err(ApiError::unauthorized("sign in with an account of the admin role")),
         }

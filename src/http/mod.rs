@@ -3,13 +3,16 @@
 mod accounts;
 mod audit;
 mod brokers;
+mod calendar;
 pub mod error;
 pub mod identity;
 mod market;
 mod market_stats;
 mod me;
 mod mortgages;
+mod notices;
 mod ogc;
+mod open_data;
 mod ops;
 mod overlays;
 mod paging;
@@ -17,7 +20,9 @@ pub mod params;
 mod parcels;
 mod procedures;
 mod report;
+mod requests;
 mod session;
+mod tickets;
 pub mod tiles;
 mod transactions;
 mod web;
@@ -95,6 +100,10 @@ pub struct AppState {
     pub recorder: crate::audit::recorder::Recorder,
     /// Anonymous requests not yet written to the audit trail.
     pub anonymous: Arc<crate::audit::anonymous::Counter>,
+    /// Pending notices of interruptions, for the header every answer carries.
+    pub notices: Arc<notices::Board>,
+    /// Where `diachinh open-data publish` writes the open data's bulk files.
+    pub open_data_dir: Arc<std::path::Path>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -125,6 +134,23 @@ pub fn router(state: AppState) -> Router {
         .route("/api/brokers/{id}/revoke", axum::routing::post(brokers::revoke))
         .route("/api/management-units", get(brokers::management_units).post(brokers::register_management_unit))
         .route("/api/market/stats", get(market_stats::stats))
+        .route("/api/calendar", get(calendar::year))
+        .route("/api/calendar/deadline", get(calendar::deadline))
+        .route("/api/calendar/{day}", axum::routing::put(calendar::set).delete(calendar::remove))
+        .route("/api/requests", get(requests::list).post(requests::file))
+        .route("/api/requests/{no}", get(requests::get_one))
+        .route("/api/requests/{no}/steps", axum::routing::post(requests::step))
+        .route("/api/requests/{no}/data/{layer}", get(requests::data))
+        .route("/api/reports", axum::routing::post(tickets::report))
+        .route("/api/tickets", get(tickets::list))
+        .route("/api/tickets/{no}", get(tickets::get_one))
+        .route("/api/tickets/{no}/answer", axum::routing::post(tickets::answer))
+        .route("/api/quality/findings", get(tickets::findings))
+        .route("/api/notices", get(notices::list).post(notices::announce))
+        .route("/api/notices/{id}", axum::routing::delete(notices::withdraw))
+        .route("/api/open-data", get(open_data::list))
+        .route("/open-data", get(open_data::page))
+        .route("/open-data/files/{file}", get(open_data::file))
         .route("/api/planning", get(overlays::planning))
         .route("/api/prices", get(overlays::prices))
         .route("/api/projects", get(market::projects))
@@ -180,6 +206,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { error::ApiError::not_found("no such endpoint; see README.md for the API") })
         .layer(axum::middleware::from_fn_with_state(state.clone(), identity::authenticate))
         .layer(axum::middleware::from_fn(refuse_nul))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), notices::header))
         .layer(axum::middleware::from_fn(ops::track));
     catch_panics(router).layer(CompressionLayer::new()).layer(TraceLayer::new_for_http()).with_state(state)
 }

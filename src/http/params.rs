@@ -127,3 +127,12 @@ pub fn json_body<T: serde::de::DeserializeOwned>(
     super::ogc::editing::media(headers, &["application/json"])?;
     serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("the body must be {shape}: {e}")))
 }
+
+/// A `true`/`false` parameter, false when absent.
+pub fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
+    match q.get(name).map(String::as_str) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(v) => Err(ApiError::bad_request(format!("{name} `{v}` must be true or false"))),
+    }
+}

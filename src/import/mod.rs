@@ -1,6 +1,7 @@
 //! Cadastral imports: read with GDAL, check and repair by policy, reproject with PROJ, compute
 //! parcel IDs, then load all-or-nothing in one transaction (see `storage::parcels`).
 
+pub mod calendar;
 pub mod holders;
 pub mod market;
 pub mod overlay;

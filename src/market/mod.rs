@@ -8,6 +8,7 @@ pub mod transactions;
 
 use crate::access::{Account, MarketRight};
 use crate::edits::EditError;
+use crate::edits::text;
 
 /// The account's right over the registry, or why it has none.
 fn right(account: &Account) -> Result<MarketRight, EditError> {
@@ -27,13 +28,5 @@ fn officer(account: &Account) -> Result<(), EditError> {
             "account `{}` may record its own transactions only: this takes the market_officer or admin role",
             account.username
         ))),
-    }
-}
-
-/// Text a registry stores: not empty, no NUL.
-fn text(name: &str, v: &str) -> Result<String, EditError> {
-    match v.trim().is_empty() || v.contains('\0') {
-        true => Err(EditError::Invalid(format!("{name} must be a non-empty text without NUL characters"))),
-        false => Ok(v.trim().to_owned()),
     }
 }

@@ -16,4 +16,6 @@ SELECT array(SELECT r.role FROM personal.account_roles r WHERE r.username = $1 O
         WHERE r.username = $1) AS market,
        (SELECT a.organisation FROM personal.accounts a WHERE a.username = $1) AS organisation,
        coalesce((SELECT bool_or(o.security_interests) FROM personal.account_roles r JOIN roles o ON o.name = r.role
-                 WHERE r.username = $1), false) AS security_interests
+                 WHERE r.username = $1), false) AS security_interests,
+       coalesce((SELECT bool_or(o.services) FROM personal.account_roles r JOIN roles o ON o.name = r.role
+                 WHERE r.username = $1), false) AS services

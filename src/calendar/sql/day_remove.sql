@@ -1,0 +1,1 @@
+DELETE FROM calendar_days WHERE day = $1

@@ -1,0 +1,1 @@
+SELECT day, kind FROM calendar_days
