@@ -137,3 +137,7 @@ CREATE TABLE notices (
     withdrawn_at timestamptz,
     change_id bigint NOT NULL REFERENCES changes (id)
 );
+
+-- The findings layer shows each finding's ticket and its state.
+CREATE TRIGGER layer_changes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON personal.correction_tickets
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_layer_changes();

@@ -30,8 +30,6 @@ pub const LINK_DAYS: i64 = 7;
 /// The most parcels one request may name, and the largest area one may draw.
 pub const MAX_PARCELS: usize = 500;
 pub const MAX_AREA_KM2: f64 = 100.0;
-/// How far back an office may date a request received on paper.
-pub const MAX_BACKDATE_DAYS: i64 = 30;
 
 pub const FORMATS: &[&str] = &["gpkg", "shp", "csv", "pdf"];
 const DELIVERIES: &[&str] = &["download", "email", "post", "office"];
@@ -67,7 +65,8 @@ pub struct NewRequest {
     pub owner_basis: Option<String>,
     /// The consent or decision the basis rests on (its number and date).
     pub owner_basis_document: Option<String>,
-    /// When the office received a paper request (its own accounts only).
+    /// When the office received a paper request (its own accounts only; the change recording
+    /// it keeps when it was entered).
     pub received_at: Option<DateTime<FixedOffset>>,
 }
 
@@ -230,11 +229,8 @@ pub async fn file(pool: &PgPool, catalog: &Catalog, by: Option<&Account>, r: New
         (None, _) => Utc::now(),
         (Some(at), Some(a)) if a.services => {
             let at = at.with_timezone(&Utc);
-            let now = Utc::now();
-            if at > now || at < now - Duration::days(MAX_BACKDATE_DAYS) {
-                return Err(invalid(format!(
-                    "received_at must be a past moment within {MAX_BACKDATE_DAYS} days of now"
-                )));
+            if at > Utc::now() {
+                return Err(invalid("received_at must not be in the future"));
             }
             at
         }

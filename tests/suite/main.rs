@@ -19,6 +19,7 @@ mod mortgages;
 mod overlays;
 mod procedures;
 mod registries;
+mod services;
 mod sessions;
 mod tiles;
 mod web;

@@ -8,7 +8,7 @@ use crate::common;
 use common::{Content, TestApp};
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "Sàn-giao-dịch 2027";
+pub(crate) const PASSWORD: &str = "Sàn-giao-dịch 2027";
 
 /// Adds an account of `org` with `role` and `scope`, its password changed from the initial one.
 async fn account(app: &TestApp, user: &str, id: &str, role: &str, scope: Option<&str>, org: &str) {
@@ -22,7 +22,7 @@ async fn account(app: &TestApp, user: &str, id: &str, role: &str, scope: Option<
     assert_eq!(crate::accounts::change_password(app, user, "Địa-chính 2026!", PASSWORD).await.0, 204);
 }
 
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     user: Option<&str>,
     method: reqwest::Method,
