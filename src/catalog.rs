@@ -313,8 +313,12 @@ mod tests {
             "addresses, admin, holders, market, ownership, parcels, planning, pricing, projects, units"
         );
         assert_eq!(
+            catalog.names(Audience::Personal),
+            "addresses, admin, findings, holders, market, ownership, parcels, planning, pricing, projects, units"
+        );
+        assert_eq!(
             catalog.names(Audience::Registry),
-            "addresses, admin, encumbrances, holders, market, ownership, parcels, planning, pricing, projects, units"
+            "addresses, admin, encumbrances, findings, holders, market, ownership, parcels, planning, pricing, projects, units"
         );
         // A layer beyond the audience is refused as unknown, never named.
         let refused = catalog.parse_set("parcels,encumbrances", Audience::Personal).unwrap_err();

@@ -37,6 +37,13 @@ pub struct Sample {
     pub on_duplicate: OnDuplicate,
 }
 
+impl Sample {
+    /// Whether `diachinh samples` writes the file (the calendar is kept by hand: announced, not made).
+    pub fn generated(&self) -> bool {
+        self.kind != SampleKind::Calendar
+    }
+}
+
 const fn sample(kind: SampleKind, file: &'static str) -> Sample {
     Sample { kind, file, crs: None, defaults: &[], on_invalid: OnInvalid::Reject, on_duplicate: OnDuplicate::Reject }
 }

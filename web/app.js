@@ -1,7 +1,8 @@
 // The planners' map: this server's styles drawn by MapLibre, overlays switched in a panel with
 // legends read from the styles, search by parcel or product code, and a card for each parcel with
 // its history; a date picker redraws the map as it was on a day, and officers who may edit change
-// a parcel's attributes from its card. The view (centre, zoom, layers, language, date) lives in
+// a parcel's attributes from its card. Anyone reports an error on a parcel or asks for its data
+// from the card, and planned interruptions are announced above the panel. The view (centre, zoom, layers, language, date) lives in
 // the URL hash so it can be shared.
 "use strict";
 
@@ -23,6 +24,10 @@ const TEXT = {
     registration: "đăng ký", attributes: "thuộc tính", resurvey: "đo đạc lại", land_use_event: "chuyển mục đích",
     legal_area_event: "diện tích", transfer: "chuyển quyền", split: "tách thửa", merge: "hợp thửa", retirement: "xoá",
     market: "Thị trường BĐS", marketChart: "Giá giao dịch trung vị (triệu đồng/m²) theo quý", suppressed: "dưới 3 giao dịch",
+    report: "Báo sai sót", reportMessage: "Mô tả sai sót", contact: "Liên hệ (điện thoại, email)", submit: "Gửi",
+    reported: "Đã ghi nhận phiếu", due: "hạn xử lý", request: "Yêu cầu cung cấp dữ liệu", requesterName: "Họ tên / tổ chức",
+    purpose: "Mục đích sử dụng", format: "Định dạng", requested: "Đã nhận yêu cầu", openData: "Dữ liệu mở (không cần yêu cầu)",
+    notice: "Thông báo tạm dừng",
   },
   en: {
     title: "Cadastral map", find: "Find", layers: "Layers", placeholder: "Parcel ID, commune-sheet-parcel or unit ID",
@@ -41,6 +46,10 @@ const TEXT = {
     registration: "registration", attributes: "attributes", resurvey: "re-survey", land_use_event: "land-use change",
     legal_area_event: "legal area", transfer: "transfer", split: "split", merge: "merge", retirement: "retired",
     market: "Market", marketChart: "Median price (million VND/m²) by quarter", suppressed: "fewer than 3 transactions",
+    report: "Report an error", reportMessage: "What is wrong", contact: "Contact (phone, email)", submit: "Send",
+    reported: "Recorded as ticket", due: "due", request: "Request data", requesterName: "Name / organisation",
+    purpose: "Purpose of use", format: "Format", requested: "Request received", openData: "Open data (no request needed)",
+    notice: "Planned interruption",
   },
 };
 
@@ -363,6 +372,56 @@ async function marketChart(card, commune) {
   card.appendChild(box);
 }
 
+/** A form under a card that posts its fields as JSON to `url` and says what the answer was. */
+function cardForm(card, id, title, fields, url, body, answered) {
+  const form = document.createElement("form");
+  form.id = id;
+  form.className = "service";
+  const input = ([name, kind]) => (kind === "select"
+    ? `<label>${escapeHtml(t(name))}<select name="${name}">${["gpkg", "shp", "csv", "pdf"].map((f) => `<option>${f}</option>`).join("")}</select></label>`
+    : `<label>${escapeHtml(t(name))}<${kind === "area" ? "textarea" : "input"} name="${name}" required></${kind === "area" ? "textarea" : "input"}></label>`);
+  form.innerHTML = `<h4>${escapeHtml(t(title))}</h4>${fields.map(input).join("")}<button type="submit">${escapeHtml(t("submit"))}</button>`;
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const v = Object.fromEntries(fields.map(([name]) => [name, form.elements[name].value.trim()]));
+    try {
+      const headers = { "content-type": "application/json" };
+      if (me.csrf) headers["x-csrf-token"] = me.csrf;
+      const r = await getJson(url, { method: "POST", headers, body: JSON.stringify(body(v)) });
+      say(answered(r));
+      form.remove();
+    } catch (err) {
+      say(err.message);
+    }
+  });
+  card.appendChild(form);
+}
+
+/** Anyone may report a suspected error on the parcel, or ask for its data (form 13/ĐK). */
+function serviceButtons(card, parcelId) {
+  const box = document.createElement("p");
+  box.className = "services";
+  box.innerHTML = `<button type="button" id="report-open">${escapeHtml(t("report"))}</button> <button type="button" id="request-open">${escapeHtml(t("request"))}</button>`;
+  box.querySelector("#report-open").addEventListener("click", () => cardForm(card, "report", "report",
+    [["reportMessage", "area"], ["contact", "text"]], "/api/reports",
+    (v) => ({ parcel: parcelId, message: v.reportMessage, contact: v.contact }),
+    (r) => `${t("reported")} ${r.ticket}, ${t("due")} ${r.due}`));
+  box.querySelector("#request-open").addEventListener("click", () => cardForm(card, "request", "request",
+    [["requesterName", "text"], ["contact", "text"], ["purpose", "area"], ["format", "select"]], "/api/requests",
+    (v) => ({ requester_kind: "person", requester_name: v.requesterName, contact: v.contact, purpose: v.purpose,
+      parcels: [parcelId], layers: ["parcels"], format: v.format, delivery: "download" }),
+    (r) => `${t("requested")} ${r.no}, ${t("due")} ${r.due}`));
+  card.appendChild(box);
+}
+
+/** Planned interruptions, announced on the map while they are pending. */
+async function showNotices() {
+  const { notices } = await getJson("/api/notices");
+  const box = $("notice");
+  box.innerHTML = notices.map((n) => `<strong>${escapeHtml(t("notice"))}</strong> ${escapeHtml(when(n.starts_at))} → ${escapeHtml(when(n.ends_at))}: ${escapeHtml(n.message)}`).join("<br>");
+  box.hidden = !notices.length;
+}
+
 /** The parcel's card, as it is or as it was at `at` (the map's day when not given). */
 async function openParcel(map, code, fly, at) {
   const on = at ? `?on=${encodeURIComponent(at)}` : onQuery("?");
@@ -371,6 +430,7 @@ async function openParcel(map, code, fly, at) {
   highlight(map, f.geometry);
   if (fly) map.fitBounds(bounds(f.geometry), { padding: 120, maxZoom: 19, duration: 600 });
   const h = await showHistory(map, card, f.properties.parcel_id);
+  if (h.current && !on) serviceButtons(card, f.properties.parcel_id);
   if (f.properties.commune_code) await marketChart(card, f.properties.commune_code).catch(() => {});
   if (me.cadastre === "edit" && h.current && !on) editForm(map, card, f.properties, h.versions[h.versions.length - 1].etag);
   return f;
@@ -427,6 +487,7 @@ async function main() {
   }
   me = await signedIn.catch(() => ({ anonymous: true }));
   wireAccount();
+  showNotices().catch(() => {});
   renderPanel(map);
   writeHash();
   $("lang").addEventListener("click", () => { lang = lang === "vi" ? "en" : "vi"; renderPanel(map); writeHash(); });

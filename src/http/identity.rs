@@ -67,7 +67,12 @@ pub async fn authenticate(
             if let Some(secret) = session {
                 req.extensions_mut().insert(Session(secret));
             }
-            let resp = next.run(req).await;
+            let mut resp = next.run(req).await;
+            // What a signed-in caller is answered may hold personal data: no cache may keep it
+            // (a GIS client's disk cache would serve it to the next, anonymous, session).
+            resp.headers_mut()
+                .entry(axum::http::header::CACHE_CONTROL)
+                .or_insert(axum::http::HeaderValue::from_static("private, no-store"));
             (Actor::account(&account.username), account.roles.clone(), resp)
         }
         Err(refused) => (Actor::anonymous(), Vec::new(), refused.into_response()),

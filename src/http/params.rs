@@ -136,3 +136,9 @@ pub fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
         Some(v) => Err(ApiError::bad_request(format!("{name} `{v}` must be true or false"))),
     }
 }
+
+/// `?state=…&overdue=true`, what a list of requests or tickets selects.
+pub fn selection(q: &HashMap<String, String>) -> Result<crate::services::Selection<'_>, ApiError> {
+    only(q, &["state", "overdue"])?;
+    Ok(crate::services::Selection { state: q.get("state").map(String::as_str), overdue: flag(q, "overdue")? })
+}

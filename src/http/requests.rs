@@ -16,7 +16,7 @@ use crate::access::Principal;
 use crate::export::Format;
 use crate::features::ItemQuery;
 use crate::filter::{Bind, FIRST_PARAM, Filter};
-use crate::services::requests::{self, NewRequest, Selection, Step};
+use crate::services::requests::{self, NewRequest, Step};
 
 const WORK: &str = "working data requests";
 
@@ -44,9 +44,8 @@ pub async fn list(
     principal: Principal,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    params::only(&q, &["state", "overdue"])?;
     let account = params::signed_in(principal, WORK)?;
-    let s = Selection { state: q.get("state").map(String::as_str), overdue: params::flag(&q, "overdue")? };
+    let s = params::selection(&q)?;
     let found = requests::list(&state.pool, &account, &s).await?;
     Ok(axum::Json(json!({ "requests": found })).into_response())
 }

@@ -13,7 +13,7 @@ use serde_json::json;
 use super::error::ApiError;
 use super::{AppState, params};
 use crate::access::{Audience, Principal};
-use crate::services::tickets::{self, Answer, NewReport, Selection};
+use crate::services::tickets::{self, Answer, NewReport};
 
 /// `POST /api/reports` with `{"parcel": "<code>", "message": "…", "contact": "…"}`: 201 with the
 /// ticket's number and due date.
@@ -40,9 +40,8 @@ pub async fn list(
     principal: Principal,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    params::only(&q, &["state", "overdue"])?;
     let account = params::signed_in(principal, "working correction tickets")?;
-    let s = Selection { state: q.get("state").map(String::as_str), overdue: params::flag(&q, "overdue")? };
+    let s = params::selection(&q)?;
     let found = tickets::list(&state.pool, &account, &s).await?;
     Ok(axum::Json(json!({ "tickets": found })).into_response())
 }

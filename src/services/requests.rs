@@ -13,7 +13,7 @@ use geozero::{CoordDimensions, ToGeo, ToWkb};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
-use super::{in_scope, worker};
+use super::{Selection, communes_of, in_scope, worker};
 use crate::access::{Account, Audience, Scope, View};
 use crate::calendar::{self, CUTOFF, Calendar};
 use crate::catalog::Catalog;
@@ -30,6 +30,7 @@ pub const LINK_DAYS: i64 = 7;
 /// The most parcels one request may name, and the largest area one may draw.
 pub const MAX_PARCELS: usize = 500;
 pub const MAX_AREA_KM2: f64 = 100.0;
+pub const MAX_AREA_VERTICES: usize = 10_000;
 
 pub const FORMATS: &[&str] = &["gpkg", "shp", "csv", "pdf"];
 const DELIVERIES: &[&str] = &["download", "email", "post", "office"];
@@ -179,9 +180,15 @@ fn area_wkb(geojson: &serde_json::Value) -> Result<Vec<u8>, EditError> {
     if !matches!(g, geo::Geometry::Polygon(_) | geo::Geometry::MultiPolygon(_)) {
         return Err(invalid("area must be a GeoJSON Polygon or MultiPolygon in longitude/latitude (CRS84)"));
     }
-    use geo::CoordsIter;
+    use geo::{CoordsIter, Validation};
+    if g.coords_count() > MAX_AREA_VERTICES {
+        return Err(invalid(format!("area: a drawn area has at most {MAX_AREA_VERTICES} vertices")));
+    }
     if g.coords_iter().any(|c| !(-180.0..=180.0).contains(&c.x) || !(-90.0..=90.0).contains(&c.y)) {
         return Err(invalid("area: coordinates must be longitude −180..180 and latitude −90..90 (CRS84)"));
+    }
+    if let Err(e) = g.check_validation() {
+        return Err(invalid(format!("area is not a valid polygon: {e}")));
     }
     g.to_wkb(CoordDimensions::xy()).map_err(|e| invalid(format!("area: {e}")))
 }
@@ -331,32 +338,8 @@ fn as_of(s: &str) -> Result<DateTime<Utc>, EditError> {
         .with_timezone(&Utc))
 }
 
-/// What a list selects.
-#[derive(Debug, Default)]
-pub struct Selection<'a> {
-    pub state: Option<&'a str>,
-    pub overdue: bool,
-}
-
-async fn select(
-    conn: &mut sqlx::PgConnection,
-    no: Option<&str>,
-    communes: Option<Vec<String>>,
-    s: &Selection<'_>,
-) -> Result<Vec<Request>, sqlx::Error> {
-    sqlx::query_as(include_str!("sql/requests_of.sql"))
-        .bind(no)
-        .bind(communes)
-        .bind(s.state)
-        .bind(s.overdue)
-        .bind(calendar::today())
-        .fetch_all(conn)
-        .await
-}
-
 async fn one(conn: &mut sqlx::PgConnection, no: &str) -> Result<Request, EditError> {
-    let found = select(conn, Some(no), None, &Selection::default()).await?;
-    found.into_iter().next().ok_or_else(|| EditError::NotFound(format!("no data request {no}")))
+    super::one(conn, include_str!("sql/requests_of.sql"), no, "data request").await
 }
 
 /// Request `no` as its requester may follow it.
@@ -375,8 +358,8 @@ pub async fn get(pool: &PgPool, account: &Account, no: &str) -> Result<Request, 
 /// The requests of the account's scope.
 pub async fn list(pool: &PgPool, account: &Account, s: &Selection<'_>) -> Result<Vec<Request>, EditError> {
     worker(account)?;
-    let communes = account.communes.as_ref().map(|c| c.iter().cloned().collect());
-    Ok(select(&mut *pool.acquire().await?, None, communes, s).await?)
+    Ok(super::select(&mut *pool.acquire().await?, include_str!("sql/requests_of.sql"), None, communes_of(account), s)
+        .await?)
 }
 
 /// One step of the office's work on a request.

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
-use super::{in_scope, worker};
+use super::{Selection, communes_of, in_scope, worker};
 use crate::access::Account;
 use crate::calendar::{self, Calendar};
 use crate::domain::ParcelCode;
@@ -149,44 +149,20 @@ pub async fn open_for_findings(pool: &PgPool, change: &mut Change, ids: &[i64]) 
     Ok(())
 }
 
-/// What a list of tickets selects.
-#[derive(Debug, Default)]
-pub struct Selection<'a> {
-    pub state: Option<&'a str>,
-    pub overdue: bool,
-}
-
-async fn select(
-    conn: &mut sqlx::PgConnection,
-    no: Option<&str>,
-    communes: Option<Vec<String>>,
-    s: &Selection<'_>,
-) -> Result<Vec<Ticket>, sqlx::Error> {
-    sqlx::query_as(include_str!("sql/tickets_of.sql"))
-        .bind(no)
-        .bind(communes)
-        .bind(s.state)
-        .bind(s.overdue)
-        .bind(calendar::today())
-        .fetch_all(conn)
-        .await
-}
-
 /// Ticket `no` as its reporter may see it.
 pub async fn state(pool: &PgPool, no: &str) -> Result<TicketState, EditError> {
     one(&mut *pool.acquire().await?, no).await.map(TicketState::from)
 }
 
 async fn one(conn: &mut sqlx::PgConnection, no: &str) -> Result<Ticket, EditError> {
-    let found = select(conn, Some(no), None, &Selection::default()).await?;
-    found.into_iter().next().ok_or_else(|| EditError::NotFound(format!("no correction ticket {no}")))
+    super::one(conn, include_str!("sql/tickets_of.sql"), no, "correction ticket").await
 }
 
 /// The tickets of the account's scope.
 pub async fn list(pool: &PgPool, account: &Account, s: &Selection<'_>) -> Result<Vec<Ticket>, EditError> {
     worker(account)?;
-    let communes = account.communes.as_ref().map(|c| c.iter().cloned().collect());
-    Ok(select(&mut *pool.acquire().await?, None, communes, s).await?)
+    Ok(super::select(&mut *pool.acquire().await?, include_str!("sql/tickets_of.sql"), None, communes_of(account), s)
+        .await?)
 }
 
 /// Ticket `no` in full, for the office of its commune.

@@ -366,6 +366,18 @@ pub async fn qgis(script: &str, args: &[&str]) -> String {
     String::from_utf8(o.stdout).unwrap().lines().last().unwrap_or_default().to_owned()
 }
 
+/// The first `n` current parcels of 2025 commune `commune`, by parcel ID.
+pub async fn parcels_of(pool: &PgPool, commune: &str, n: i64) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT parcel_id FROM parcels WHERE valid_to IS NULL AND commune_code = $1 ORDER BY parcel_id LIMIT $2",
+    )
+    .bind(commune)
+    .bind(n)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
 /// A current parcel of `commune` with holders recorded (the first by ID), and its holders'
 /// first name.
 pub async fn parcel_with_holder(pool: &PgPool, commune: &str) -> (String, String) {

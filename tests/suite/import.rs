@@ -393,7 +393,7 @@ async fn samples_regenerate_identically() {
     let dir = tempfile::tempdir().unwrap();
     let out = common::cli("postgres://unused", &["samples", "--dir", dir.path().to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));
-    for s in diachinh::samples::SAMPLES {
+    for s in diachinh::samples::SAMPLES.iter().filter(|s| s.generated()) {
         let committed = std::fs::read(samples_dir().join(s.file)).unwrap();
         let fresh = std::fs::read(dir.path().join(s.file)).unwrap();
         assert!(committed == fresh, "{} differs from a fresh generation", s.file);

@@ -130,13 +130,7 @@ async fn data_requests_run_on_working_day_deadlines_and_provide_exactly_their_sc
     officer(&app, "haiphong", "013000000002", "registrar", Some("11311")).await;
     officer(&app, "xem", "013000000003", "viewer", Some("05443")).await;
     let (held, holder) = common::parcel_with_holder(&app.db.pool, "05443").await;
-    let other: String = sqlx::query_scalar(
-        "SELECT parcel_id FROM parcels WHERE valid_to IS NULL AND commune_code = '05443' AND parcel_id <> $1 ORDER BY parcel_id LIMIT 1",
-    )
-    .bind(&held)
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    let other = common::parcels_of(&app.db.pool, "05443", 2).await.into_iter().find(|p| *p != held).unwrap();
     let parcels = json!({ "parcels": [held, other] });
 
     // Bad requests are refused with what is wrong.
@@ -165,6 +159,24 @@ async fn data_requests_run_on_working_day_deadlines_and_provide_exactly_their_sc
             "no parcel",
         ),
         (json!({ "commune": "05443" }), json!({ "format": "pdf" }), 422, "PDF"),
+        (
+            json!({ "area": { "type": "Polygon", "coordinates": [[[105.83, 21.58], [105.84, 21.59], [105.84, 21.58], [105.83, 21.59], [105.83, 21.58]]] } }),
+            json!({}),
+            422,
+            "not a valid polygon",
+        ),
+        (
+            json!({ "area": { "type": "Polygon", "coordinates": [[[105.83, 21.58], [105.84, 21.59]]] } }),
+            json!({}),
+            422,
+            "area",
+        ),
+        (
+            json!({ "area": { "type": "Polygon", "coordinates": [[[205.83, 21.58], [105.84, 21.59], [105.84, 21.58], [205.83, 21.58]]] } }),
+            json!({}),
+            422,
+            "longitude",
+        ),
         (parcels.clone(), json!({ "purpose": "a\u{0}b" }), 422, "NUL"),
     ] {
         let (got, body) = file(&app, None, extent.clone(), extra.clone()).await;
@@ -288,6 +300,19 @@ async fn data_requests_run_on_working_day_deadlines_and_provide_exactly_their_sc
     let steps = format!("SELECT count(*) FROM changes WHERE reason = '{no}' AND actor = 'account:dangky'");
     assert_eq!(app.db.count(&steps).await, 5, "two extensions, fee, payment, provision; refused steps leave nothing");
 
+    // A PDF extract of one parcel, free of charge.
+    let (status, r) = file(&app, None, json!({ "parcels": [other] }), json!({ "format": "pdf" })).await;
+    assert_eq!(status, 201, "{r}");
+    let pdf_no = r["no"].as_str().unwrap();
+    assert_eq!(step(&app, "dangky", pdf_no, json!({ "step": "notify_fee", "fee_vnd": 0 })).await.1["state"], "paid");
+    let (_, provided) = step(&app, "dangky", pdf_no, json!({ "step": "provide" })).await;
+    let got = app.http.get(provided["downloads"][0].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(got.headers()["content-type"], "application/pdf");
+    let pdf = dir.path().join("extract.pdf");
+    std::fs::write(&pdf, got.bytes().await.unwrap()).unwrap();
+    let info = common::gdal("ogrinfo", &["-al", "-q", pdf.to_str().unwrap()]).await;
+    assert!(info.matches("OGRFeature").count() == 1 && info.contains(&other), "{info}");
+
     // Owner information with the owner's consent: the holders layer carries the names, for the
     // requested parcels only.
     let consent = json!({
@@ -314,12 +339,7 @@ async fn reports_become_tickets_due_in_5_working_days_and_a_correction_closes_th
     officer(&app, "dangky", "014000000001", "registrar", Some("05443")).await;
     officer(&app, "haiphong", "014000000002", "registrar", Some("11311")).await;
     officer(&app, "quantri", "014000000003", "admin", None).await;
-    let parcel: String = sqlx::query_scalar(
-        "SELECT parcel_id FROM parcels WHERE valid_to IS NULL AND commune_code = '05443' ORDER BY parcel_id LIMIT 1",
-    )
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    let parcel = common::parcels_of(&app.db.pool, "05443", 1).await.remove(0);
     let report = |p: &str, message: &str| json!({ "parcel": p, "message": message, "contact": "0912 345 678" });
     for (body, status, says) in [
         (report("w7g6b61zzzzz", "Sai"), 404, "no current parcel"),
@@ -361,6 +381,9 @@ async fn reports_become_tickets_due_in_5_working_days_and_a_correction_closes_th
     assert!(public.get("contact").is_none() && public.get("message").is_none(), "{public}");
     let (status, full) = send(&app, Some("dangky"), Method::GET, &format!("/api/tickets/{ticket}"), None).await;
     assert_eq!((status, full["contact"].as_str()), (200, Some("0912 345 678")), "{full}");
+    // What a signed-in caller is answered stays out of every cache.
+    let officer_read = app.http.get(format!("{}/api/tickets/{ticket}", app.base)).basic_auth("dangky", Some(PASSWORD));
+    assert_eq!(officer_read.send().await.unwrap().headers()["cache-control"], "private, no-store");
     assert_eq!(send(&app, Some("haiphong"), Method::GET, &format!("/api/tickets/{ticket}"), None).await.0, 403);
     let answer = |state: &str, event: Option<i64>| json!({ "state": state, "answer": "Đã đo đạc lại", "event": event });
     let path = format!("/api/tickets/{ticket}/answer");

@@ -200,3 +200,45 @@ async fn an_officer_signs_in_on_the_map_and_sees_holders_in_scope_only_while_sig
     assert_eq!(seen["signedOut"]["corner"]["signIn"], true);
     assert_eq!(seen["signedOut"]["holders"], Value::Null, "no holders after signing out");
 }
+
+#[tokio::test]
+async fn the_public_reports_an_error_and_requests_data_from_a_parcel_card_and_sees_notices() {
+    let app = TestApp::spawn(Content::Samples).await;
+    // A notice the admin entered (seven working days ahead is checked in tests/suite/services.rs).
+    sqlx::query(
+        "WITH c AS (INSERT INTO changes (actor, action) VALUES ('cli:test', 'announce an interruption') RETURNING id)
+         INSERT INTO notices (kind, starts_at, ends_at, message, change_id)
+         SELECT 'service', now() + interval '20 days', now() + interval '20 days 4 hours', 'Nâng cấp máy chủ', id FROM c",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let parcel = common::parcels_of(&app.db.pool, "05443", 1).await.remove(0);
+    let mut cmd = Command::new("node");
+    cmd.arg(common::repo().join("tests/js/web-services.mjs")).args([app.base.as_str(), &parcel]);
+    let o = common::run_beside(cmd).await;
+    assert!(o.status.success(), "web-services.mjs: {}", common::text(&o));
+    let seen: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(seen["errors"], serde_json::json!([]));
+    assert!(seen["notice"].as_str().unwrap().contains("Nâng cấp máy chủ"), "{seen}");
+    assert_eq!(seen["openDataLink"], "/open-data");
+    let (ticket, due, message): (String, chrono::NaiveDate, String) = sqlx::query_as(
+        "SELECT no, due, message FROM personal.correction_tickets WHERE parcel_id = $1 AND contact = '0987 654 321'",
+    )
+    .bind(&parcel)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(message, "Ranh giới phía bắc lệch 2 m so với thực địa");
+    let reported = seen["reported"].as_str().unwrap();
+    assert!(reported.contains(&ticket) && reported.contains(&due.to_string()), "{reported}");
+    let (no, format): (String, String) = sqlx::query_as(
+        "SELECT no, format FROM personal.data_requests WHERE $1 = ANY (parcels) AND requester_name = 'Nguyễn Văn Bình'",
+    )
+    .bind(&parcel)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(format, "csv");
+    assert!(seen["requested"].as_str().unwrap().contains(&no), "{seen}");
+}
