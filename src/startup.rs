@@ -141,11 +141,16 @@ impl Application {
             let (anonymous, pool) = (anonymous.clone(), pool.clone());
             async move { anonymous.every_minute(pool).await }
         });
+        let noticing = tokio::spawn({
+            let (board, pool) = (state.notices.clone(), pool.clone());
+            async move { board.every(&pool).await }
+        });
         let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(listener, app).with_graceful_shutdown(stop_signal()).await;
         signing.abort();
         counting.abort();
-        let _ = (signing.await, counting.await);
+        noticing.abort();
+        let _ = (signing.await, counting.await, noticing.await);
         recorder.flush().await;
         if let Err(e) = anonymous.flush(&pool, true).await {
             tracing::error!("audit: cannot record anonymous reads: {e}");

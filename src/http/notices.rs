@@ -2,7 +2,7 @@
 //! admin; and the `Diachinh-Notice` header every answer carries while one is pending.
 
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -15,37 +15,34 @@ use super::identity::Admin;
 use super::{AppState, params};
 use crate::services::notices::{self, NewNotice, Notice};
 
-/// Pending notices are read again after this long, or at once after a change through this
-/// instance.
-const FRESH_FOR: Duration = Duration::from_secs(30);
+/// Pending notices are read again this often (a change through this instance reads them at once).
+const REFRESH_EVERY: Duration = Duration::from_secs(30);
 
-/// The pending notices, kept for [`FRESH_FOR`].
+/// The pending notices as last read: answers never wait on the database for them (a database
+/// that is away leaves the last ones known).
 #[derive(Default)]
 pub struct Board {
-    cached: RwLock<Option<(Instant, Arc<Vec<Notice>>)>>,
+    current: RwLock<Arc<Vec<Notice>>>,
 }
 
 impl Board {
-    async fn current(&self, pool: &sqlx::PgPool) -> Arc<Vec<Notice>> {
-        let cached = self.cached.read().unwrap_or_else(|e| e.into_inner()).clone();
-        if let Some((at, notices)) = &cached
-            && at.elapsed() < FRESH_FOR
-        {
-            return notices.clone();
-        }
+    pub async fn refresh(&self, pool: &sqlx::PgPool) {
         match notices::pending(pool).await {
-            Ok(found) => {
-                let found = Arc::new(found);
-                *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), found.clone()));
-                found
-            }
-            // The database is away: keep answering with what was known.
-            Err(_) => cached.map(|(_, n)| n).unwrap_or_default(),
+            Ok(found) => *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(found),
+            Err(e) => tracing::warn!("notices: cannot read them, keeping the last known: {e}"),
         }
     }
 
-    fn invalidate(&self) {
-        *self.cached.write().unwrap_or_else(|e| e.into_inner()) = None;
+    /// Refreshes every [`REFRESH_EVERY`], for notices entered through another instance.
+    pub async fn every(&self, pool: &sqlx::PgPool) {
+        loop {
+            self.refresh(pool).await;
+            tokio::time::sleep(REFRESH_EVERY).await;
+        }
+    }
+
+    fn current(&self) -> Arc<Vec<Notice>> {
+        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 
@@ -58,7 +55,7 @@ pub async fn header(
 ) -> Response {
     let mut resp = next.run(req).await;
     let now = chrono::Utc::now();
-    for n in state.notices.current(&state.pool).await.iter().filter(|n| n.ends_at > now) {
+    for n in state.notices.current().iter().filter(|n| n.ends_at > now) {
         let value = format!(
             "id={}; kind={}; start={}; end={}",
             n.id,
@@ -88,7 +85,7 @@ pub async fn announce(
     let shape = "{\"kind\": \"service\", \"starts_at\": \"2027-01-09T22:00:00+07:00\", \"ends_at\": \"2027-01-10T02:00:00+07:00\", \"message\": \"…\"}";
     let n: NewNotice = params::json_body(&headers, &raw, shape)?;
     let id = notices::announce(&state.pool, &account, n).await?;
-    state.notices.invalidate();
+    state.notices.refresh(&state.pool).await;
     Ok((StatusCode::CREATED, axum::Json(json!({ "id": id }))).into_response())
 }
 
@@ -99,6 +96,6 @@ pub async fn withdraw(
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     notices::withdraw(&state.pool, &account, id).await?;
-    state.notices.invalidate();
+    state.notices.refresh(&state.pool).await;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
