@@ -80,8 +80,7 @@ pub async fn step(
     let done = requests::step(&state.pool, &account, &no, step).await?;
     let mut body = serde_json::to_value(&done).map_err(|e| ApiError::internal(e.to_string()))?;
     if let Some(secret) = &done.download_secret {
-        let r = requests::get(&state.pool, &account, &no).await?;
-        let links: Vec<String> = r
+        let links: Vec<String> = done
             .layers
             .iter()
             .map(|l| format!("{}/api/requests/{no}/data/{l}?token={secret}", state.public_url))

@@ -17,7 +17,9 @@ use super::{Selection, communes_of, in_scope, worker};
 use crate::access::{Account, Audience, Scope, View};
 use crate::calendar::{self, CUTOFF, Calendar};
 use crate::catalog::Catalog;
+use crate::domain::ParcelCode;
 use crate::edits::{EditError, text};
+use crate::import::store::overlays::parcel_ids_of;
 use crate::storage::gateway::{Actor, Change};
 
 /// Working days to refuse a request in, to provide data not in the database, and the most an
@@ -251,10 +253,17 @@ pub async fn file(pool: &PgPool, catalog: &Catalog, by: Option<&Account>, r: New
     if r.parcels.len() > MAX_PARCELS {
         return Err(invalid(format!("a request names at most {MAX_PARCELS} parcels")));
     }
-    let mut parcels = Vec::with_capacity(r.parcels.len());
-    for code in &r.parcels {
-        parcels.push(super::tickets::parcel(pool, code).await?.0);
-    }
+    let codes: Vec<ParcelCode> = r
+        .parcels
+        .iter()
+        .map(|c| c.parse().map_err(|e: crate::domain::IdError| invalid(format!("parcels: {e}"))))
+        .collect::<Result<_, _>>()?;
+    let found = parcel_ids_of(&mut *pool.acquire().await?, codes.iter()).await?;
+    let parcels = codes
+        .iter()
+        .zip(found)
+        .map(|(code, id)| id.ok_or_else(|| EditError::NotFound(format!("no current parcel is {code}"))))
+        .collect::<Result<Vec<_>, _>>()?;
     let drawn = r.area.as_ref().map(area_wkb).transpose()?;
     if let Some(c) = &r.commune {
         crate::quality::communes(pool, c).await?;
@@ -392,6 +401,9 @@ pub struct Stepped {
     pub due: NaiveDate,
     #[serde(skip)]
     pub download_secret: Option<String>,
+    /// The layers a provision's links are for.
+    #[serde(skip)]
+    pub layers: Vec<String>,
     pub download_expires: Option<DateTime<Utc>>,
 }
 
@@ -506,6 +518,7 @@ pub async fn step(pool: &PgPool, account: &Account, no: &str, step: Step) -> Res
         due: u.due.unwrap_or(r.due),
         download_secret: secret,
         download_expires: u.expires,
+        layers: r.layers,
     })
 }
 

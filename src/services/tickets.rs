@@ -81,7 +81,7 @@ impl From<Ticket> for TicketState {
 }
 
 /// The current parcel `code` names, and its commune.
-pub(super) async fn parcel(pool: &PgPool, code: &str) -> Result<(String, String), EditError> {
+async fn parcel(pool: &PgPool, code: &str) -> Result<(String, String), EditError> {
     let parsed: ParcelCode = code.parse().map_err(|e: crate::domain::IdError| EditError::Invalid(e.to_string()))?;
     let (id, key) = match &parsed {
         ParcelCode::Id(id) => (Some(id.to_string()), None),

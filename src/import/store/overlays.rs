@@ -87,7 +87,7 @@ pub async fn store<L: Store>(
 }
 
 /// The current parcel ID for each code (a parcel ID or a legacy key), None when no current parcel has it.
-pub(super) async fn parcel_ids_of<'a>(
+pub async fn parcel_ids_of<'a>(
     conn: &mut PgConnection,
     codes: impl Iterator<Item = &'a ParcelCode>,
 ) -> Result<Vec<Option<String>>, sqlx::Error> {
