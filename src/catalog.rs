@@ -231,27 +231,22 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    pub fn load(dir: &Path) -> Result<Catalog, String> {
-        let entries =
-            std::fs::read_dir(dir).map_err(|e| format!("cannot read the tile catalog {}: {e}", dir.display()))?;
+    /// The catalog in `dir`, or the one built into the binary.
+    pub fn load(dir: Option<&Path>) -> Result<Catalog, String> {
         let mut layers = Vec::new();
-        for entry in entries {
-            let path = entry.map_err(|e| e.to_string())?.path();
-            if path.extension().is_none_or(|e| e != "toml") {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let mut spec: LayerSpec = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-            spec.name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        for file in crate::bundled::tiles(dir)? {
+            let at = &file.origin;
+            let mut spec: LayerSpec = toml::from_str(&file.text).map_err(|e| format!("{at}: {e}"))?;
+            spec.name = file.stem;
             if !spec.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-                return Err(format!("{}: layer names are lower-case letters and _", path.display()));
+                return Err(format!("{at}: layer names are lower-case letters and _"));
             }
-            spec.check().map_err(|e| format!("{}: {e}", path.display()))?;
+            spec.check().map_err(|e| format!("{at}: {e}"))?;
             spec.sql_on = spec.history.as_ref().map(|h| spec.sql.replace(&h.current, &h.at));
             layers.push(spec);
         }
         if layers.is_empty() {
-            return Err(format!("the tile catalog {} has no layer files (*.toml)", dir.display()));
+            return Err("the tile catalog has no layer files (*.toml)".into());
         }
         layers.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(Catalog { layers })
@@ -307,7 +302,8 @@ mod tests {
 
     #[test]
     fn the_shipped_catalog_loads_and_opens_only_public_fields_to_the_public() {
-        let catalog = Catalog::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("tiles").as_path()).unwrap();
+        let catalog = Catalog::load(Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("tiles").as_path())).unwrap();
+        assert_eq!(Catalog::load(None).unwrap().names(Audience::Registry), catalog.names(Audience::Registry));
         assert_eq!(
             catalog.names(Audience::Public),
             "addresses, admin, holders, market, ownership, parcels, planning, pricing, projects, units"

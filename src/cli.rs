@@ -58,17 +58,17 @@ enum Command {
     /// Serve the map, tiles and APIs over HTTP.
     Serve {
         /// Address and port to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
+        #[arg(long, env = "DIACHINH_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
         /// Memory for cached vector tiles, in MiB; 0 turns the cache off.
-        #[arg(long, value_name = "N", default_value_t = 256)]
+        #[arg(long, env = "DIACHINH_TILE_CACHE_MB", value_name = "N", default_value_t = 256)]
         tile_cache_mb: u64,
-        /// The tile-layer catalog: one TOML file per layer.
-        #[arg(long, default_value = "tiles")]
-        tiles_dir: PathBuf,
-        /// MapLibre styles served at /styles/{name}.json.
-        #[arg(long, default_value = "styles")]
-        styles_dir: PathBuf,
+        /// A tile-layer catalog (one TOML file per layer) instead of the built-in one.
+        #[arg(long, env = "DIACHINH_TILES_DIR")]
+        tiles_dir: Option<PathBuf>,
+        /// MapLibre styles served at /styles/{name}.json instead of the built-in ones.
+        #[arg(long, env = "DIACHINH_STYLES_DIR")]
+        styles_dir: Option<PathBuf>,
         /// The URL clients reach the service at (behind a proxy: its public address), which
         /// absolute links start with; by default http:// and the --listen address.
         #[arg(long, env = "DIACHINH_PUBLIC_URL", value_name = "URL")]
@@ -130,9 +130,9 @@ enum OpenDataCommand {
     Publish {
         #[arg(long, env = "DIACHINH_OPEN_DATA_DIR", default_value = "var/open-data")]
         to: PathBuf,
-        /// The tile-layer catalog.
-        #[arg(long, default_value = "tiles")]
-        tiles_dir: PathBuf,
+        /// A tile-layer catalog instead of the built-in one.
+        #[arg(long, env = "DIACHINH_TILES_DIR")]
+        tiles_dir: Option<PathBuf>,
     },
 }
 
@@ -331,9 +331,9 @@ enum TilesCommand {
     Export {
         #[command(flatten)]
         range: TileRange,
-        /// The tile-layer catalog.
-        #[arg(long, default_value = "tiles")]
-        tiles_dir: PathBuf,
+        /// A tile-layer catalog instead of the built-in one.
+        #[arg(long, env = "DIACHINH_TILES_DIR")]
+        tiles_dir: Option<PathBuf>,
         /// Cut the tiles for this account's view (its personal data in its scope), as the
         /// registration office providing data to it; by default the open view.
         #[arg(long = "as", value_name = "USERNAME")]
@@ -594,7 +594,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::OpenData(OpenDataCommand::Publish { to, tiles_dir }) => {
-            let catalog = diachinh::catalog::Catalog::load(&tiles_dir).map_err(anyhow::Error::msg)?;
+            let catalog = diachinh::catalog::Catalog::load(tiles_dir.as_deref()).map_err(anyhow::Error::msg)?;
             let layers = diachinh::index::layers::Layers::new(std::sync::Arc::new(catalog));
             let started = Instant::now();
             let published = diachinh::open_data::publish(&storage::connect(&url()?).await?, &layers, &to).await?;
@@ -628,7 +628,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Tiles(TilesCommand::Export { range, tiles_dir, as_account, out }) => {
-            let catalog = diachinh::catalog::Catalog::load(&tiles_dir).map_err(anyhow::Error::msg)?;
+            let catalog = diachinh::catalog::Catalog::load(tiles_dir.as_deref()).map_err(anyhow::Error::msg)?;
             let pool = storage::connect(&url()?).await?;
             let account = match &as_account {
                 Some(name) => Some(diachinh::accounts::view_of(&pool, &name.parse()?).await?),

@@ -24,10 +24,10 @@ use crate::tiles::Tiles;
 pub struct Settings {
     pub database_url: String,
     pub listen: SocketAddr,
-    /// The tile-layer catalog, one TOML file per layer.
-    pub tiles_dir: PathBuf,
-    /// MapLibre styles served at /styles/{name}.json.
-    pub styles_dir: PathBuf,
+    /// The tile-layer catalog, one TOML file per layer; the built-in one when `None`.
+    pub tiles_dir: Option<PathBuf>,
+    /// MapLibre styles served at /styles/{name}.json; the built-in ones when `None`.
+    pub styles_dir: Option<PathBuf>,
     /// Memory for cached tiles; 0 turns the cache off.
     pub tile_cache_mb: u64,
     /// Where clients reach the service (behind a proxy, its public address); by default
@@ -42,14 +42,14 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Defaults for a checkout: `tiles/`, `styles/` and `var/audit/` under the current directory,
+    /// Defaults: the built-in catalog and styles, `var/audit/` under the current directory,
     /// 256 MiB of tiles, a checkpoint every 10 minutes.
     pub fn new(database_url: &str, listen: SocketAddr) -> Settings {
         Settings {
             database_url: database_url.to_owned(),
             listen,
-            tiles_dir: "tiles".into(),
-            styles_dir: "styles".into(),
+            tiles_dir: None,
+            styles_dir: None,
             tile_cache_mb: 256,
             public_url: None,
             audit_dir: AuditDir::new("var/audit"),
@@ -83,8 +83,8 @@ impl Application {
         crate::gdal_errors::install();
         let public_url = settings.public_url.as_deref().map(public_url).transpose()?;
         let signer = Arc::new(Signer::open_or_create(&settings.audit_dir)?);
-        let catalog = Catalog::load(&settings.tiles_dir).map_err(anyhow::Error::msg)?;
-        let styles = load_styles(&settings.styles_dir).map_err(anyhow::Error::msg)?;
+        let catalog = Catalog::load(settings.tiles_dir.as_deref()).map_err(anyhow::Error::msg)?;
+        let styles = load_styles(settings.styles_dir.as_deref()).map_err(anyhow::Error::msg)?;
         let pool =
             storage::connect(&settings.database_url).await.context("cannot connect to the database (DATABASE_URL)")?;
         let pending = storage::MIGRATOR.migrations.len() as i64

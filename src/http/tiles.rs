@@ -199,17 +199,12 @@ pub async fn style(State(state): State<AppState>, Path(file): Path<String>) -> R
     Ok(axum::Json(style).into_response())
 }
 
-/// Reads every `*.json` style in `dir`, by file stem.
-pub fn load_styles(dir: &std::path::Path) -> Result<BTreeMap<String, Value>, String> {
+/// Every `*.json` style of `dir` (the built-in ones without), by file stem.
+pub fn load_styles(dir: Option<&std::path::Path>) -> Result<BTreeMap<String, Value>, String> {
     let mut out = BTreeMap::new();
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read styles from {}: {e}", dir.display()))?;
-    for entry in entries {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        if path.extension().is_some_and(|e| e == "json") {
-            let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let style: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-            out.insert(path.file_stem().unwrap_or_default().to_string_lossy().into_owned(), style);
-        }
+    for file in crate::bundled::styles(dir)? {
+        let style: Value = serde_json::from_str(&file.text).map_err(|e| format!("{}: {e}", file.origin))?;
+        out.insert(file.stem, style);
     }
     Ok(out)
 }

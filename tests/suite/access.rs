@@ -64,7 +64,7 @@ async fn personal_fields_show_only_on_rows_in_scope_and_the_rest_is_the_open_vie
     let db = TestDb::new(Content::Samples).await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("cadastre.toml"), LAYER).unwrap();
-    let catalog = Arc::new(Catalog::load(dir.path()).unwrap());
+    let catalog = Arc::new(Catalog::load(Some(dir.path())).unwrap());
     let crs = ApiCrs::crs84();
     let page = |view: View, filter: Vec<cql2::Expr>| {
         let (pool, catalog, crs) = (db.pool.clone(), catalog.clone(), crs.clone());

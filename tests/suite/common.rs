@@ -141,7 +141,14 @@ impl TestDb {
     /// Starts `diachinh serve` on a free port, as a user runs it; returns the process and the
     /// address it says it serves on.
     pub async fn serve(&self) -> (std::process::Child, String) {
-        let mut child = cli_command(&self.url, &["serve", "--listen", "127.0.0.1:0"])
+        self.serve_in(&repo(), &[]).await
+    }
+
+    /// Starts `diachinh serve` with `extra` arguments from directory `dir`.
+    pub async fn serve_in(&self, dir: &Path, extra: &[&str]) -> (std::process::Child, String) {
+        let args = [&["serve", "--listen", "127.0.0.1:0"][..], extra].concat();
+        let mut child = cli_command(&self.url, &args)
+            .current_dir(dir)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()

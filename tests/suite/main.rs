@@ -16,6 +16,7 @@ mod import;
 mod index_sync;
 mod market;
 mod mortgages;
+mod operations;
 mod overlays;
 mod procedures;
 mod registries;

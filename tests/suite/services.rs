@@ -661,8 +661,6 @@ async fn the_open_data_catalogue_lists_published_files_without_personal_data() {
     let settings = diachinh::startup::Settings {
         audit_dir: diachinh::audit::checkpoint::AuditDir::new(common::audit_dir(&app.db.url)),
         open_data_dir: dir.path().to_owned(),
-        tiles_dir: common::repo().join("tiles"),
-        styles_dir: common::repo().join("styles"),
         ..diachinh::startup::Settings::new(&app.db.url, "127.0.0.1:0".parse().unwrap())
     };
     let server = diachinh::startup::Application::build(&settings).await.unwrap();
