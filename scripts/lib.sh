@@ -53,6 +53,23 @@ ensure_test_clients() {
   fi
 }
 
+# pg_cluster: sets PGDATA, the private cluster's directory (DIACHINH_PGDATA to choose another).
+pg_cluster() {
+  if [ "$(id -u)" = 0 ]; then
+    PGDATA=${DIACHINH_PGDATA:-/var/lib/postgresql/diachinh-$PG_VERSION}
+  else
+    PGDATA=${DIACHINH_PGDATA:-${XDG_STATE_HOME:-$HOME/.local/state}/diachinh/pg$PG_VERSION}
+  fi
+}
+
+# stop_postgres: stops the private cluster (fast shutdown: sessions are ended, as in a restart).
+stop_postgres() {
+  local run=()
+  pg_cluster
+  [ "$(id -u)" = 0 ] && run=(runuser -u postgres --)
+  "${run[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
+}
+
 # start_postgres: a private cluster on 127.0.0.1:${DIACHINH_PGPORT:-55432}, apart from any
 # PostgreSQL that already listens. initdb refuses root, so as root the cluster belongs to `postgres`.
 # Sets PG_SERVER_URL (no database name). Trust authentication on loopback: a development server.
@@ -63,12 +80,11 @@ start_postgres() {
     return
   fi
   local port=${DIACHINH_PGPORT:-55432} run=()
+  pg_cluster
   if [ "$(id -u)" = 0 ]; then
-    PGDATA=${DIACHINH_PGDATA:-/var/lib/postgresql/diachinh-$PG_VERSION}
     run=(runuser -u postgres --)
     mkdir -p "$PGDATA" && chown postgres:postgres "$PGDATA" && chmod 700 "$PGDATA"
   else
-    PGDATA=${DIACHINH_PGDATA:-${XDG_STATE_HOME:-$HOME/.local/state}/diachinh/pg$PG_VERSION}
     mkdir -p "$PGDATA" && chmod 700 "$PGDATA"
   fi
   if [ ! -s "$PGDATA/PG_VERSION" ]; then

@@ -5,4 +5,9 @@
 pub enum Fault {
     Caller(String),
     Server(String),
+    /// The database cannot be reached now: a 503 with `Retry-After`, the caller may try again.
+    Unavailable(String),
 }
+
+/// What a caller is told while the database is away.
+pub const UNAVAILABLE: &str = "the database is unavailable (restarting or unreachable); try again in a few seconds";

@@ -73,6 +73,7 @@ impl FeatureError {
             e if e.is_timeout() => {
                 Fault::Caller("the query ran past its 10 s limit: narrow it with a bbox or a filter".into())
             }
+            FeatureError::Database(e) if crate::storage::unavailable(e) => Fault::Unavailable(e.to_string()),
             FeatureError::Database(e) => Fault::Server(format!("database: {e}")),
             FeatureError::Geometry(m) => Fault::Caller(m.clone()),
             FeatureError::Fault(f) => f.clone(),

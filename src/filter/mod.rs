@@ -404,7 +404,7 @@ impl Writer<'_> {
     fn fault(&mut self, f: Fault) -> String {
         match f {
             Fault::Caller(m) => m,
-            Fault::Server(m) => {
+            Fault::Server(m) | Fault::Unavailable(m) => {
                 self.server_fault = Some(m.clone());
                 m
             }

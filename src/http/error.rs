@@ -5,6 +5,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+/// Seconds a caller is asked to wait before trying again when the service is unavailable.
+pub const RETRY_AFTER_S: &str = "5";
+
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
@@ -29,6 +32,18 @@ impl ApiError {
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self { status: StatusCode::SERVICE_UNAVAILABLE, message: message.into() }
     }
+    /// A database error: the database away (503), else the server's fault.
+    fn database(e: &sqlx::Error) -> Self {
+        match crate::storage::unavailable(e) {
+            true => ApiError::database_away(&e.to_string()),
+            false => ApiError::internal(format!("database: {e}")),
+        }
+    }
+    /// The database cannot be reached: 503, `Retry-After` (the detail goes to the log).
+    pub fn database_away(detail: &str) -> Self {
+        tracing::warn!("database unavailable: {detail}");
+        ApiError::unavailable(crate::fault::UNAVAILABLE)
+    }
     pub fn internal(message: impl Into<String>) -> Self {
         tracing::error!("{}", message.into());
         Self { status: StatusCode::INTERNAL_SERVER_ERROR, message: "internal error; it has been logged".into() }
@@ -39,6 +54,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = self.status.canonical_reason().unwrap_or("error").to_ascii_lowercase().replace(' ', "_");
         let mut resp = (self.status, Json(json!({ "error": code, "message": self.message }))).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(RETRY_AFTER_S));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -60,13 +79,14 @@ impl From<crate::fault::Fault> for ApiError {
         match f {
             crate::fault::Fault::Caller(m) => ApiError::bad_request(m),
             crate::fault::Fault::Server(m) => ApiError::internal(m),
+            crate::fault::Fault::Unavailable(m) => ApiError::database_away(&m),
         }
     }
 }
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        ApiError::internal(format!("database: {e}"))
+        ApiError::database(&e)
     }
 }
 
@@ -79,7 +99,7 @@ impl From<crate::edits::EditError> for ApiError {
             EditError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
             EditError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             EditError::Conflict(_) => StatusCode::CONFLICT,
-            EditError::Database(e) => return ApiError::internal(format!("editing parcels: database: {e}")),
+            EditError::Database(e) => return ApiError::database(e),
             EditError::Server(m) => return ApiError::internal(format!("editing parcels: {m}")),
         };
         ApiError { status, message: e.to_string() }

@@ -14,7 +14,22 @@ use sqlx::postgres::PgPoolOptions;
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub async fn connect(database_url: &str) -> Result<PgPool, sqlx::Error> {
-    PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(database_url).await
+    // A request waits at most 3 s for a connection: with the database away, callers are told so
+    // (503) rather than left hanging.
+    PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(3)).connect(database_url).await
+}
+
+/// Whether `e` says the database cannot be reached now (down, restarting, refusing connections,
+/// the pool's wait ended) rather than that a statement failed.
+pub fn unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
+        // Class 08: connection exceptions; 57P01-57P03: shutting down, crashed, starting up.
+        sqlx::Error::Database(d) => {
+            d.code().is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03"))
+        }
+        _ => false,
+    }
 }
 
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {

@@ -37,6 +37,11 @@ impl WfsError {
         tracing::error!("{detail}");
         WfsError { code: "NoApplicableCode", locator: String::new(), text: "internal error; it has been logged".into() }
     }
+    /// The database cannot be reached now (answered 503 with `Retry-After`).
+    pub fn unavailable(detail: &str) -> WfsError {
+        tracing::warn!("database unavailable: {detail}");
+        WfsError { code: "ServiceUnavailable", locator: String::new(), text: crate::fault::UNAVAILABLE.into() }
+    }
     pub fn missing(locator: &str) -> WfsError {
         WfsError { code: "MissingParameterValue", locator: locator.into(), text: format!("{locator} is required") }
     }
@@ -46,6 +51,7 @@ impl WfsError {
         match fault {
             crate::fault::Fault::Caller(m) => WfsError::invalid(locator, m),
             crate::fault::Fault::Server(m) => WfsError::internal(m),
+            crate::fault::Fault::Unavailable(m) => WfsError::unavailable(&m),
         }
     }
 

@@ -38,3 +38,145 @@ async fn the_service_runs_from_any_directory_with_its_built_in_catalog_and_style
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// A PostgreSQL cluster of the test's own (scripts/lib.sh's, on another port and directory),
+/// which the test stops and starts as a restart of the database would.
+struct Cluster {
+    port: u16,
+    data: String,
+}
+
+impl Cluster {
+    fn bash(&self, function: &str) {
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!("source scripts/lib.sh && {function}"))
+            .current_dir(common::repo())
+            .env("DIACHINH_PGPORT", self.port.to_string())
+            .env("DIACHINH_PGDATA", &self.data)
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{function}: {}", common::text(&out));
+    }
+
+    fn start() -> Cluster {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let cluster = Cluster { port, data: format!("/tmp/diachinh-pg-{}-{port}", std::process::id()) };
+        cluster.bash("start_postgres");
+        cluster
+    }
+
+    fn url(&self, db: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("bash")
+            .arg("-c")
+            .arg("source scripts/lib.sh && stop_postgres; rm -rf \"$DIACHINH_PGDATA\"")
+            .current_dir(common::repo())
+            .env("DIACHINH_PGDATA", &self.data)
+            .output();
+    }
+}
+
+/// Polls `url` until it answers 200, for at most 30 s; returns the answer's body.
+async fn until_ok(http: &reqwest::Client, url: &str) -> String {
+    for _ in 0..150 {
+        if let Ok(r) = http.get(url).send().await
+            && r.status() == 200
+        {
+            return r.text().await.unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("{url} did not answer 200 within 30 s");
+}
+
+#[tokio::test]
+async fn a_database_restart_is_answered_503_then_everything_resumes_and_the_index_follows() {
+    let cluster = Cluster::start();
+    let mut admin = sqlx::PgPool::connect(&cluster.url("postgres")).await.unwrap();
+    sqlx::query("CREATE DATABASE outage").execute(&admin).await.unwrap();
+    admin.close().await;
+    admin = sqlx::PgPool::connect(&cluster.url("outage")).await.unwrap();
+    let url = cluster.url("outage");
+    for args in [
+        vec!["migrate"],
+        vec![
+            "import",
+            "parcels",
+            "data-samples/messy-20248.geojson",
+            "--on-invalid",
+            "repair",
+            "--on-duplicate",
+            "merge",
+        ],
+    ] {
+        let out = common::cli(&url, &args);
+        assert!(out.status.success(), "{args:?}: {}", common::text(&out));
+    }
+    let (id, lon, lat): (String, f64, f64) = sqlx::query_as(
+        "SELECT parcel_id, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM parcels ORDER BY parcel_id LIMIT 1",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    admin.close().await;
+    let settings = diachinh::startup::Settings {
+        audit_dir: diachinh::audit::checkpoint::AuditDir::new(common::audit_dir(&url)),
+        ..diachinh::startup::Settings::new(&url, "127.0.0.1:0".parse().unwrap())
+    };
+    let server = diachinh::startup::Application::build(&settings).await.unwrap();
+    let base = format!("http://{}", server.local_addr());
+    tokio::spawn(server.run_until_stopped());
+    // No request may hang: each gets an answer within 8 s or the test fails.
+    let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(8)).build().unwrap();
+    let (x, y) = common::tile_of(lon, lat, 17);
+    let tile = format!("{base}/tiles/parcels/17/{x}/{y}.mvt");
+    let paths = [
+        format!("/api/parcels/{id}"),
+        "/ogc/collections/parcels/items?limit=5".to_owned(),
+        "/wfs?service=WFS&version=2.0.0&request=GetFeature&typeNames=dc:parcels&count=5".to_owned(),
+    ];
+    for p in &paths {
+        assert_eq!(http.get(format!("{base}{p}")).send().await.unwrap().status(), 200, "{p}");
+    }
+
+    cluster.bash("stop_postgres");
+    for p in &paths {
+        let resp = http.get(format!("{base}{p}")).send().await.unwrap();
+        assert_eq!(resp.status(), 503, "{p} while the database is down");
+        assert_eq!(resp.headers()["retry-after"], "5", "{p}");
+        let body = resp.text().await.unwrap();
+        assert!(body.contains("the database is unavailable"), "{p}: {body}");
+    }
+    // Tiles go on from memory; health says what is wrong.
+    let t = http.get(&tile).send().await.unwrap();
+    assert_eq!(t.status(), 200);
+    assert!(!t.bytes().await.unwrap().is_empty());
+    assert_eq!(http.get(format!("{base}/health")).send().await.unwrap().status(), 503);
+
+    cluster.bash("start_postgres");
+    for p in &paths {
+        until_ok(&http, &format!("{base}{p}")).await;
+    }
+    // The change feed is followed again: a parcel imported now reaches the index.
+    let dir = tempfile::tempdir().unwrap();
+    let ring = |x0: f64, y0: f64| {
+        serde_json::json!([[[x0, y0], [x0 + 0.0002, y0], [x0 + 0.0002, y0 + 0.0002], [x0, y0 + 0.0002], [x0, y0]]])
+    };
+    let feature = serde_json::json!({ "type": "FeatureCollection", "features": [{ "type": "Feature",
+        "properties": { "MaXa": "20248", "SoHieuToBanDo": "99", "SoThuTuThua": 1, "KyHieuMucDichSuDung": "ODT", "DienTich": 480 },
+        "geometry": { "type": "Polygon", "coordinates": ring(lon + 0.01, lat + 0.01) } }] });
+    let file = common::write_file(&dir, "moi.geojson", &feature.to_string());
+    let out = common::cli(&url, &["import", "parcels", &file]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    let health: Value = serde_json::from_str(&until_ok(&http, &format!("{base}/health")).await).unwrap();
+    assert_eq!(health["index"]["listening_for_changes"], true, "{health}");
+    let found = until_ok(&http, &format!("{base}/api/parcels/20248-99-1")).await;
+    assert!(found.contains("\"legacy_key\":\"20248-99-1\""), "{found}");
+}

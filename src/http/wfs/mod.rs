@@ -46,6 +46,11 @@ pub(super) fn exception(e: WfsError) -> Response {
     let status = match e.code {
         "NotFound" => StatusCode::NOT_FOUND,
         "NoApplicableCode" => StatusCode::INTERNAL_SERVER_ERROR,
+        "ServiceUnavailable" => {
+            let headers =
+                [(header::CONTENT_TYPE, "application/xml"), (header::RETRY_AFTER, super::error::RETRY_AFTER_S)];
+            return (StatusCode::SERVICE_UNAVAILABLE, headers, e.report()).into_response();
+        }
         _ => StatusCode::BAD_REQUEST,
     };
     (status, [(header::CONTENT_TYPE, "application/xml")], e.report()).into_response()
@@ -145,7 +150,9 @@ impl fes::Context for FesContext<'_> {
         };
         crs.geometry_to_crs84(g).map_err(|f| match f {
             Fault::Caller(m) => m,
-            Fault::Server(m) => self.server_fault.replace(Some(m)).unwrap_or_else(|| "PROJ failed".into()),
+            Fault::Server(m) | Fault::Unavailable(m) => {
+                self.server_fault.replace(Some(m)).unwrap_or_else(|| "PROJ failed".into())
+            }
         })
     }
     fn resource_id(&self, rid: &str) -> Result<cql2::Expr, String> {
