@@ -79,6 +79,10 @@ enum Command {
         /// The open data's bulk files, as `diachinh open-data publish` writes them.
         #[arg(long, env = "DIACHINH_OPEN_DATA_DIR", default_value = "var/open-data")]
         open_data_dir: PathBuf,
+        /// An address of its own for /metrics and /health (Prometheus); without it /metrics is
+        /// the admin's on the service's address.
+        #[arg(long, env = "DIACHINH_METRICS_LISTEN", value_name = "ADDR")]
+        metrics_listen: Option<SocketAddr>,
     },
     /// Open data: publish the bulk files (GeoPackage, PMTiles) and catalogue the service lists
     /// at /open-data; run on a schedule (deploy/diachinh-open-data.timer).
@@ -612,6 +616,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             public_url,
             checkpoint_minutes,
             open_data_dir,
+            metrics_listen,
         } => {
             let settings = startup::Settings {
                 tiles_dir,
@@ -621,10 +626,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 audit_dir: AuditDir::new(cli.audit_dir),
                 checkpoint_every: Duration::from_secs(checkpoint_minutes * 60),
                 open_data_dir,
+                metrics_listen,
                 ..startup::Settings::new(&url()?, listen)
             };
             let app = startup::Application::build(&settings).await?;
             println!("diachinh serving on http://{}", app.local_addr());
+            if let Some(at) = app.metrics_addr() {
+                println!("metrics and health for operators on http://{at}");
+            }
             app.run_until_stopped().await?;
         }
         Command::Tiles(TilesCommand::Export { range, tiles_dir, as_account, out }) => {

@@ -39,6 +39,9 @@ pub struct Settings {
     pub checkpoint_every: Duration,
     /// The open data's bulk files and catalogue, as `diachinh open-data publish` writes them.
     pub open_data_dir: PathBuf,
+    /// An address of its own for `/metrics` and `/health` (operators' scrapers); without it,
+    /// `/metrics` is the admin's on the service's address.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Settings {
@@ -55,6 +58,7 @@ impl Settings {
             audit_dir: AuditDir::new("var/audit"),
             checkpoint_every: Duration::from_secs(600),
             open_data_dir: "var/open-data".into(),
+            metrics_listen: None,
         }
     }
 }
@@ -73,6 +77,7 @@ fn public_url(url: &str) -> anyhow::Result<String> {
 
 pub struct Application {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     signer: Arc<Signer>,
     checkpoint_every: Duration,
@@ -105,6 +110,12 @@ impl Application {
         );
         let listen = settings.listen;
         let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+        let metrics_listener = match settings.metrics_listen {
+            Some(at) => {
+                Some(TcpListener::bind(at).await.with_context(|| format!("cannot listen on {at} for metrics"))?)
+            }
+            None => None,
+        };
         let public_url = match public_url {
             Some(url) => url,
             None => format!("http://{}", listener.local_addr()?),
@@ -121,17 +132,26 @@ impl Application {
             notices: Arc::default(),
             open_data_dir: settings.open_data_dir.as_path().into(),
         };
-        Ok(Application { listener, state, signer, checkpoint_every: settings.checkpoint_every })
+        Ok(Application { listener, metrics_listener, state, signer, checkpoint_every: settings.checkpoint_every })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
     }
 
+    /// The operators' address for `/metrics` and `/health`, when one was asked for.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().map(|l| l.local_addr().expect("a bound listener has an address"))
+    }
+
     /// Serves until interrupted or terminated (SIGINT, SIGTERM); then writes the entries still
     /// queued and the anonymous counts, and signs a last checkpoint.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Application { listener, state, signer, checkpoint_every } = self;
+        let Application { listener, metrics_listener, state, signer, checkpoint_every } = self;
+        let operators = metrics_listener.map(|l| {
+            let app = crate::http::operators(state.clone());
+            tokio::spawn(async move { axum::serve(l, app).await })
+        });
         let (pool, anonymous, recorder) = (state.pool.clone(), state.anonymous.clone(), state.recorder.clone());
         let signing = tokio::spawn({
             let (signer, pool) = (signer.clone(), pool.clone());
@@ -151,6 +171,9 @@ impl Application {
         counting.abort();
         noticing.abort();
         let _ = (signing.await, counting.await, noticing.await);
+        if let Some(o) = operators {
+            o.abort();
+        }
         recorder.flush().await;
         if let Err(e) = anonymous.flush(&pool, true).await {
             tracing::error!("audit: cannot record anonymous reads: {e}");

@@ -5,6 +5,7 @@ mod audit;
 mod brokers;
 mod calendar;
 pub mod error;
+mod hygiene;
 pub mod identity;
 mod market;
 mod market_stats;
@@ -106,6 +107,8 @@ pub struct AppState {
     pub open_data_dir: Arc<std::path::Path>,
 }
 
+pub use ops::operators;
+
 pub fn router(state: AppState) -> Router {
     ops::prometheus();
     let router = Router::new()
@@ -202,13 +205,18 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/session", axum::routing::post(session::sign_in).delete(session::sign_out))
         .route("/health", get(ops::health))
-        .route("/metrics", get(ops::metrics))
+        .route("/metrics", get(ops::metrics_for_admin))
         .fallback(|| async { error::ApiError::not_found("no such endpoint; see README.md for the API") })
         .layer(axum::middleware::from_fn_with_state(state.clone(), identity::authenticate))
         .layer(axum::middleware::from_fn(refuse_nul))
         .layer(axum::middleware::from_fn_with_state(state.clone(), notices::header))
         .layer(axum::middleware::from_fn(ops::track));
-    catch_panics(router).layer(CompressionLayer::new()).layer(TraceLayer::new_for_http()).with_state(state)
+    catch_panics(router)
+        .layer(axum::middleware::from_fn(hygiene::headers))
+        .layer(hygiene::cors())
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
 }
 
 /// A panic in one request ends that request alone, answered as the server's fault.

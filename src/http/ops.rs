@@ -56,6 +56,20 @@ pub async fn health(State(state): State<AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// `/metrics` on the service's own address is the admin's; operators' scrapers use the
+/// `--metrics-listen` address ([`operators`]), which answers nothing else.
+pub async fn metrics_for_admin(_: super::identity::Admin, state: State<AppState>) -> impl IntoResponse {
+    metrics(state).await
+}
+
+/// The operators' listener: `/metrics` and `/health`, without credentials.
+pub fn operators(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .route("/metrics", axum::routing::get(metrics))
+        .route("/health", axum::routing::get(health))
+        .with_state(state)
+}
+
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let status = state.index.status();
     metrics::gauge!("diachinh_index_parcels").set(status.parcels as f64);

@@ -181,7 +181,14 @@ async fn health_and_metrics() {
     assert_eq!(h["index"]["parcels"], 1661 + 1394 + 210 + 38);
     assert_eq!(h["index"]["listening_for_changes"], true);
     app.get("/api/parcels/05443-1-1").await;
-    let (status, m) = app.get_text("/metrics").await;
+    // On the service's address the metrics are the admin's.
+    assert_eq!(app.get_text("/metrics").await.0, 401);
+    app.db.add_account("quantri", "Lê Văn G", "017000000001", "admin", None, "Địa-chính 2026!");
+    assert_eq!(crate::accounts::change_password(&app, "quantri", "Địa-chính 2026!", "Sổ-đỏ an toàn 2027").await.0, 204);
+    let resp = app.http.get(format!("{}/metrics", app.base)).basic_auth("quantri", Some("Sổ-đỏ an toàn 2027"));
+    let resp = resp.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let m = resp.text().await.unwrap();
     assert_eq!(status, 200);
     assert!(m.contains("diachinh_http_requests_total{"), "{m}");
     assert!(m.contains(r#"route="/api/parcels/{code}""#), "{m}");

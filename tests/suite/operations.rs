@@ -180,3 +180,57 @@ async fn a_database_restart_is_answered_503_then_everything_resumes_and_the_inde
     let found = until_ok(&http, &format!("{base}/api/parcels/20248-99-1")).await;
     assert!(found.contains("\"legacy_key\":\"20248-99-1\""), "{found}");
 }
+
+#[tokio::test]
+async fn pages_carry_security_headers_reads_are_open_to_other_origins_and_metrics_to_operators() {
+    let db = TestDb::new(Content::Samples).await;
+    let settings = diachinh::startup::Settings {
+        audit_dir: diachinh::audit::checkpoint::AuditDir::new(common::audit_dir(&db.url)),
+        metrics_listen: Some("127.0.0.1:0".parse().unwrap()),
+        ..diachinh::startup::Settings::new(&db.url, "127.0.0.1:0".parse().unwrap())
+    };
+    let server = diachinh::startup::Application::build(&settings).await.unwrap();
+    let base = format!("http://{}", server.local_addr());
+    let operators = format!("http://{}", server.metrics_addr().unwrap());
+    tokio::spawn(server.run_until_stopped());
+    let http = reqwest::Client::new();
+
+    for page in ["/", "/ogc/api.html", "/ogc/collections?f=html"] {
+        let resp = http.get(format!("{base}{page}")).send().await.unwrap();
+        let h = resp.headers();
+        assert!(h["content-type"].to_str().unwrap().starts_with("text/html"), "{page}");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{page}: {csp}");
+        assert_eq!(
+            (&h["x-content-type-options"], &h["referrer-policy"], &h["x-frame-options"]),
+            (&"nosniff".parse().unwrap(), &"same-origin".parse().unwrap(), &"DENY".parse().unwrap()),
+            "{page}"
+        );
+    }
+    let json =
+        http.get(format!("{base}/ogc/collections")).header("origin", "https://bando.example.vn").send().await.unwrap();
+    assert_eq!(json.headers()["x-content-type-options"], "nosniff");
+    assert!(json.headers().get("content-security-policy").is_none());
+    // Another site's map reads, without the browser's credentials; it writes nothing.
+    assert_eq!(json.headers()["access-control-allow-origin"], "*");
+    assert!(json.headers().get("access-control-allow-credentials").is_none());
+    let preflight = |method: &str| {
+        http.request(reqwest::Method::OPTIONS, format!("{base}/ogc/collections/parcels/items"))
+            .header("origin", "https://bando.example.vn")
+            .header("access-control-request-method", method)
+            .send()
+    };
+    let get = preflight("GET").await.unwrap();
+    assert!(get.headers()["access-control-allow-methods"].to_str().unwrap().contains("GET"));
+    let post = preflight("POST").await.unwrap();
+    let allowed = post.headers().get("access-control-allow-methods").map(|v| v.to_str().unwrap().to_owned());
+    assert!(!allowed.unwrap_or_default().contains("POST"), "no cross-origin writes");
+
+    // Metrics: the admin's on the service's address, anyone's on the operators' one (which
+    // serves nothing else).
+    assert_eq!(http.get(format!("{base}/metrics")).send().await.unwrap().status(), 401);
+    let m = http.get(format!("{operators}/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(m.contains("diachinh_index_parcels 3303"), "{m}");
+    assert_eq!(http.get(format!("{operators}/health")).send().await.unwrap().status(), 200);
+    assert_eq!(http.get(format!("{operators}/api/parcels/05443-1-1")).send().await.unwrap().status(), 404);
+}
