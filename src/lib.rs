@@ -4,6 +4,7 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod bundled;
 pub mod calendar;
 pub mod catalog;

@@ -72,6 +72,34 @@ impl AuditDir {
         }
     }
 
+    /// Copies the keys and the checkpoints of a chain of at most `entries` entries into `to`
+    /// (a backup's copy, or a restore's): later checkpoints would count entries the copied
+    /// chain does not have. Returns the files written.
+    pub fn copy_to(&self, to: &Path, entries: i64) -> Result<Vec<PathBuf>, CheckpointError> {
+        let file =
+            |path: &Path, why: std::io::Error| CheckpointError::File { path: path.to_owned(), why: why.to_string() };
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(to).map_err(|e| file(to, e))?;
+        let mut written = Vec::new();
+        for from in [self.key(), self.public_key()] {
+            if from.exists() {
+                let target = to.join(from.file_name().expect("a file name"));
+                std::fs::copy(&from, &target).map_err(|e| file(&from, e))?;
+                written.push(target);
+            }
+        }
+        let kept: Vec<String> = self
+            .recorded()?
+            .iter()
+            .filter(|c| c.entries <= entries)
+            .map(|c| serde_json::to_string(&Line::from(c)).expect("a checkpoint serialises"))
+            .collect();
+        let target = to.join("checkpoints.jsonl");
+        std::fs::write(&target, kept.iter().map(|l| format!("{l}\n")).collect::<String>())
+            .map_err(|e| file(&target, e))?;
+        written.push(target);
+        Ok(written)
+    }
+
     /// The checkpoints appended to the file, oldest first (none when there is no file).
     pub fn recorded(&self) -> Result<Vec<Checkpoint>, CheckpointError> {
         let path = self.checkpoints();

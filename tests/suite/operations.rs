@@ -234,3 +234,92 @@ async fn pages_carry_security_headers_reads_are_open_to_other_origins_and_metric
     assert_eq!(http.get(format!("{operators}/health")).send().await.unwrap().status(), 200);
     assert_eq!(http.get(format!("{operators}/api/parcels/05443-1-1")).send().await.unwrap().status(), 404);
 }
+
+/// A new empty database on the test server; its URL.
+async fn empty_database(app: &common::TestApp, name: &str) -> String {
+    let name = format!("{name}_{}", std::process::id());
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&app.db.pool).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&app.db.pool).await.unwrap();
+    format!("{}/{name}", common::server_url())
+}
+
+#[tokio::test]
+async fn a_backup_restores_into_an_empty_database_and_proves_it_and_a_damaged_one_is_refused() {
+    let app = common::TestApp::spawn(Content::Samples).await;
+    // Some history and audit entries of the service's own before the backup.
+    app.db.add_account("dangky", "Mai K", "018000000001", "registrar", Some("05443"), "Địa-chính 2026!");
+    assert_eq!(crate::accounts::change_password(&app, "dangky", "Địa-chính 2026!", "Sổ-đỏ an toàn 2027").await.0, 204);
+    let parcel = common::parcels_of(&app.db.pool, "05443", 1).await.remove(0);
+    let patched = app
+        .http
+        .patch(format!("{}/ogc/collections/parcels/items/{parcel}", app.base))
+        .basic_auth("dangky", Some("Sổ-đỏ an toàn 2027"))
+        .header("content-type", "application/merge-patch+json")
+        .json(&serde_json::json!({ "properties": { "address": "Số 1 đường Hoàng Văn Thụ" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 204);
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("b1");
+    let out = app.db.cli_beside_server(&["backup", "--to", backup.to_str().unwrap()]).await;
+    assert!(out.status.success(), "{}", common::text(&out));
+    let manifest: Value = serde_json::from_slice(&std::fs::read(backup.join("manifest.json")).unwrap()).unwrap();
+    let parcels = manifest["tables"].as_array().unwrap().iter().find(|t| t["table"] == "public.parcels").unwrap();
+    assert_eq!(parcels["rows"].as_i64(), Some(app.db.count("SELECT count(*) FROM parcels").await));
+    assert!(manifest["audit_entries"].as_i64().unwrap() > 0 && manifest["audit_head"].as_str().unwrap().len() == 64);
+
+    // Restored into an empty database with an audit directory of its own, and proven.
+    let target = empty_database(&app, "restored").await;
+    let audit = dir.path().join("audit-restored");
+    let restore = |from: &std::path::Path, into: &str| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_diachinh"));
+        cmd.args(["restore", "--from", from.to_str().unwrap(), "--into", into, "--verify"])
+            .env("DIACHINH_AUDIT_DIR", &audit)
+            .env_remove("DATABASE_URL")
+            .current_dir(common::repo());
+        common::run_beside(cmd)
+    };
+    let out = restore(&backup, &target).await;
+    assert!(out.status.success(), "{}", common::text(&out));
+    assert!(common::text(&out).contains("verified: rows and checksums"), "{}", common::text(&out));
+    let restored = sqlx::PgPool::connect(&target).await.unwrap();
+    let address: String = sqlx::query_scalar("SELECT address FROM parcels WHERE parcel_id = $1 AND valid_to IS NULL")
+        .bind(&parcel)
+        .fetch_one(&restored)
+        .await
+        .unwrap();
+    assert_eq!(address, "Số 1 đường Hoàng Văn Thụ");
+    restored.close().await;
+
+    // Refused: into a database that is not empty, a truncated file, an altered manifest.
+    let out = restore(&backup, &target).await;
+    assert!(!out.status.success() && common::text(&out).contains("not empty"), "{}", common::text(&out));
+    let copy = |name: &str| {
+        let to = dir.path().join(name);
+        let status = std::process::Command::new("cp")
+            .args(["-a", backup.to_str().unwrap(), to.to_str().unwrap()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        to
+    };
+    let truncated = copy("truncated");
+    let toc = truncated.join("db/toc.dat");
+    let len = std::fs::metadata(&toc).unwrap().len();
+    std::fs::OpenOptions::new().write(true).open(&toc).unwrap().set_len(len / 2).unwrap();
+    let fresh = empty_database(&app, "restored2").await;
+    let out = restore(&truncated, &fresh).await;
+    assert!(!out.status.success() && common::text(&out).contains("db/toc.dat is truncated"), "{}", common::text(&out));
+    let altered = copy("altered");
+    let text = std::fs::read_to_string(altered.join("manifest.json")).unwrap();
+    std::fs::write(altered.join("manifest.json"), text.replacen("\"rows\": ", "\"rows\": 1", 1)).unwrap();
+    let out = restore(&altered, &fresh).await;
+    assert!(!out.status.success() && common::text(&out).contains("is corrupted"), "{}", common::text(&out));
+    let tables = sqlx::PgPool::connect(&fresh).await.unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+        .fetch_one(&tables)
+        .await
+        .unwrap();
+    assert_eq!(count, 0, "a refused restore writes nothing");
+}
