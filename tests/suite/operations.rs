@@ -323,3 +323,137 @@ async fn a_backup_restores_into_an_empty_database_and_proves_it_and_a_damaged_on
         .unwrap();
     assert_eq!(count, 0, "a refused restore writes nothing");
 }
+
+/// Kills `child` with SIGKILL, as a crash or `kill -9` would.
+fn kill_9(child: &mut std::process::Child) {
+    let status = std::process::Command::new("kill").args(["-9", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn kill_9_of_the_importer_mid_import_leaves_exactly_the_committed_state() {
+    let db = TestDb::new(Content::Empty).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out =
+        common::cli("postgres://unused", &["samples", "--synthetic", "100000", "--dir", dir.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    let file = dir.path().join("synthetic-100000.gpkg");
+    let before = db.fingerprint().await;
+    let database = db.url.rsplit('/').next().unwrap().to_owned();
+    let mut importer = std::process::Command::new(env!("CARGO_BIN_EXE_diachinh"))
+        .args(["import", "parcels", file.to_str().unwrap()])
+        .env("DATABASE_URL", &db.url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed while it writes: its COPY into the database is under way.
+    let writing = "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND query ILIKE 'COPY%'";
+    let mut seen = false;
+    for _ in 0..600 {
+        let n: i64 = sqlx::query_scalar(writing).bind(&database).fetch_one(&db.pool).await.unwrap();
+        if n > 0 {
+            seen = true;
+            break;
+        }
+        assert!(importer.try_wait().unwrap().is_none(), "the import ended before it was killed");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(seen, "the importer never started writing");
+    kill_9(&mut importer);
+    // Its session ends and rolls back: nothing of the import, no change, no audit entry.
+    for _ in 0..100 {
+        let left: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND state <> 'idle'",
+        )
+        .bind(&database)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(db.fingerprint().await, before, "no partial import");
+    assert_eq!(db.count("SELECT count(*) FROM imports").await, 0);
+    assert_eq!(
+        db.count("SELECT count(*) FROM changes").await,
+        db.count("SELECT count(*) FROM audit.entries WHERE action LIKE 'import %'").await
+    );
+    // The same import run again completes.
+    let out = db.cli(&["import", "parcels", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    assert_eq!(db.count("SELECT count(*) FROM parcels WHERE valid_to IS NULL").await, 100_000);
+}
+
+#[tokio::test]
+async fn kill_9_of_the_service_mid_edits_loses_no_acknowledged_edit_and_splits_no_change_from_its_audit_entry() {
+    let db = TestDb::new(Content::Samples).await;
+    db.add_account("dangky", "Mai K", "019000000001", "registrar", Some("05443"), "Địa-chính 2026!");
+    let (mut service, base) = db.serve().await;
+    let http = reqwest::Client::new();
+    let changed = http
+        .post(format!("{base}/api/me/password"))
+        .basic_auth("dangky", Some("Địa-chính 2026!"))
+        .json(&serde_json::json!({ "current": "Địa-chính 2026!", "new": "Sổ-đỏ an toàn 2027" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 204);
+    let parcels = common::parcels_of(&db.pool, "05443", 8).await;
+    // Eight editors, each changing its own parcel's address again and again.
+    let editors: Vec<_> = parcels
+        .iter()
+        .cloned()
+        .map(|parcel| {
+            let (http, base) = (http.clone(), base.clone());
+            tokio::spawn(async move {
+                let mut acknowledged = Vec::new();
+                for n in 0.. {
+                    let address = format!("Số {n} đường Thống Nhất");
+                    let sent = http
+                        .patch(format!("{base}/ogc/collections/parcels/items/{parcel}"))
+                        .basic_auth("dangky", Some("Sổ-đỏ an toàn 2027"))
+                        .header("content-type", "application/merge-patch+json")
+                        .json(&serde_json::json!({ "properties": { "address": address } }))
+                        .send()
+                        .await;
+                    match sent {
+                        Ok(r) if r.status() == 204 => acknowledged.push(address),
+                        _ => break,
+                    }
+                }
+                (parcel, acknowledged)
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    kill_9(&mut service);
+    for editor in editors {
+        let (parcel, acknowledged) = editor.await.unwrap();
+        assert!(!acknowledged.is_empty(), "{parcel}: edits were made before the kill");
+        // Every acknowledged edit is in the history; the current version is the last one made.
+        let history: Vec<Option<String>> =
+            sqlx::query_scalar("SELECT address FROM parcels WHERE parcel_id = $1 ORDER BY valid_from")
+                .bind(&parcel)
+                .fetch_all(&db.pool)
+                .await
+                .unwrap();
+        for a in &acknowledged {
+            assert!(history.contains(&Some(a.clone())), "{parcel}: acknowledged edit {a} lost");
+        }
+        let current: i64 = sqlx::query_scalar("SELECT count(*) FROM parcels WHERE parcel_id = $1 AND valid_to IS NULL")
+            .bind(&parcel)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(current, 1, "{parcel}: one current version");
+    }
+    // Each change has its audit entry and each entry of a change its change.
+    let changes = db.count("SELECT count(*) FROM changes WHERE action = 'edit map data'").await;
+    let entries = db.count("SELECT count(*) FROM audit.entries WHERE action = 'edit map data'").await;
+    assert_eq!(changes, entries);
+    assert!(changes >= 8);
+}
