@@ -93,6 +93,8 @@ pub fn parse(xml: &str, what: &str, limits: &Limits) -> Result<Vec<Node>, String
                 };
                 stack.last_mut().expect("root").text.push_str(&c);
             }
+            // No DTD: no entity is ever defined, so none can expand or reach outside.
+            Event::DocType(_) => return Err(format!("{what} may not declare a DTD (<!DOCTYPE …>)")),
             Event::Eof => break,
             _ => {}
         }

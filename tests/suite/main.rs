@@ -11,6 +11,7 @@ mod crs;
 mod downloads;
 mod edits;
 mod features;
+mod fuzz;
 mod hostile;
 mod import;
 mod index_sync;

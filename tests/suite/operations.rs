@@ -237,7 +237,7 @@ async fn pages_carry_security_headers_reads_are_open_to_other_origins_and_metric
 
 /// A new empty database on the test server; its URL.
 async fn empty_database(app: &common::TestApp, name: &str) -> String {
-    let name = format!("{name}_{}", std::process::id());
+    let name = format!("t_{name}_{}", std::process::id());
     sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&app.db.pool).await.unwrap();
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&app.db.pool).await.unwrap();
     format!("{}/{name}", common::server_url())
