@@ -290,10 +290,10 @@ fn codes_ids_parameters_geojson_and_tile_addresses() {
     let tiles = ["14/13021/7130", "0/0/0", "20/1048575/1048575"];
     fuzz("tile-addresses", Mutator::new(8, &tiles, &["/", "9", "-", "4294967296"]), |s| {
         let n: Vec<Option<u32>> = s.split('/').map(|p| p.parse().ok()).collect();
-        if let [Some(z), Some(x), Some(y)] = n[..] {
-            if let Ok(t) = diachinh::tiles::TileId::new(z, x, y) {
-                let _ = t.bounds();
-            }
+        if let [Some(z), Some(x), Some(y)] = n[..]
+            && let Ok(t) = diachinh::tiles::TileId::new(z, x, y)
+        {
+            let _ = t.bounds();
         }
     });
 }
