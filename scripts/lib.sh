@@ -6,7 +6,7 @@ PG_BIN=/usr/lib/postgresql/$PG_VERSION/bin
 # libclang-dev: proj-sys runs bindgen at build time, which loads libclang.
 DEB_PACKAGES=(
   "postgresql-$PG_VERSION" "postgresql-$PG_VERSION-postgis-3" postgresql-client
-  libgdal-dev gdal-bin libproj-dev proj-bin libclang-dev pkg-config build-essential bc
+  libgdal-dev gdal-bin libproj-dev proj-bin libclang-dev pkg-config build-essential bc pgbackrest
 )
 
 as_root() {
@@ -70,7 +70,8 @@ stop_postgres() {
   "${run[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
 }
 
-# start_postgres: a private cluster on 127.0.0.1:${DIACHINH_PGPORT:-55432}, apart from any
+# start_postgres: a private cluster on 127.0.0.1:${DIACHINH_PGPORT:-55432} (server options added
+# from DIACHINH_PG_OPTS), apart from any
 # PostgreSQL that already listens. initdb refuses root, so as root the cluster belongs to `postgres`.
 # Sets PG_SERVER_URL (no database name). Trust authentication on loopback: a development server.
 start_postgres() {
@@ -94,7 +95,7 @@ start_postgres() {
   if ! "${run[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
     echo "== starting PostgreSQL on 127.0.0.1:$port"
     "${run[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 60 \
-      -o "-p $port -k $PGDATA -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null
+      -o "-p $port -k $PGDATA -c listen_addresses=127.0.0.1 -c max_connections=300 ${DIACHINH_PG_OPTS:-}" start >/dev/null
   fi
   PG_SERVER_URL="postgres://postgres@127.0.0.1:$port"
 }

@@ -1,7 +1,7 @@
 //! Operations endpoints: `/health` and Prometheus `/metrics`.
 
 use std::sync::OnceLock;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
@@ -38,7 +38,17 @@ pub async fn landing() -> Json<serde_json::Value> {
 }
 
 pub async fn health(State(state): State<AppState>) -> Response {
-    let db = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool).await;
+    // Health answers within a second whatever the pool's state: a full pool or a database away
+    // is reported, not waited out.
+    let db = match tokio::time::timeout(
+        Duration::from_secs(1),
+        sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool),
+    )
+    .await
+    {
+        Ok(answer) => answer.map_err(|e| e.to_string()),
+        Err(_) => Err("no connection within 1 s (the pool is busy or the database slow)".to_owned()),
+    };
     let index = state.index.status();
     let healthy = db.is_ok() && index.listening;
     let age = index.last_sync.and_then(|t| SystemTime::now().duration_since(t).ok()).map(|d| d.as_secs_f64());

@@ -457,3 +457,127 @@ async fn kill_9_of_the_service_mid_edits_loses_no_acknowledged_edit_and_splits_n
     assert_eq!(changes, entries);
     assert!(changes >= 8);
 }
+
+/// Runs `pgbackrest` with `args` as the cluster's owner (postgres when the tests run as root).
+fn pgbackrest(config: &str, args: &[&str]) {
+    let root = running_as_root();
+    let mut cmd = if root { std::process::Command::new("runuser") } else { std::process::Command::new("pgbackrest") };
+    if root {
+        cmd.args(["-u", "postgres", "--", "pgbackrest"]);
+    }
+    let out = cmd.arg(format!("--config={config}")).args(args).output().unwrap();
+    assert!(out.status.success(), "pgbackrest {args:?}: {}", common::text(&out));
+}
+
+fn running_as_root() -> bool {
+    String::from_utf8(std::process::Command::new("id").arg("-u").output().unwrap().stdout).unwrap().trim() == "0"
+}
+
+#[tokio::test]
+async fn point_in_time_recovery_with_pgbackrest_finds_the_state_before_an_edit() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("/tmp/diachinh-pitr-{}-{port}", std::process::id());
+    let data = format!("{base}/data");
+    let config = format!("{base}/pgbackrest.conf");
+    // The socket outside the data directory, or a backup would carry its lock file.
+    for dir in ["repo", "sock"] {
+        std::fs::create_dir_all(format!("{base}/{dir}")).unwrap();
+    }
+    std::fs::write(
+        &config,
+        format!(
+            "[global]\nrepo1-path={base}/repo\nlog-path={base}\nlock-path={base}\nstart-fast=y\nlog-level-console=warn\n\n\
+             [pitr]\npg1-path={data}\npg1-port={port}\npg1-socket-path={base}/sock\n"
+        ),
+    )
+    .unwrap();
+    if running_as_root() {
+        let status = std::process::Command::new("chown").args(["-R", "postgres:postgres", &base]).status().unwrap();
+        assert!(status.success());
+    }
+    let cluster = Cluster { port, data: data.clone() };
+    let archiving = format!(
+        "-c unix_socket_directories={base}/sock -c wal_level=replica -c archive_mode=on -c archive_command='pgbackrest --config={config} --stanza=pitr archive-push %p'"
+    );
+    let start = |cluster: &Cluster| {
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg("source scripts/lib.sh && start_postgres")
+            .current_dir(common::repo())
+            .env("DIACHINH_PGPORT", cluster.port.to_string())
+            .env("DIACHINH_PGDATA", &cluster.data)
+            .env("DIACHINH_PG_OPTS", &archiving)
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", common::text(&out));
+    };
+    start(&cluster);
+    let admin = sqlx::PgPool::connect(&cluster.url("postgres")).await.unwrap();
+    sqlx::query("CREATE DATABASE pitr").execute(&admin).await.unwrap();
+    admin.close().await;
+    let url = cluster.url("pitr");
+    for args in [
+        vec!["migrate"],
+        vec![
+            "import",
+            "parcels",
+            "data-samples/messy-20248.geojson",
+            "--on-invalid",
+            "repair",
+            "--on-duplicate",
+            "merge",
+        ],
+    ] {
+        let out = common::cli(&url, &args);
+        assert!(out.status.success(), "{args:?}: {}", common::text(&out));
+    }
+    pgbackrest(&config, &["--stanza=pitr", "stanza-create"]);
+    pgbackrest(&config, &["--stanza=pitr", "--type=full", "backup"]);
+    // pgBackRest keeps a backup's stop time to the second: the moment comes after it.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM parcels").fetch_one(&pool).await.unwrap();
+    let moment: String = sqlx::query_scalar("SELECT now()::text").fetch_one(&pool).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // The change to undo: a sheet imported after the moment.
+    let dir = tempfile::tempdir().unwrap();
+    let feature = serde_json::json!({ "type": "FeatureCollection", "features": [{ "type": "Feature",
+        "properties": { "MaXa": "20248", "SoHieuToBanDo": "77", "SoThuTuThua": 1, "KyHieuMucDichSuDung": "ODT", "DienTich": 400 },
+        "geometry": { "type": "Polygon", "coordinates": [[[106.70, 20.80], [106.7002, 20.80], [106.7002, 20.8002], [106.70, 20.8002], [106.70, 20.80]]] } }] });
+    let file = common::write_file(&dir, "sau.geojson", &feature.to_string());
+    let out = common::cli(&url, &["import", "parcels", &file]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM parcels").fetch_one(&pool).await.unwrap();
+    assert_eq!(after, before + 1);
+    sqlx::query("SELECT pg_switch_wal()").execute(&pool).await.unwrap();
+    pool.close().await;
+    // Archived, then stopped and restored to the moment before the import.
+    pgbackrest(&config, &["--stanza=pitr", "check"]);
+    cluster.bash("stop_postgres");
+    pgbackrest(
+        &config,
+        &[
+            "--stanza=pitr",
+            "--delta",
+            "--type=time",
+            &format!("--target={moment}"),
+            "--target-action=promote",
+            "restore",
+        ],
+    );
+    start(&cluster);
+    let mut restored = None;
+    for _ in 0..100 {
+        if let Ok(p) = sqlx::PgPool::connect(&url).await
+            && let Ok(n) = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM parcels").fetch_one(&p).await
+        {
+            restored = Some(n);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(restored, Some(before), "the state before the import");
+    cluster.bash("stop_postgres");
+    let _ = std::fs::remove_dir_all(&base);
+}
