@@ -581,3 +581,83 @@ async fn point_in_time_recovery_with_pgbackrest_finds_the_state_before_an_edit()
     cluster.bash("stop_postgres");
     let _ = std::fs::remove_dir_all(&base);
 }
+
+#[tokio::test]
+async fn two_instances_behind_a_balancer_answer_alike_and_an_edit_through_one_evicts_tiles_on_both() {
+    let db = TestDb::new(Content::Samples).await;
+    db.add_account("dangky", "Mai K", "020000000001", "registrar", Some("05443"), "Địa-chính 2026!");
+    let mut bases = Vec::new();
+    for _ in 0..2 {
+        let settings = diachinh::startup::Settings {
+            audit_dir: diachinh::audit::checkpoint::AuditDir::new(common::audit_dir(&db.url)),
+            public_url: Some("https://bando.example.vn".into()),
+            ..diachinh::startup::Settings::new(&db.url, "127.0.0.1:0".parse().unwrap())
+        };
+        let server = diachinh::startup::Application::build(&settings).await.unwrap();
+        bases.push(format!("http://{}", server.local_addr()));
+        tokio::spawn(server.run_until_stopped());
+    }
+    let http = reqwest::Client::new();
+    let password = http
+        .post(format!("{}/api/me/password", bases[0]))
+        .basic_auth("dangky", Some("Địa-chính 2026!"))
+        .json(&serde_json::json!({ "current": "Địa-chính 2026!", "new": "Sổ-đỏ an toàn 2027" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(password.status(), 204);
+    let (id, lon, lat): (String, f64, f64) = sqlx::query_as(
+        "SELECT parcel_id, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM parcels
+         WHERE valid_to IS NULL AND commune_code = '05443' ORDER BY parcel_id LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let (x, y) = common::tile_of(lon, lat, 17);
+    let tile = |base: &str| {
+        let url = format!("{base}/tiles/parcels/17/{x}/{y}.mvt");
+        let http = http.clone();
+        async move {
+            let r = http.get(url).send().await.unwrap();
+            let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+            (etag, r.bytes().await.unwrap())
+        }
+    };
+    // The same tile, ETag and page (links included) from either instance.
+    let (a, b) = (tile(&bases[0]).await, tile(&bases[1]).await);
+    assert_eq!(a, b);
+    let page = |base: &str| {
+        let url = format!("{base}/ogc/collections/parcels/items?limit=2&bbox=105.8,21.5,105.9,21.6");
+        let http = http.clone();
+        async move { http.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let (pa, pb) = (page(&bases[0]).await, page(&bases[1]).await);
+    let strip = |p: &str| {
+        let mut v: Value = serde_json::from_str(p).unwrap();
+        v.as_object_mut().unwrap().remove("timeStamp");
+        v
+    };
+    assert_eq!(strip(&pa), strip(&pb));
+    assert!(pa.contains("https://bando.example.vn/ogc/collections/parcels/items?"), "{pa}");
+
+    // A land-use change through the first; the second's tile follows.
+    let patched = http
+        .patch(format!("{}/ogc/collections/parcels/items/{id}", bases[0]))
+        .basic_auth("dangky", Some("Sổ-đỏ an toàn 2027"))
+        .header("content-type", "application/merge-patch+json")
+        .json(&serde_json::json!({ "properties": { "land_use": "TMD" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 204);
+    let mut followed = false;
+    for _ in 0..100 {
+        let (x0, x1) = (tile(&bases[0]).await, tile(&bases[1]).await);
+        if x0.0 != a.0 && x1 == x0 {
+            followed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(followed, "both instances serve the edited tile");
+}
