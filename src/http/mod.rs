@@ -213,7 +213,6 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(ops::track));
     catch_panics(router)
         .layer(axum::middleware::from_fn(hygiene::headers))
-        .layer(hygiene::cors())
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
