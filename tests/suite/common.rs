@@ -242,6 +242,25 @@ async fn ensure_template(content: Content) -> String {
     name
 }
 
+/// The service started in-process on a free port against the database at `url`, with the
+/// test's audit directory and the settings `adjust` changes; its base URL, and the operators'
+/// one when `metrics_listen` was set.
+pub async fn start_service(
+    url: &str,
+    adjust: impl FnOnce(&mut diachinh::startup::Settings),
+) -> (String, Option<String>) {
+    let mut settings = diachinh::startup::Settings {
+        audit_dir: diachinh::audit::checkpoint::AuditDir::new(audit_dir(url)),
+        ..diachinh::startup::Settings::new(url, "127.0.0.1:0".parse().unwrap())
+    };
+    adjust(&mut settings);
+    let app = diachinh::startup::Application::build(&settings).await.unwrap();
+    let base = format!("http://{}", app.local_addr());
+    let operators = app.metrics_addr().map(|a| format!("http://{a}"));
+    tokio::spawn(app.run_until_stopped());
+    (base, operators)
+}
+
 /// The service, started in-process on a random port against a test database.
 pub struct TestApp {
     pub base: String,
@@ -252,13 +271,7 @@ pub struct TestApp {
 impl TestApp {
     pub async fn spawn(content: Content) -> TestApp {
         let db = TestDb::new(content).await;
-        let settings = diachinh::startup::Settings {
-            audit_dir: diachinh::audit::checkpoint::AuditDir::new(audit_dir(&db.url)),
-            ..diachinh::startup::Settings::new(&db.url, "127.0.0.1:0".parse().unwrap())
-        };
-        let app = diachinh::startup::Application::build(&settings).await.unwrap();
-        let base = format!("http://{}", app.local_addr());
-        tokio::spawn(app.run_until_stopped());
+        let (base, _) = start_service(&db.url, |_| {}).await;
         TestApp { base, db, http: reqwest::Client::new() }
     }
 

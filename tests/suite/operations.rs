@@ -44,6 +44,8 @@ async fn the_service_runs_from_any_directory_with_its_built_in_catalog_and_style
 struct Cluster {
     port: u16,
     data: String,
+    /// Server options beyond scripts/lib.sh's (DIACHINH_PG_OPTS).
+    options: String,
 }
 
 impl Cluster {
@@ -54,15 +56,22 @@ impl Cluster {
             .current_dir(common::repo())
             .env("DIACHINH_PGPORT", self.port.to_string())
             .env("DIACHINH_PGDATA", &self.data)
+            .env("DIACHINH_PG_OPTS", &self.options)
             .env_remove("DATABASE_URL")
             .output()
             .unwrap();
         assert!(out.status.success(), "{function}: {}", common::text(&out));
     }
 
+    /// A free port for a cluster.
+    fn port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    }
+
     fn start() -> Cluster {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let cluster = Cluster { port, data: format!("/tmp/diachinh-pg-{}-{port}", std::process::id()) };
+        let port = Cluster::port();
+        let data = format!("/tmp/diachinh-pg-{}-{port}", std::process::id());
+        let cluster = Cluster { port, data, options: String::new() };
         cluster.bash("start_postgres");
         cluster
     }
@@ -126,13 +135,7 @@ async fn a_database_restart_is_answered_503_then_everything_resumes_and_the_inde
     .await
     .unwrap();
     admin.close().await;
-    let settings = diachinh::startup::Settings {
-        audit_dir: diachinh::audit::checkpoint::AuditDir::new(common::audit_dir(&url)),
-        ..diachinh::startup::Settings::new(&url, "127.0.0.1:0".parse().unwrap())
-    };
-    let server = diachinh::startup::Application::build(&settings).await.unwrap();
-    let base = format!("http://{}", server.local_addr());
-    tokio::spawn(server.run_until_stopped());
+    let (base, _) = common::start_service(&url, |_| {}).await;
     // No request may hang: each gets an answer within 8 s or the test fails.
     let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(8)).build().unwrap();
     let (x, y) = common::tile_of(lon, lat, 17);
@@ -184,15 +187,9 @@ async fn a_database_restart_is_answered_503_then_everything_resumes_and_the_inde
 #[tokio::test]
 async fn pages_carry_security_headers_reads_are_open_to_other_origins_and_metrics_to_operators() {
     let db = TestDb::new(Content::Samples).await;
-    let settings = diachinh::startup::Settings {
-        audit_dir: diachinh::audit::checkpoint::AuditDir::new(common::audit_dir(&db.url)),
-        metrics_listen: Some("127.0.0.1:0".parse().unwrap()),
-        ..diachinh::startup::Settings::new(&db.url, "127.0.0.1:0".parse().unwrap())
-    };
-    let server = diachinh::startup::Application::build(&settings).await.unwrap();
-    let base = format!("http://{}", server.local_addr());
-    let operators = format!("http://{}", server.metrics_addr().unwrap());
-    tokio::spawn(server.run_until_stopped());
+    let (base, operators) =
+        common::start_service(&db.url, |s| s.metrics_listen = Some("127.0.0.1:0".parse().unwrap())).await;
+    let operators = operators.unwrap();
     let http = reqwest::Client::new();
 
     for page in ["/", "/ogc/api.html", "/ogc/collections?f=html"] {
@@ -475,7 +472,7 @@ fn running_as_root() -> bool {
 
 #[tokio::test]
 async fn point_in_time_recovery_with_pgbackrest_finds_the_state_before_an_edit() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = Cluster::port();
     let base = format!("/tmp/diachinh-pitr-{}-{port}", std::process::id());
     let data = format!("{base}/data");
     let config = format!("{base}/pgbackrest.conf");
@@ -495,24 +492,11 @@ async fn point_in_time_recovery_with_pgbackrest_finds_the_state_before_an_edit()
         let status = std::process::Command::new("chown").args(["-R", "postgres:postgres", &base]).status().unwrap();
         assert!(status.success());
     }
-    let cluster = Cluster { port, data: data.clone() };
-    let archiving = format!(
+    let options = format!(
         "-c unix_socket_directories={base}/sock -c wal_level=replica -c archive_mode=on -c archive_command='pgbackrest --config={config} --stanza=pitr archive-push %p'"
     );
-    let start = |cluster: &Cluster| {
-        let out = std::process::Command::new("bash")
-            .arg("-c")
-            .arg("source scripts/lib.sh && start_postgres")
-            .current_dir(common::repo())
-            .env("DIACHINH_PGPORT", cluster.port.to_string())
-            .env("DIACHINH_PGDATA", &cluster.data)
-            .env("DIACHINH_PG_OPTS", &archiving)
-            .env_remove("DATABASE_URL")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", common::text(&out));
-    };
-    start(&cluster);
+    let cluster = Cluster { port, data: data.clone(), options };
+    cluster.bash("start_postgres");
     let admin = sqlx::PgPool::connect(&cluster.url("postgres")).await.unwrap();
     sqlx::query("CREATE DATABASE pitr").execute(&admin).await.unwrap();
     admin.close().await;
@@ -566,7 +550,7 @@ async fn point_in_time_recovery_with_pgbackrest_finds_the_state_before_an_edit()
             "restore",
         ],
     );
-    start(&cluster);
+    cluster.bash("start_postgres");
     let mut restored = None;
     for _ in 0..100 {
         if let Ok(p) = sqlx::PgPool::connect(&url).await
@@ -588,14 +572,9 @@ async fn two_instances_behind_a_balancer_answer_alike_and_an_edit_through_one_ev
     db.add_account("dangky", "Mai K", "020000000001", "registrar", Some("05443"), "Địa-chính 2026!");
     let mut bases = Vec::new();
     for _ in 0..2 {
-        let settings = diachinh::startup::Settings {
-            audit_dir: diachinh::audit::checkpoint::AuditDir::new(common::audit_dir(&db.url)),
-            public_url: Some("https://bando.example.vn".into()),
-            ..diachinh::startup::Settings::new(&db.url, "127.0.0.1:0".parse().unwrap())
-        };
-        let server = diachinh::startup::Application::build(&settings).await.unwrap();
-        bases.push(format!("http://{}", server.local_addr()));
-        tokio::spawn(server.run_until_stopped());
+        let (base, _) =
+            common::start_service(&db.url, |s| s.public_url = Some("https://bando.example.vn".into())).await;
+        bases.push(base);
     }
     let http = reqwest::Client::new();
     let password = http

@@ -658,14 +658,7 @@ async fn the_open_data_catalogue_lists_published_files_without_personal_data() {
         common::repo().join("tiles").to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", common::text(&out));
-    let settings = diachinh::startup::Settings {
-        audit_dir: diachinh::audit::checkpoint::AuditDir::new(common::audit_dir(&app.db.url)),
-        open_data_dir: dir.path().to_owned(),
-        ..diachinh::startup::Settings::new(&app.db.url, "127.0.0.1:0".parse().unwrap())
-    };
-    let server = diachinh::startup::Application::build(&settings).await.unwrap();
-    let base = format!("http://{}", server.local_addr());
-    tokio::spawn(server.run_until_stopped());
+    let (base, _) = common::start_service(&app.db.url, |s| s.open_data_dir = dir.path().to_owned()).await;
     let catalogue: Value = reqwest::get(format!("{base}/api/open-data")).await.unwrap().json().await.unwrap();
     let names: Vec<&str> =
         catalogue["datasets"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
