@@ -1,6 +1,8 @@
 //! Running the service as a system service (issue 16): from any directory, with the built-in
 //! catalog and styles or directories given instead.
 
+use std::time::{Duration, Instant};
+
 use crate::common;
 
 use common::{Content, TestDb};
@@ -385,40 +387,35 @@ async fn kill_9_of_the_importer_mid_import_leaves_exactly_the_committed_state() 
     assert_eq!(db.count("SELECT count(*) FROM parcels WHERE valid_to IS NULL").await, 100_000);
 }
 
-#[tokio::test]
-async fn kill_9_of_the_service_mid_edits_loses_no_acknowledged_edit_and_splits_no_change_from_its_audit_entry() {
-    let db = TestDb::new(Content::Samples).await;
-    db.add_account("dangky", "Mai K", "019000000001", "registrar", Some("05443"), "Địa-chính 2026!");
-    let (mut service, base) = db.serve().await;
+/// Edits in a loop: each editor changes its own parcel's address again and again, until `until`
+/// passes or an edit is not acknowledged; returns each parcel with its acknowledged addresses
+/// and how long each took.
+type Edits = Vec<(String, Vec<(String, Duration)>)>;
+
+async fn edit_in_a_loop(base: &str, user: &str, parcels: Vec<String>, until: Instant) -> Edits {
     let http = reqwest::Client::new();
-    let changed = http
-        .post(format!("{base}/api/me/password"))
-        .basic_auth("dangky", Some("Địa-chính 2026!"))
-        .json(&serde_json::json!({ "current": "Địa-chính 2026!", "new": "Sổ-đỏ an toàn 2027" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(changed.status(), 204);
-    let parcels = common::parcels_of(&db.pool, "05443", 8).await;
-    // Eight editors, each changing its own parcel's address again and again.
     let editors: Vec<_> = parcels
-        .iter()
-        .cloned()
+        .into_iter()
         .map(|parcel| {
-            let (http, base) = (http.clone(), base.clone());
+            let (http, base, user) = (http.clone(), base.to_owned(), user.to_owned());
             tokio::spawn(async move {
                 let mut acknowledged = Vec::new();
                 for n in 0.. {
+                    if Instant::now() > until {
+                        break;
+                    }
                     let address = format!("Số {n} đường Thống Nhất");
+                    let started = Instant::now();
                     let sent = http
                         .patch(format!("{base}/ogc/collections/parcels/items/{parcel}"))
-                        .basic_auth("dangky", Some("Sổ-đỏ an toàn 2027"))
+                        .basic_auth(&user, Some("Sổ-đỏ an toàn 2027"))
                         .header("content-type", "application/merge-patch+json")
                         .json(&serde_json::json!({ "properties": { "address": address } }))
                         .send()
                         .await;
                     match sent {
-                        Ok(r) if r.status() == 204 => acknowledged.push(address),
+                        Ok(r) if r.status() == 204 => acknowledged.push((address, started.elapsed())),
+                        Ok(r) if r.status().is_server_error() => panic!("{parcel}: {}", r.status()),
                         _ => break,
                     }
                 }
@@ -426,33 +423,162 @@ async fn kill_9_of_the_service_mid_edits_loses_no_acknowledged_edit_and_splits_n
             })
         })
         .collect();
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-    kill_9(&mut service);
-    for editor in editors {
-        let (parcel, acknowledged) = editor.await.unwrap();
-        assert!(!acknowledged.is_empty(), "{parcel}: edits were made before the kill");
-        // Every acknowledged edit is in the history; the current version is the last one made.
+    let mut done = Vec::new();
+    for e in editors {
+        done.push(e.await.unwrap());
+    }
+    done
+}
+
+/// Every acknowledged edit is in its parcel's history, each parcel has one current version, and
+/// the edits' changes and audit entries are as many; returns how many edits were acknowledged.
+async fn no_edit_lost(db: &TestDb, edits: &Edits) -> usize {
+    for (parcel, acknowledged) in edits {
+        assert!(!acknowledged.is_empty(), "{parcel}: edits were made");
         let history: Vec<Option<String>> =
             sqlx::query_scalar("SELECT address FROM parcels WHERE parcel_id = $1 ORDER BY valid_from")
-                .bind(&parcel)
+                .bind(parcel)
                 .fetch_all(&db.pool)
                 .await
                 .unwrap();
-        for a in &acknowledged {
+        for (a, _) in acknowledged {
             assert!(history.contains(&Some(a.clone())), "{parcel}: acknowledged edit {a} lost");
         }
         let current: i64 = sqlx::query_scalar("SELECT count(*) FROM parcels WHERE parcel_id = $1 AND valid_to IS NULL")
-            .bind(&parcel)
+            .bind(parcel)
             .fetch_one(&db.pool)
             .await
             .unwrap();
         assert_eq!(current, 1, "{parcel}: one current version");
     }
-    // Each change has its audit entry and each entry of a change its change.
     let changes = db.count("SELECT count(*) FROM changes WHERE action = 'edit map data'").await;
     let entries = db.count("SELECT count(*) FROM audit.entries WHERE action = 'edit map data'").await;
-    assert_eq!(changes, entries);
-    assert!(changes >= 8);
+    assert_eq!(changes, entries, "each change has its audit entry");
+    edits.iter().map(|(_, a)| a.len()).sum()
+}
+
+/// An account of the registrar of commune 05443, its password changed to the test's.
+async fn registrar(db: &TestDb, base: &str, user: &str, id: &str) {
+    db.add_account(user, "Mai K", id, "registrar", Some("05443"), "Địa-chính 2026!");
+    let changed = reqwest::Client::new()
+        .post(format!("{base}/api/me/password"))
+        .basic_auth(user, Some("Địa-chính 2026!"))
+        .json(&serde_json::json!({ "current": "Địa-chính 2026!", "new": "Sổ-đỏ an toàn 2027" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 204);
+}
+
+#[tokio::test]
+async fn kill_9_of_the_service_mid_edits_loses_no_acknowledged_edit_and_splits_no_change_from_its_audit_entry() {
+    let db = TestDb::new(Content::Samples).await;
+    let (mut service, base) = db.serve().await;
+    registrar(&db, &base, "dangky", "019000000001").await;
+    let parcels = common::parcels_of(&db.pool, "05443", 8).await;
+    // Eight editors; the service is killed under them.
+    let editing = tokio::spawn({
+        let base = base.clone();
+        async move { edit_in_a_loop(&base, "dangky", parcels, Instant::now() + Duration::from_secs(60)).await }
+    });
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    kill_9(&mut service);
+    let edits = editing.await.unwrap();
+    assert!(no_edit_lost(&db, &edits).await >= 8);
+}
+
+/// The `q`th quantile of `times`.
+fn quantile(times: &mut [Duration], q: f64) -> Duration {
+    times.sort();
+    times.get(((times.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_mixed_load_answers_no_5xx_and_loses_no_write() {
+    // 20 s in CI; scripts/bench-mixed runs 300 s in a release build.
+    let seconds: u64 = std::env::var("DIACHINH_LOAD_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    let db = TestDb::new(Content::Samples).await;
+    let (base, _) = common::start_service(&db.url, |_| {}).await;
+    registrar(&db, &base, "dangky", "021000000001").await;
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let parcels = common::parcels_of(&db.pool, "05443", 20).await;
+    let editing = tokio::spawn({
+        let base = base.clone();
+        async move { edit_in_a_loop(&base, "dangky", parcels, until).await }
+    });
+    // Readers: tiles z14-z18 and OGC API pages of 100 over the samples' two cities.
+    let readers: Vec<_> = (0..8u64)
+        .map(|r| {
+            let base = base.clone();
+            tokio::spawn(async move {
+                use rand::{Rng, SeedableRng};
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(r);
+                let http = reqwest::Client::new();
+                let mut times = Vec::new();
+                while Instant::now() < until {
+                    let (lon, lat) = if rng.gen_bool(0.5) { (105.833, 21.589) } else { (106.68, 20.86) };
+                    let (lon, lat) = (lon + rng.gen_range(-0.01..0.01), lat + rng.gen_range(-0.01..0.01));
+                    let url = if r % 2 == 0 {
+                        let z = rng.gen_range(14..=18);
+                        let (x, y) = common::tile_of(lon, lat, z);
+                        format!("{base}/tiles/parcels/{z}/{x}/{y}.mvt")
+                    } else {
+                        let bbox = format!("{},{},{},{}", lon - 0.002, lat - 0.002, lon + 0.002, lat + 0.002);
+                        format!("{base}/ogc/collections/parcels/items?limit=100&bbox={bbox}")
+                    };
+                    let started = Instant::now();
+                    let status = http.get(&url).send().await.unwrap().status();
+                    assert!(!status.is_server_error(), "{url}: {status}");
+                    times.push(started.elapsed());
+                }
+                (r % 2 == 0, times)
+            })
+        })
+        .collect();
+    // One importer: a sheet of 25 parcels of a pre-reform commune at a time.
+    let mut imported = 0;
+    let dir = tempfile::tempdir().unwrap();
+    while Instant::now() < until {
+        let sheet = 500 + imported;
+        let features: Vec<Value> = (0..25)
+            .map(|i| {
+                let (x, y) = (106.60 + (sheet % 50) as f64 * 0.002 + (i % 5) as f64 * 0.0002, 20.70 + (sheet / 50) as f64 * 0.002 + (i / 5) as f64 * 0.0002);
+                serde_json::json!({ "type": "Feature",
+                    "properties": { "MaXa": "20248", "SoHieuToBanDo": sheet.to_string(), "SoThuTuThua": i + 1, "KyHieuMucDichSuDung": "ODT", "DienTich": 400 },
+                    "geometry": { "type": "Polygon", "coordinates": [[[x, y], [x + 0.00018, y], [x + 0.00018, y + 0.00018], [x, y + 0.00018], [x, y]]] } })
+            })
+            .collect();
+        let file = common::write_file(
+            &dir,
+            &format!("sheet{sheet}.geojson"),
+            &serde_json::json!({ "type": "FeatureCollection", "features": features }).to_string(),
+        );
+        let out = db.cli_beside_server(&["import", "parcels", &file]).await;
+        assert!(out.status.success(), "{}", common::text(&out));
+        imported += 1;
+    }
+    let edits = editing.await.unwrap();
+    let acknowledged = no_edit_lost(&db, &edits).await;
+    // Counts reconcile: every import's parcels are there, every edit is one change.
+    assert_eq!(db.count("SELECT count(*) FROM parcels WHERE valid_to IS NULL AND sheet::int >= 500 AND commune_code_recorded = '20248'").await, 25 * imported as i64);
+    assert_eq!(db.count("SELECT count(*) FROM changes WHERE action = 'edit map data'").await, acknowledged as i64);
+    let (mut tiles, mut pages) = (Vec::new(), Vec::new());
+    for r in readers {
+        let (tile, times) = r.await.unwrap();
+        if tile { tiles.extend(times) } else { pages.extend(times) }
+    }
+    let mut edit_times: Vec<Duration> = edits.iter().flat_map(|(_, a)| a.iter().map(|(_, t)| *t)).collect();
+    eprintln!(
+        "mixed load {seconds} s: {} tiles (p50 {:?}, p99 {:?}), {} pages (p50 {:?}, p99 {:?}), {acknowledged} edits by 20 editors (p50 {:?}, p99 {:?}), {imported} imports of 25 parcels",
+        tiles.len(),
+        quantile(&mut tiles, 0.5),
+        quantile(&mut tiles, 0.99),
+        pages.len(),
+        quantile(&mut pages, 0.5),
+        quantile(&mut pages, 0.99),
+        quantile(&mut edit_times, 0.5),
+        quantile(&mut edit_times, 0.99),
+    );
 }
 
 /// Runs `pgbackrest` with `args` as the cluster's owner (postgres when the tests run as root).
