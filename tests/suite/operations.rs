@@ -81,6 +81,31 @@ impl Cluster {
     fn url(&self, db: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
     }
+
+    /// A new database `name` on the cluster, migrated and holding the messy pre-reform sample;
+    /// its URL.
+    async fn database(&self, name: &str) -> String {
+        let admin = sqlx::PgPool::connect(&self.url("postgres")).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.unwrap();
+        admin.close().await;
+        let url = self.url(name);
+        for args in [
+            vec!["migrate"],
+            vec![
+                "import",
+                "parcels",
+                "data-samples/messy-20248.geojson",
+                "--on-invalid",
+                "repair",
+                "--on-duplicate",
+                "merge",
+            ],
+        ] {
+            let out = common::cli(&url, &args);
+            assert!(out.status.success(), "{args:?}: {}", common::text(&out));
+        }
+        url
+    }
 }
 
 impl Drop for Cluster {
@@ -110,26 +135,8 @@ async fn until_ok(http: &reqwest::Client, url: &str) -> String {
 #[tokio::test]
 async fn a_database_restart_is_answered_503_then_everything_resumes_and_the_index_follows() {
     let cluster = Cluster::start();
-    let mut admin = sqlx::PgPool::connect(&cluster.url("postgres")).await.unwrap();
-    sqlx::query("CREATE DATABASE outage").execute(&admin).await.unwrap();
-    admin.close().await;
-    admin = sqlx::PgPool::connect(&cluster.url("outage")).await.unwrap();
-    let url = cluster.url("outage");
-    for args in [
-        vec!["migrate"],
-        vec![
-            "import",
-            "parcels",
-            "data-samples/messy-20248.geojson",
-            "--on-invalid",
-            "repair",
-            "--on-duplicate",
-            "merge",
-        ],
-    ] {
-        let out = common::cli(&url, &args);
-        assert!(out.status.success(), "{args:?}: {}", common::text(&out));
-    }
+    let url = cluster.database("outage").await;
+    let admin = sqlx::PgPool::connect(&url).await.unwrap();
     let (id, lon, lat): (String, f64, f64) = sqlx::query_as(
         "SELECT parcel_id, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM parcels ORDER BY parcel_id LIMIT 1",
     )
@@ -623,25 +630,7 @@ async fn point_in_time_recovery_with_pgbackrest_finds_the_state_before_an_edit()
     );
     let cluster = Cluster { port, data: data.clone(), options };
     cluster.bash("start_postgres");
-    let admin = sqlx::PgPool::connect(&cluster.url("postgres")).await.unwrap();
-    sqlx::query("CREATE DATABASE pitr").execute(&admin).await.unwrap();
-    admin.close().await;
-    let url = cluster.url("pitr");
-    for args in [
-        vec!["migrate"],
-        vec![
-            "import",
-            "parcels",
-            "data-samples/messy-20248.geojson",
-            "--on-invalid",
-            "repair",
-            "--on-duplicate",
-            "merge",
-        ],
-    ] {
-        let out = common::cli(&url, &args);
-        assert!(out.status.success(), "{args:?}: {}", common::text(&out));
-    }
+    let url = cluster.database("pitr").await;
     pgbackrest(&config, &["--stanza=pitr", "stanza-create"]);
     pgbackrest(&config, &["--stanza=pitr", "--type=full", "backup"]);
     // pgBackRest keeps a backup's stop time to the second: the moment comes after it.
