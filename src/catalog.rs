@@ -81,8 +81,11 @@ pub struct LayerSpec {
     pub specks_as_points: bool,
     /// At most this many features per tile; the largest are kept.
     pub max_features: usize,
-    /// The SQL takes the uids of changed parcels as `$1` and returns only theirs (NULL: all).
-    pub parcel_keyed: bool,
+    /// A table whose change notifications name the changed keys (parcel uids for `parcels`,
+    /// the layer's feature ids for others): the SQL takes them as `$1` and returns only their
+    /// features (NULL: all), so a change reloads those and no others.
+    #[serde(default)]
+    pub keyed_by: Option<String>,
     /// Tables whose committed changes refresh this layer.
     pub depends_on: Vec<String>,
     /// Returns `id` (bigint, the stable feature id), `geom` (EPSG:4326) and `props` (jsonb).

@@ -83,6 +83,14 @@ enum Command {
         /// the admin's on the service's address.
         #[arg(long, env = "DIACHINH_METRICS_LISTEN", value_name = "ADDR")]
         metrics_listen: Option<SocketAddr>,
+        /// A streaming read replica of the database (repeat for several; the variable takes a
+        /// comma-separated list): reads go to replicas that have replayed what the service has
+        /// applied, writes and the change feed to the primary (DATABASE_URL).
+        #[arg(long = "replica", env = "DIACHINH_REPLICAS", value_name = "URL", value_delimiter = ',')]
+        replicas: Vec<String>,
+        /// Seconds a request may run before it is answered 503 (a slow query, too much asked).
+        #[arg(long, env = "DIACHINH_TIME_LIMIT_S", value_name = "S", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+        time_limit_s: u64,
     },
     /// Open data: publish the bulk files (GeoPackage, PMTiles) and catalogue the service lists
     /// at /open-data; run on a schedule (deploy/diachinh-open-data.timer).
@@ -635,6 +643,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             checkpoint_minutes,
             open_data_dir,
             metrics_listen,
+            replicas,
+            time_limit_s,
         } => {
             let settings = startup::Settings {
                 tiles_dir,
@@ -645,6 +655,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 checkpoint_every: Duration::from_secs(checkpoint_minutes * 60),
                 open_data_dir,
                 metrics_listen,
+                replicas,
+                time_limit: Duration::from_secs(time_limit_s),
                 ..startup::Settings::new(&url()?, listen)
             };
             let app = startup::Application::build(&settings).await?;

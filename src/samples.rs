@@ -231,14 +231,54 @@ pub fn generate(dir: &Path) -> anyhow::Result<()> {
 /// A GeoPackage of about `parcels` parcels on a grid of Thái Nguyên streets, for benchmarks.
 pub fn generate_synthetic(path: &Path, parcels: usize) -> anyhow::Result<usize> {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    // Spread as a real province is: communes side by side, each about as full as a 2025 commune
+    // (tens of millions of parcels over 3,321 communes), under real 2025 codes from Thái Nguyên
+    // on (their positions are not real: all lie in one TM-3 zone around THAI_NGUYEN's centre).
+    let codes = commune_codes_from(THAI_NGUYEN.province_code);
+    let communes = parcels.div_ceil(PARCELS_PER_COMMUNE).max(1);
+    anyhow::ensure!(
+        communes <= codes.len(),
+        "at most {} synthetic parcels ({} communes of {PARCELS_PER_COMMUNE})",
+        codes.len() * PARCELS_PER_COMMUNE,
+        codes.len()
+    );
+    let per_commune = parcels.div_ceil(communes);
     // About 21 lots a block.
-    let side = ((parcels as f64 / 21.0).sqrt().ceil() as usize).max(1);
-    let commune = Commune { blocks: (side, side), ..THAI_NGUYEN };
-    let mut out = subdivide(&commune, &mut rng, |i| format!("{}", 1 + i / 4), (0.0, 0.0))?.parcels;
-    out.truncate(parcels);
-    write_gpkg(path, &out, commune.zone)?;
+    let side = ((per_commune as f64 / 21.0).sqrt().ceil() as usize).max(1);
+    let columns = (communes as f64).sqrt().ceil() as usize;
+    let (width, height) = (side as f64 * (BLOCK_W + STREET), side as f64 * (BLOCK_H + STREET));
+    let mut out = Vec::with_capacity(parcels);
+    for (k, code) in codes.iter().take(communes).enumerate() {
+        let commune = Commune { code, blocks: (side, side), ..THAI_NGUYEN };
+        let (col, row) = ((k % columns) as f64 - columns as f64 / 2.0, (k / columns) as f64 - columns as f64 / 2.0);
+        let mut lots =
+            subdivide(&commune, &mut rng, |i| format!("{}", 1 + i / 4), (col * width, row * height))?.parcels;
+        lots.truncate(per_commune.min(parcels - out.len()));
+        out.extend(lots);
+    }
+    write_gpkg(path, &out, THAI_NGUYEN.zone)?;
     Ok(out.len())
 }
+
+/// Parcels a synthetic commune holds.
+const PARCELS_PER_COMMUNE: usize = 5_000;
+
+/// The 2025 commune codes, those of `province` first, in the order of the list.
+fn commune_codes_from(province: &str) -> Vec<&'static str> {
+    const LIST: &str = include_str!("../migrations/20260101000002_admin_units_2025.sql");
+    // Rows of the communes' INSERT: ('00070', '01', 'Phường Hoàn Kiếm', 'phường'),
+    let rows = LIST.split_once("INSERT INTO communes").map_or("", |(_, rows)| rows);
+    let (mut first, mut rest): (Vec<_>, Vec<_>) = rows
+        .lines()
+        .filter_map(|l| Some((l.strip_prefix("('")?.get(..5)?, l.get(11..13)?)))
+        .partition(|(_, p)| *p == province);
+    first.append(&mut rest);
+    first.into_iter().map(|(code, _)| code).collect()
+}
+
+const BLOCK_W: f64 = 110.0;
+const BLOCK_H: f64 = 58.0;
+const STREET: f64 = 12.0;
 
 /// Lays out a rotated street grid and cuts each block into two rows of lots facing the streets.
 fn subdivide(
@@ -247,9 +287,6 @@ fn subdivide(
     sheet_of_column: impl Fn(usize) -> String,
     offset: (f64, f64),
 ) -> anyhow::Result<Layout> {
-    const BLOCK_W: f64 = 110.0;
-    const BLOCK_H: f64 = 58.0;
-    const STREET: f64 = 12.0;
     let to_zone = Transform::new(&WGS84, &Crs::Epsg(c.zone))?;
     let origin = to_zone.point(Coord { x: c.centre.0, y: c.centre.1 })?;
     let (sin, cos) = c.angle_deg.to_radians().sin_cos();
@@ -915,4 +952,19 @@ fn write_addresses(path: &Path, areas: &[(&Layout, &Commune)]) -> anyhow::Result
     fresh(path)?;
     std::fs::write(path, out)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synthetic_communes_are_the_2025_list_from_thai_nguyen_on() {
+        let codes = commune_codes_from("19");
+        assert_eq!(codes.len(), 3321);
+        assert_eq!(codes.iter().collect::<std::collections::BTreeSet<_>>().len(), 3321, "codes repeat");
+        assert!(codes.iter().all(|c| c.len() == 5 && c.bytes().all(|b| b.is_ascii_digit())));
+        assert!(codes[..93].contains(&THAI_NGUYEN.code), "Thái Nguyên's communes come first");
+        assert!(!codes[93..].contains(&THAI_NGUYEN.code));
+    }
 }

@@ -17,6 +17,7 @@ use crate::http::{AppState, router};
 use crate::index::layers::Layers;
 use crate::index::{SharedIndex, sync};
 use crate::storage;
+use crate::storage::replicas::Reads;
 use crate::tiles::Tiles;
 
 /// How to run the service.
@@ -42,11 +43,15 @@ pub struct Settings {
     /// An address of its own for `/metrics` and `/health` (operators' scrapers); without it,
     /// `/metrics` is the admin's on the service's address.
     pub metrics_listen: Option<SocketAddr>,
+    /// Streaming read replicas of the database (see `storage::replicas`).
+    pub replicas: Vec<String>,
+    /// How long a request may run before it is answered 503.
+    pub time_limit: Duration,
 }
 
 impl Settings {
     /// Defaults: the built-in catalog and styles, `var/audit/` under the current directory,
-    /// 256 MiB of tiles, a checkpoint every 10 minutes.
+    /// 256 MiB of tiles, a checkpoint every 10 minutes, 60 s per request.
     pub fn new(database_url: &str, listen: SocketAddr) -> Settings {
         Settings {
             database_url: database_url.to_owned(),
@@ -59,6 +64,8 @@ impl Settings {
             checkpoint_every: Duration::from_secs(600),
             open_data_dir: "var/open-data".into(),
             metrics_listen: None,
+            replicas: Vec::new(),
+            time_limit: Duration::from_secs(60),
         }
     }
 }
@@ -98,10 +105,18 @@ impl Application {
                 .await
                 .unwrap_or(0);
         anyhow::ensure!(pending == 0, "the database lacks {pending} migration(s): run `diachinh migrate` first");
+        // Outlines left stale by writers that stopped before refreshing them.
+        storage::outlines::refresh_in_transaction(&pool).await.context("cannot refresh the admin outlines")?;
         let index = SharedIndex::default();
         let tiles = Arc::new(Tiles::new(Arc::new(Layers::new(Arc::new(catalog))), settings.tile_cache_mb));
         let started = Instant::now();
-        let live = sync::Live { index: index.clone(), layers: tiles.shared_layers(), derived: tiles.clone() };
+        let reads = Reads::connect(pool.clone(), &settings.replicas).context("a read replica's URL is not valid")?;
+        let live = sync::Live {
+            index: index.clone(),
+            layers: tiles.shared_layers(),
+            derived: tiles.clone(),
+            reads: reads.clone(),
+        };
         sync::start(pool.clone(), live).await.context("cannot load the parcel index and tile layers")?;
         tracing::info!(
             "index: {} parcels and the tile layers loaded in {:.2?}",
@@ -123,6 +138,7 @@ impl Application {
         let state = AppState {
             recorder: Recorder::start(pool.clone()),
             pool,
+            reads,
             index,
             tiles,
             styles: Arc::new(styles),
@@ -131,6 +147,7 @@ impl Application {
             anonymous: Arc::new(Counter::default()),
             notices: Arc::default(),
             open_data_dir: settings.open_data_dir.as_path().into(),
+            time_limit: settings.time_limit,
         };
         Ok(Application { listener, metrics_listener, state, signer, checkpoint_every: settings.checkpoint_every })
     }

@@ -32,7 +32,7 @@ pub async fn stats(
         Some("month") => "month",
         Some(other) => return Err(ApiError::bad_request(format!("by `{other}` must be month or quarter"))),
     };
-    let cells = stats::cells(&state.pool, &area, period.as_ref(), by).await?;
+    let cells = stats::cells(state.reads.pool(), &area, period.as_ref(), by).await?;
     let (level, code) = match &area {
         Area::Commune(c) => ("commune", c),
         Area::Province(p) => ("province", p),

@@ -7,6 +7,7 @@ mod calendar;
 pub mod error;
 mod hygiene;
 pub mod identity;
+mod limits;
 mod market;
 mod market_stats;
 mod me;
@@ -88,7 +89,10 @@ fn panicked(detail: Box<dyn std::any::Any + Send>) -> axum::response::Response {
 
 #[derive(Clone)]
 pub struct AppState {
+    /// The primary: writes, and reads that must see what was just written.
     pub pool: PgPool,
+    /// Where other reads go: replicas that have caught up with the map, else the primary.
+    pub reads: Arc<crate::storage::replicas::Reads>,
     pub index: SharedIndex,
     pub tiles: Arc<Tiles>,
     pub styles: Arc<BTreeMap<String, serde_json::Value>>,
@@ -105,6 +109,8 @@ pub struct AppState {
     pub notices: Arc<notices::Board>,
     /// Where `diachinh open-data publish` writes the open data's bulk files.
     pub open_data_dir: Arc<std::path::Path>,
+    /// How long a request may run before it is answered 503.
+    pub time_limit: std::time::Duration,
 }
 
 pub use ops::operators;
@@ -210,6 +216,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), identity::authenticate))
         .layer(axum::middleware::from_fn(refuse_nul))
         .layer(axum::middleware::from_fn_with_state(state.clone(), notices::header))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::time_limit))
         .layer(axum::middleware::from_fn(ops::track));
     catch_panics(router)
         .layer(axum::middleware::from_fn(hygiene::headers))

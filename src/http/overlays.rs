@@ -20,7 +20,7 @@ pub async fn planning(
     params::only(&q, &["at"])?;
     let at = q.get("at").ok_or_else(|| ApiError::bad_request("give ?at=LON,LAT"))?;
     let (lon, lat) = params::lon_lat(at, "at")?;
-    let zones = overlays::planning_at(&state.pool, lon, lat).await?;
+    let zones = overlays::planning_at(state.reads.pool(), lon, lat).await?;
     let features: Vec<_> = zones
         .into_iter()
         .map(|z| {
@@ -47,7 +47,7 @@ pub async fn prices(
 ) -> Result<Response, ApiError> {
     params::only(&q, &["segment"])?;
     let code = q.get("segment").ok_or_else(|| ApiError::bad_request("give ?segment=CODE"))?;
-    let s = overlays::segment(&state.pool, code)
+    let s = overlays::segment(state.reads.pool(), code)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no price segment has code `{code}`")))?;
     geojson(&json!({

@@ -96,11 +96,12 @@ pub async fn get_one(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     params::only(&q, &["on", "price_on"])?;
+    let db = state.reads.pool();
     let (parcel, mut day) = match q.get("on") {
         Some(on) => {
             let at = params::moment(on, "on")?;
             let parsed: ParcelCode = code.parse()?;
-            let rows = storage::parcels::on(&state.pool, at, lookup(&parsed)).await?;
+            let rows = storage::parcels::on(db, at, lookup(&parsed)).await?;
             let row = rows.into_iter().next().ok_or_else(|| {
                 ApiError::not_found(format!("no parcel had code {code} on {on} (see /api/parcels/{code}/history)"))
             })?;
@@ -116,7 +117,7 @@ pub async fn get_one(
         day = params::date(d, "price_on")?;
     }
     let pid = parcel.parcel_id.as_str();
-    let (project, units) = overlays::parcel_market(&state.pool, parcel.uid).await?;
+    let (project, units) = overlays::parcel_market(db, parcel.uid).await?;
     // Holders only for a role that sees personal data, and only in its scope (by the commune the
     // parcel was recorded under, or the one it now belongs to).
     let view = principal.view();
@@ -124,7 +125,7 @@ pub async fn get_one(
         .into_iter()
         .any(|c| view.audience_for(c) >= Audience::Personal);
     let holders = match personal {
-        true => Some(overlays::parcel_holders(&state.pool, pid).await?),
+        true => Some(overlays::parcel_holders(db, pid).await?),
         false => None,
     };
     // Registered security interests, for the roles that keep the registry, in their scope.
@@ -139,16 +140,16 @@ pub async fn get_one(
     };
     let encumbered_since = match keeps_registry {
         true => {
-            let mut conn = state.pool.acquire().await?;
+            let mut conn = db.acquire().await?;
             crate::edits::mortgages::active(&mut conn, &[pid.to_owned()]).await?.first().map(|(_, _, at)| *at)
         }
         false => None,
     };
     let card = Card {
         parcel: &parcel,
-        planning: overlays::parcel_planning(&state.pool, parcel.uid).await?,
-        price: pricing::explain(&state.pool, &parcel, day).await?,
-        ownership: overlays::ownership(&state.pool, pid).await?,
+        planning: overlays::parcel_planning(db, parcel.uid).await?,
+        price: pricing::explain(db, &parcel, day).await?,
+        ownership: overlays::ownership(db, pid).await?,
         project,
         units,
         holders,

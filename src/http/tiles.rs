@@ -67,7 +67,7 @@ pub async fn tile(
     };
     let cut = match on {
         None => state.tiles.get(&layers, tile, &view).await.map_err(anyhow::Error::from),
-        Some(on) => state.tiles.get_past(&state.pool, &layers, tile, &view, on).await,
+        Some(on) => state.tiles.get_past(state.reads.pool(), &layers, tile, &view, on).await,
     };
     let (t, hit) = cut.map_err(|e| ApiError::internal(format!("cutting tile {set}/{z}/{x}/{y}: {e:#}")))?;
     let etag = HeaderValue::from_str(&t.etag).map_err(|e| ApiError::internal(e.to_string()))?;

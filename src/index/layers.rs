@@ -181,19 +181,19 @@ impl Layers {
         Ok(Collection::of(features))
     }
 
-    /// Reloads a layer from PostGIS: all of it, or (for parcel-keyed layers) the features of the
-    /// parcels `uids`. Returns the envelopes of what changed.
+    /// Reloads a layer from PostGIS: all of it, or (for a keyed layer) the features of `keys`
+    /// (parcel uids or feature ids, as its `keyed_by` says). Returns the envelopes of what changed.
     pub async fn reload(
         &self,
         pool: &PgPool,
         layer: usize,
-        uids: Option<&[i64]>,
+        keys: Option<&[i64]>,
     ) -> anyhow::Result<Vec<AABB<[f64; 2]>>> {
         let spec = &self.catalog.layers[layer];
-        let uids = uids.filter(|_| spec.parcel_keyed);
+        let keys = keys.filter(|_| spec.keyed_by.is_some());
         let mut query = sqlx::query(&spec.sql);
-        if spec.parcel_keyed {
-            query = query.bind(uids);
+        if spec.keyed_by.is_some() {
+            query = query.bind(keys);
         }
         let rows = query.fetch_all(pool).await.with_context(|| format!("loading tile layer {}", spec.name))?;
         let mut features = Vec::with_capacity(rows.len());
@@ -205,8 +205,8 @@ impl Layers {
             }
         }
         let mut data = self.data[layer].write().unwrap_or_else(|e| e.into_inner());
-        Ok(match uids {
-            Some(uids) => data.apply(&uids.iter().map(|u| *u as u64).collect::<Vec<_>>(), features),
+        Ok(match keys {
+            Some(keys) => data.apply(&keys.iter().map(|k| *k as u64).collect::<Vec<_>>(), features),
             None => data.replace(features),
         })
     }

@@ -1,8 +1,9 @@
 //! Keeps the in-memory data current: LISTEN on `parcel_changes` (parcel uids) and
-//! `layer_changes` (table names), both sent by statement triggers after each commit; reload what
-//! changed, evict the tiles it touches; after a dropped connection reconnect and reload all.
+//! `layer_changes` (a table name, or `table:ids` for a keyed table), both sent by statement
+//! triggers after each commit; reload what changed, evict the tiles it touches; after a dropped
+//! connection reconnect and reload all.
 
-use std::collections::BTreeSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +14,8 @@ use rstar::AABB;
 
 use super::SharedIndex;
 use super::layers::Layers;
-use crate::storage::parcels;
+use crate::storage::{self, parcels};
+use crate::storage::replicas::Reads;
 
 const PARCELS: &str = "parcel_changes";
 const LAYERS: &str = "layer_changes";
@@ -34,6 +36,8 @@ pub struct Live {
     pub index: SharedIndex,
     pub layers: Arc<Layers>,
     pub derived: Arc<dyn Derived>,
+    /// Where changes are re-read: the primary, or a replica that has replayed them.
+    pub reads: Arc<Reads>,
 }
 
 /// Starts listening, loads everything, and leaves a task that follows changes from then on.
@@ -47,18 +51,20 @@ pub async fn start(pool: PgPool, live: Live) -> anyhow::Result<tokio::task::Join
 async fn listen_and_load(pool: &PgPool, live: &Live) -> anyhow::Result<PgListener> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen_all([PARCELS, LAYERS]).await?;
+    let position = live.reads.primary_position().await?;
     live.index.replace(parcels::current(pool, None).await?);
     for l in 0..live.layers.catalog().layers.len() {
         live.layers.reload(pool, l, None).await?;
     }
     live.derived.clear();
+    live.reads.applied(position);
     live.index.set_listening(true);
     Ok(listener)
 }
 
 async fn follow_forever(pool: PgPool, live: Live, mut listener: PgListener) {
     loop {
-        match follow(&pool, &live, &mut listener).await {
+        match follow(&live, &mut listener).await {
             Ok(()) => tracing::warn!("index: change listener lost its connection; reconnecting"),
             Err(e) => tracing::warn!("index: change listener failed: {e:#}; reconnecting"),
         }
@@ -78,14 +84,14 @@ async fn follow_forever(pool: PgPool, live: Live, mut listener: PgListener) {
 }
 
 /// Applies changes until the connection drops (Ok) or the database fails (Err).
-async fn follow(pool: &PgPool, live: &Live, listener: &mut PgListener) -> anyhow::Result<()> {
+async fn follow(live: &Live, listener: &mut PgListener) -> anyhow::Result<()> {
     loop {
         // `None` means the connection was lost: notifications may have been missed.
         let Some(first) = listener.try_recv().await? else {
             return Ok(());
         };
-        let mut uids = Vec::new();
-        let mut tables = BTreeSet::new();
+        // Per table: the changed keys, or `None` when the whole table may have changed.
+        let mut changes: HashMap<String, Option<Vec<i64>>> = HashMap::new();
         // A transaction's notifications come together at its commit: gather what arrives within
         // a few milliseconds, so one import is one reload and a split's parent never leaves
         // the index before its children arrive.
@@ -102,26 +108,50 @@ async fn follow(pool: &PgPool, live: &Live, listener: &mut PgListener) -> anyhow
             }
         }
         for n in batch {
-            match n.channel() {
-                PARCELS => uids.extend(parse_uids(n.payload())),
-                _ => {
-                    tables.insert(n.payload().to_owned());
-                }
+            let (table, keys) = match (n.channel(), n.payload().split_once(':')) {
+                (PARCELS, _) => ("parcels", Some(n.payload())),
+                (_, Some((table, keys))) => (table, Some(keys)),
+                (_, None) => (n.payload(), None),
+            };
+            let entry = changes.entry(table.to_owned()).or_insert_with(|| Some(Vec::new()));
+            match (entry.as_mut(), keys) {
+                (Some(all), Some(keys)) => all.extend(parse_keys(keys)),
+                _ => *entry = None,
             }
         }
-        uids.sort_unstable();
-        uids.dedup();
-        if !uids.is_empty() {
-            live.index.apply(&uids, parcels::current(pool, Some(&uids)).await?);
-            tables.insert("parcels".to_owned());
+        for keys in changes.values_mut().flatten() {
+            keys.sort_unstable();
+            keys.dedup();
+        }
+        let position = live.reads.primary_position().await?;
+        let pool = live.reads.at(position).await;
+        if let Some(uids) = changes.get("parcels") {
+            let current = parcels::current(pool, uids.as_deref()).await?;
+            match uids {
+                Some(uids) => live.index.apply(uids, current),
+                None => live.index.replace(current),
+            }
         }
         let layers = &live.layers;
         for (l, spec) in layers.catalog().layers.iter().enumerate() {
-            let full = spec.depends_on.iter().any(|t| t != "parcels" && tables.contains(t));
-            if full || (spec.depends_on.iter().any(|t| t == "parcels") && !uids.is_empty()) {
-                let changed = layers.reload(pool, l, (!full).then_some(uids.as_slice())).await?;
+            let mut reload = None;
+            for table in &spec.depends_on {
+                reload = match (reload, changes.get(table)) {
+                    (reload, None) => reload,
+                    // Only the keyed table's own keys narrow a reload; any other change is whole.
+                    (None, Some(Some(keys))) if spec.keyed_by.as_ref() == Some(table) => Some(Some(keys.as_slice())),
+                    _ => Some(None),
+                };
+            }
+            if let Some(keys) = reload {
+                let changed = layers.reload(pool, l, keys).await?;
                 live.derived.changed(l, changed);
             }
+        }
+        live.reads.applied(position);
+        if changes.contains_key("parcels") {
+            // Marks the writer's own refresh left (it found another under way).
+            storage::outlines::refresh_in_transaction(live.reads.primary()).await?;
         }
         if lost {
             return Ok(());
@@ -129,6 +159,6 @@ async fn follow(pool: &PgPool, live: &Live, listener: &mut PgListener) -> anyhow
     }
 }
 
-fn parse_uids(payload: &str) -> Vec<i64> {
+fn parse_keys(payload: &str) -> Vec<i64> {
     payload.split(',').filter_map(|s| s.trim().parse().ok()).collect()
 }

@@ -3,8 +3,10 @@
 pub mod copy;
 pub mod gateway;
 pub mod imports;
+pub mod outlines;
 pub mod overlays;
 pub mod parcels;
+pub mod replicas;
 
 use std::time::Duration;
 
@@ -32,8 +34,12 @@ pub fn unavailable(e: &sqlx::Error) -> bool {
     }
 }
 
+/// Brings the schema up to date, then the outlines of communes marked stale (by a migration,
+/// or by writers outside the gateway).
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
-    MIGRATOR.run(pool).await
+    MIGRATOR.run(pool).await?;
+    outlines::refresh_in_transaction(pool).await?;
+    Ok(())
 }
 
 /// Every commune code parcels may record (2025 and pre-reform), with the EPSG code of its

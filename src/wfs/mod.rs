@@ -42,6 +42,10 @@ impl WfsError {
         tracing::warn!("database unavailable: {detail}");
         WfsError { code: "ServiceUnavailable", locator: String::new(), text: crate::fault::UNAVAILABLE.into() }
     }
+    /// The service cannot answer this now (answered 503 with `Retry-After`).
+    pub fn busy(text: String) -> WfsError {
+        WfsError { code: "ServiceUnavailable", locator: String::new(), text }
+    }
     pub fn missing(locator: &str) -> WfsError {
         WfsError { code: "MissingParameterValue", locator: locator.into(), text: format!("{locator} is required") }
     }

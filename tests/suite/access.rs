@@ -26,7 +26,7 @@ maxzoom = 20
 max_age_s = 0
 simplify_px = 0
 max_features = 100000
-parcel_keyed = false
+
 feature_id = "parcel_id"
 scope_field = "commune_code"
 depends_on = ["parcels"]

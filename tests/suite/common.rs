@@ -251,6 +251,8 @@ pub async fn start_service(
 ) -> (String, Option<String>) {
     let mut settings = diachinh::startup::Settings {
         audit_dir: diachinh::audit::checkpoint::AuditDir::new(audit_dir(url)),
+        // Nothing published unless a test does (not the checkout's var/open-data).
+        open_data_dir: audit_dir(url).with_extension("open-data"),
         ..diachinh::startup::Settings::new(url, "127.0.0.1:0".parse().unwrap())
     };
     adjust(&mut settings);

@@ -156,13 +156,13 @@ pub async fn items(
     if let Some(format) = download {
         // Files keep GIS axis order (longitude or easting first) whatever the CRS.
         let crs = crs.clone().spelled(&crs.uri, false);
-        let file = export::export(&state.pool, spec, &view, query, &crs, format)
+        let file = export::export(state.reads.pool(), spec, &view, query, &crs, format)
             .await
             .map_err(|e| ApiError::from(e.fault()))?;
         return Ok(with_crs(crate::http::download(file, &id, format), &crs));
     }
     let (items, matched) =
-        features::items(&state.pool, spec, &view, &query, &crs).await.map_err(|e| ApiError::from(e.fault()))?;
+        features::items(state.reads.pool(), spec, &view, &query, &crs).await.map_err(|e| ApiError::from(e.fault()))?;
     let href = format!("{}/ogc/collections/{id}/items", state.public_url);
     // Paging carries on by key in the default order, by offset when sorted.
     let with = |page: Option<(&str, String)>| {

@@ -58,7 +58,7 @@ pub(super) async fn get_feature(state: &AppState, view: &View, url: &str, kvp: &
             .ok_or_else(|| WfsError::invalid("id", format!("id `{rid}` must be layer.featureid")))?;
         let spec = find(state, layer, view.audience)?;
         let srs = wfs::srs(kvp.get("srsname").unwrap_or(wfs::DEFAULT_SRS), "srsname")?;
-        let item = features::item(&state.pool, spec, view, fid, &srs)
+        let item = features::item(state.reads.pool(), spec, view, fid, &srs)
             .await
             .map_err(|e| WfsError::from_fault("filter", e.fault()))?;
         let item = item.ok_or_else(|| WfsError {
@@ -89,12 +89,12 @@ pub(super) async fn get_feature(state: &AppState, view: &View, url: &str, kvp: &
     }
     if let Output::File(format) = output {
         let crs = srs.clone().spelled(&srs.uri, false);
-        let file = export::export(&state.pool, spec, view, q, &crs, format)
+        let file = export::export(state.reads.pool(), spec, view, q, &crs, format)
             .await
             .map_err(|e| WfsError::from_fault("outputformat", e.fault()))?;
         return Ok(crate::http::download(file, &spec.name, format));
     }
-    let (items, matched) = features::items(&state.pool, spec, view, &q, &srs)
+    let (items, matched) = features::items(state.reads.pool(), spec, view, &q, &srs)
         .await
         .map_err(|e| WfsError::from_fault("filter", e.fault()))?;
     let next = (!hits

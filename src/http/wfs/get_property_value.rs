@@ -20,7 +20,7 @@ pub(super) async fn get_property_value(state: &AppState, view: &View, kvp: &Kvp)
         })?;
         q.properties = Some(vec![f.name.clone()]);
     }
-    let (items, matched) = features::items(&state.pool, spec, view, &q, &srs)
+    let (items, matched) = features::items(state.reads.pool(), spec, view, &q, &srs)
         .await
         .map_err(|e| WfsError::from_fault("filter", e.fault()))?;
     let mut members = String::new();
