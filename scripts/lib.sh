@@ -70,6 +70,25 @@ stop_postgres() {
   "${run[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
 }
 
+# start_replica PRIMARY_PORT: a streaming read replica (hot standby) of the cluster on
+# 127.0.0.1:PRIMARY_PORT, made by pg_basebackup -R in DIACHINH_PGDATA and started on
+# DIACHINH_PGPORT. What `serve --replica` takes in production is made the same way.
+start_replica() {
+  local port=${DIACHINH_PGPORT:?the port of the replica} run=()
+  pg_cluster
+  if [ "$(id -u)" = 0 ]; then
+    run=(runuser -u postgres --)
+    mkdir -p "$PGDATA" && chown postgres:postgres "$PGDATA" && chmod 700 "$PGDATA"
+  else
+    mkdir -p "$PGDATA" && chmod 700 "$PGDATA"
+  fi
+  if [ ! -s "$PGDATA/PG_VERSION" ]; then
+    "${run[@]}" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$1" -U postgres -D "$PGDATA" -R -X stream -c fast
+  fi
+  "${run[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 60 \
+    -o "-p $port -k $PGDATA -c listen_addresses=127.0.0.1 -c max_connections=300 -c hot_standby=on" start >/dev/null
+}
+
 # start_postgres: a private cluster on 127.0.0.1:${DIACHINH_PGPORT:-55432} (server options added
 # from DIACHINH_PG_OPTS), apart from any
 # PostgreSQL that already listens. initdb refuses root, so as root the cluster belongs to `postgres`.

@@ -10,4 +10,4 @@ pub enum Fault {
 }
 
 /// What a caller is told while the database is away.
-pub const UNAVAILABLE: &str = "the database is unavailable (restarting or unreachable); try again in a few seconds";
+pub const UNAVAILABLE: &str = "the database cannot take this request now (all connections busy, restarting or unreachable); try again in a few seconds";

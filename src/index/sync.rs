@@ -14,8 +14,8 @@ use rstar::AABB;
 
 use super::SharedIndex;
 use super::layers::Layers;
-use crate::storage::{self, parcels};
 use crate::storage::replicas::Reads;
+use crate::storage::{self, parcels};
 
 const PARCELS: &str = "parcel_changes";
 const LAYERS: &str = "layer_changes";

@@ -18,6 +18,7 @@ mod index_sync;
 mod market;
 mod mortgages;
 mod operations;
+mod outlines;
 mod overlays;
 mod procedures;
 mod registries;

@@ -71,11 +71,21 @@ impl Cluster {
     }
 
     fn start() -> Cluster {
-        let port = Cluster::port();
-        let data = format!("/tmp/diachinh-pg-{}-{port}", std::process::id());
-        let cluster = Cluster { port, data, options: String::new() };
+        let cluster = Cluster::new();
         cluster.bash("start_postgres");
         cluster
+    }
+
+    /// A streaming read replica of this cluster (pg_basebackup), a cluster of its own.
+    fn replica(&self) -> Cluster {
+        let replica = Cluster::new();
+        replica.bash(&format!("start_replica {}", self.port));
+        replica
+    }
+
+    fn new() -> Cluster {
+        let port = Cluster::port();
+        Cluster { port, data: format!("/tmp/diachinh-pg-{}-{port}", std::process::id()), options: String::new() }
     }
 
     fn url(&self, db: &str) -> String {
@@ -132,6 +142,17 @@ async fn until_ok(http: &reqwest::Client, url: &str) -> String {
     panic!("{url} did not answer 200 within 30 s");
 }
 
+/// A GeoJSON file of one new parcel, number `no` of sheet 99 of pre-reform commune 20248, a little
+/// north-east of (lon, lat); the file and the parcel's box (W, S, E, N).
+fn one_parcel(dir: &tempfile::TempDir, lon: f64, lat: f64, no: u32) -> (String, [f64; 4]) {
+    let (x0, y0) = (lon + 0.01 * f64::from(no), lat + 0.01);
+    let (x1, y1) = (x0 + 0.0002, y0 + 0.0002);
+    let feature = serde_json::json!({ "type": "FeatureCollection", "features": [{ "type": "Feature",
+        "properties": { "MaXa": "20248", "SoHieuToBanDo": "99", "SoThuTuThua": no, "KyHieuMucDichSuDung": "ODT", "DienTich": 480 },
+        "geometry": { "type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]] } }] });
+    (common::write_file(dir, &format!("moi-{no}.geojson"), &feature.to_string()), [x0, y0, x1, y1])
+}
+
 #[tokio::test]
 async fn a_database_restart_is_answered_503_then_everything_resumes_and_the_index_follows() {
     let cluster = Cluster::start();
@@ -164,7 +185,7 @@ async fn a_database_restart_is_answered_503_then_everything_resumes_and_the_inde
         assert_eq!(resp.status(), 503, "{p} while the database is down");
         assert_eq!(resp.headers()["retry-after"], "5", "{p}");
         let body = resp.text().await.unwrap();
-        assert!(body.contains("the database is unavailable"), "{p}: {body}");
+        assert!(body.contains("the database cannot take this request now"), "{p}: {body}");
     }
     // Tiles go on from memory; health says what is wrong.
     let t = http.get(&tile).send().await.unwrap();
@@ -178,14 +199,7 @@ async fn a_database_restart_is_answered_503_then_everything_resumes_and_the_inde
     }
     // The change feed is followed again: a parcel imported now reaches the index.
     let dir = tempfile::tempdir().unwrap();
-    let ring = |x0: f64, y0: f64| {
-        serde_json::json!([[[x0, y0], [x0 + 0.0002, y0], [x0 + 0.0002, y0 + 0.0002], [x0, y0 + 0.0002], [x0, y0]]])
-    };
-    let feature = serde_json::json!({ "type": "FeatureCollection", "features": [{ "type": "Feature",
-        "properties": { "MaXa": "20248", "SoHieuToBanDo": "99", "SoThuTuThua": 1, "KyHieuMucDichSuDung": "ODT", "DienTich": 480 },
-        "geometry": { "type": "Polygon", "coordinates": ring(lon + 0.01, lat + 0.01) } }] });
-    let file = common::write_file(&dir, "moi.geojson", &feature.to_string());
-    let out = common::cli(&url, &["import", "parcels", &file]);
+    let out = common::cli(&url, &["import", "parcels", &one_parcel(&dir, lon, lat, 1).0]);
     assert!(out.status.success(), "{}", common::text(&out));
     let health: Value = serde_json::from_str(&until_ok(&http, &format!("{base}/health")).await).unwrap();
     assert_eq!(health["index"]["listening_for_changes"], true, "{health}");
@@ -754,4 +768,122 @@ async fn two_instances_behind_a_balancer_answer_alike_and_an_edit_through_one_ev
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(followed, "both instances serve the edited tile");
+}
+
+#[tokio::test]
+async fn a_read_replica_takes_the_reads_never_behind_the_map_and_changes_show_within_a_second() {
+    let primary = Cluster::start();
+    let url = primary.database("replicated").await;
+    let replica = primary.replica();
+    let standby = sqlx::PgPool::connect(&replica.url("replicated")).await.unwrap();
+    assert!(sqlx::query_scalar::<_, bool>("SELECT pg_is_in_recovery()").fetch_one(&standby).await.unwrap());
+    let (lon, lat): (f64, f64) =
+        sqlx::query_as("SELECT ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM parcels LIMIT 1")
+            .fetch_one(&standby)
+            .await
+            .unwrap();
+    let (base, _) = common::start_service(&url, |s| s.replicas = vec![replica.url("replicated")]).await;
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(8)).build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Seen through the service within a second of the import's commit (the CLI returns after it).
+    let visible = |key: &'static str| {
+        let (http, url) = (http.clone(), format!("{base}/api/parcels/{key}"));
+        async move {
+            let committed = Instant::now();
+            while http.get(&url).send().await.unwrap().status() != 200 {
+                assert!(committed.elapsed() < Duration::from_secs(5), "{key} never showed");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            committed.elapsed()
+        }
+    };
+    let (file, _) = one_parcel(&dir, lon, lat, 1);
+    assert!(common::cli(&url, &["import", "parcels", &file]).status.success());
+    let took = visible("20248-99-1").await;
+    assert!(took < Duration::from_secs(1), "an import showed {took:?} after its commit");
+
+    // The replica stops replaying: nothing is read from it that the map has moved past. The new
+    // parcel's page is a query, and answers with it (from the primary) while the replica lacks it.
+    sqlx::query("SELECT pg_wal_replay_pause()").execute(&standby).await.unwrap();
+    let (file, [w, s, e, n]) = one_parcel(&dir, lon, lat, 2);
+    assert!(common::cli(&url, &["import", "parcels", &file]).status.success());
+    visible("20248-99-2").await;
+    let page = format!("{base}/ogc/collections/parcels/items?bbox={w},{s},{e},{n}");
+    let found: Value = http.get(&page).send().await.unwrap().json().await.unwrap();
+    assert_eq!(found["numberMatched"], 1, "{found}");
+    let on_replica = "SELECT count(*) FROM parcels WHERE sheet = '99' AND parcel_no = 2";
+    assert_eq!(sqlx::query_scalar::<_, i64>(on_replica).fetch_one(&standby).await.unwrap(), 0);
+
+    // Replaying again, it catches up; then reads come from it: with the primary stopped, pages
+    // and parcel cards still answer.
+    sqlx::query("SELECT pg_wal_replay_resume()").execute(&standby).await.unwrap();
+    while sqlx::query_scalar::<_, i64>(on_replica).fetch_one(&standby).await.unwrap() == 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    primary.bash("stop_postgres");
+    let found: Value = http.get(&page).send().await.unwrap().json().await.unwrap();
+    assert_eq!(found["numberMatched"], 1, "{found}");
+    assert_eq!(http.get(format!("{base}/api/parcels/20248-99-2")).send().await.unwrap().status(), 200);
+    // Writes need the primary.
+    let health = http.get(format!("{base}/health")).send().await.unwrap();
+    assert_eq!(health.status(), 503);
+}
+
+#[tokio::test]
+async fn a_full_pool_slow_queries_and_slow_clients_get_bounded_answers_while_tiles_and_health_stay_fast() {
+    use tokio::io::AsyncWriteExt;
+    let db = TestDb::new(Content::Samples).await;
+    let (base, _) = common::start_service(&db.url, |s| s.time_limit = Duration::from_secs(5)).await;
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    let (x, y) = common::tile_of(105.833, 21.589, 16);
+    let tile = format!("{base}/tiles/parcels/16/{x}/{y}.mvt");
+    // Clients that never read their answer, and others that never finish their request.
+    let addr = base.trim_start_matches("http://").to_owned();
+    let mut idle = Vec::new();
+    for i in 0..20 {
+        let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let request = match i % 2 {
+            0 => "GET /ogc/collections/parcels/items?limit=1000 HTTP/1.1\r\nHost: x\r\n\r\n",
+            _ => "GET /ogc/collections HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+        };
+        c.write_all(request.as_bytes()).await.unwrap();
+        idle.push(c);
+    }
+    // Another session holds the parcels locked: every query on them waits (slow queries), and
+    // 40 page requests take every connection of the pool and wait for more.
+    let mut locker = db.pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE parcels IN ACCESS EXCLUSIVE MODE").execute(&mut *locker).await.unwrap();
+    let pages: Vec<_> = (0..40)
+        .map(|i| {
+            let (http, url) = (http.clone(), format!("{base}/ogc/collections/parcels/items?limit=10&offset={i}"));
+            tokio::spawn(async move {
+                let started = Instant::now();
+                let resp = http.get(url).send().await.unwrap();
+                let retry = resp.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+                (resp.status().as_u16(), retry, resp.text().await.unwrap(), started.elapsed())
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Meanwhile tiles come from memory and health answers within its bound.
+    let started = Instant::now();
+    let t = http.get(&tile).send().await.unwrap();
+    assert_eq!(t.status(), 200);
+    assert!(!t.bytes().await.unwrap().is_empty());
+    assert!(started.elapsed() < Duration::from_secs(2), "a tile took {:?}", started.elapsed());
+    let started = Instant::now();
+    let health = http.get(format!("{base}/health")).send().await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(2), "health took {:?}", started.elapsed());
+    assert!(matches!(health.status().as_u16(), 200 | 503));
+    // Every page is answered 503 with Retry-After and why, within the time limit.
+    for p in pages {
+        let (status, retry, body, took) = p.await.unwrap();
+        assert_eq!((status, retry.as_deref()), (503, Some("5")), "{body}");
+        assert!(body.contains("limit of 5 s") || body.contains("the database cannot take this request now"), "{body}");
+        assert!(took < Duration::from_secs(8), "a page was answered after {took:?}");
+    }
+    locker.rollback().await.unwrap();
+    until_ok(&http, &format!("{base}/ogc/collections/parcels/items?limit=10")).await;
+    drop(idle);
 }
