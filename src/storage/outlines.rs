@@ -10,7 +10,7 @@ use sqlx::{PgConnection, PgPool};
 
 /// The advisory lock that makes refreshes run one at a time, across processes: each then
 /// starts from what the one before committed.
-const REFRESHING: i64 = 0x6164_6d69_6e; // "admin"
+const REFRESHING: i64 = 0x0061_646d_696e; // "admin"
 
 /// Refreshes what is marked, unless another refresh is under way (which, or the service's next
 /// one, takes the marks): an editor never queues behind another's unions.
