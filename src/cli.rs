@@ -74,7 +74,7 @@ enum Command {
         #[arg(long, env = "DIACHINH_PUBLIC_URL", value_name = "URL")]
         public_url: Option<String>,
         /// Minutes between signed checkpoints of the audit chain.
-        #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, env = "DIACHINH_CHECKPOINT_MINUTES", value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
         checkpoint_minutes: u64,
         /// The open data's bulk files, as `diachinh open-data publish` writes them.
         #[arg(long, env = "DIACHINH_OPEN_DATA_DIR", default_value = "var/open-data")]
@@ -148,7 +148,8 @@ enum Command {
         /// already loaded).
         #[arg(long)]
         load: bool,
-        /// Write only a GeoPackage of about N synthetic parcels (for benchmarks) into --dir.
+        /// Write only a GeoPackage of N synthetic parcels (benchmarks, scale tests) into --dir,
+        /// spread over communes of 5,000 under real 2025 codes as a province is.
         #[arg(long, value_name = "N", conflicts_with = "load", hide = true)]
         synthetic: Option<usize>,
     },

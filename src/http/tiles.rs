@@ -81,7 +81,8 @@ pub async fn tile(
     let head = [
         (header::ETAG, etag),
         (header::CACHE_CONTROL, cache_control),
-        (header::VARY, HeaderValue::from_static("Accept-Encoding")),
+        // A shared cache keeps the open tile apart from what a signed-in caller is shown.
+        (header::VARY, HeaderValue::from_static("Accept-Encoding, Authorization, Cookie")),
         (HeaderName::from_static("x-cache"), HeaderValue::from_static(if hit { "hit" } else { "miss" })),
     ];
     if matches {

@@ -508,3 +508,21 @@ async fn tilejson_lists_the_categories_the_data_holds_and_never_personal_values(
     let attributes: Vec<String> = stats(&registrar, "holders").into_iter().map(|(a, _)| a).collect();
     assert_eq!(attributes, ["commune_code"], "only public fields have their values listed");
 }
+
+#[tokio::test]
+async fn open_tiles_may_sit_in_shared_caches_and_a_signed_in_callers_never_do() {
+    let app = TestApp::spawn(Content::Samples).await;
+    app.db.add_account("xem", "Lý H", "010000000009", "viewer", Some("05443"), "Địa-chính 2026!");
+    assert_eq!(crate::accounts::change_password(&app, "xem", "Địa-chính 2026!", "Sổ-đỏ an toàn 2027").await.0, 204);
+    let (x, y) = tile_of(105.833, 21.589, 16);
+    let url = format!("{}/tiles/parcels/16/{x}/{y}.mvt", app.base);
+    let open = app.http.get(&url).send().await.unwrap();
+    assert_eq!(open.status(), 200);
+    assert!(open.headers()["cache-control"].to_str().unwrap().starts_with("public, max-age="));
+    // A CDN keyed on the URL alone would hand the open tile to officers: it must vary on who asks.
+    let vary = open.headers()["vary"].to_str().unwrap().to_ascii_lowercase();
+    assert!(["accept-encoding", "authorization", "cookie"].iter().all(|h| vary.contains(h)), "{vary}");
+    let officer = app.http.get(&url).basic_auth("xem", Some("Sổ-đỏ an toàn 2027")).send().await.unwrap();
+    assert_eq!(officer.status(), 200);
+    assert!(officer.headers()["cache-control"].to_str().unwrap().starts_with("private"));
+}

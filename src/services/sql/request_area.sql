@@ -6,9 +6,10 @@ WITH a AS (
         WHEN cardinality($1::text[]) > 0 THEN
             (SELECT ST_Multi(ST_Union(p.geom)) FROM parcels p WHERE p.valid_to IS NULL AND p.parcel_id = ANY ($1))
         WHEN $2::text IS NOT NULL THEN
-            (SELECT coalesce(c.geom, (SELECT ST_Multi(ST_Union(p.geom)) FROM parcels p
-                                      WHERE p.valid_to IS NULL AND p.commune_code = c.code))
-             FROM communes c WHERE c.code = $2)
+            -- Its surveyed boundary, else the outline of its parcels kept in admin_outlines.
+            (SELECT coalesce(c.geom, o.geom) FROM communes c
+             LEFT JOIN admin_outlines o ON o.kind = 'commune' AND o.code = c.code
+             WHERE c.code = $2)
         ELSE ST_Multi(ST_GeomFromWKB($3, 4326))
     END AS geom
 )
