@@ -150,7 +150,7 @@ enum Command {
         load: bool,
         /// Write only a GeoPackage of N synthetic parcels (benchmarks, scale tests) into --dir,
         /// spread over communes of 5,000 under real 2025 codes as a province is.
-        #[arg(long, value_name = "N", conflicts_with = "load", hide = true)]
+        #[arg(long, value_name = "N", conflicts_with = "load")]
         synthetic: Option<usize>,
     },
 }

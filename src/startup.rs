@@ -116,6 +116,7 @@ impl Application {
             layers: tiles.shared_layers(),
             derived: tiles.clone(),
             reads: reads.clone(),
+            outlines: storage::outlines::refresh_on_notice(pool.clone()),
         };
         sync::start(pool.clone(), live).await.context("cannot load the parcel index and tile layers")?;
         tracing::info!(

@@ -14,8 +14,8 @@ use rstar::AABB;
 
 use super::SharedIndex;
 use super::layers::Layers;
+use crate::storage::parcels;
 use crate::storage::replicas::Reads;
-use crate::storage::{self, parcels};
 
 const PARCELS: &str = "parcel_changes";
 const LAYERS: &str = "layer_changes";
@@ -38,6 +38,8 @@ pub struct Live {
     pub derived: Arc<dyn Derived>,
     /// Where changes are re-read: the primary, or a replica that has replayed them.
     pub reads: Arc<Reads>,
+    /// Given after parcel changes: the administrative outlines they touched are refreshed.
+    pub outlines: Arc<tokio::sync::Notify>,
 }
 
 /// Starts listening, loads everything, and leaves a task that follows changes from then on.
@@ -58,6 +60,8 @@ async fn listen_and_load(pool: &PgPool, live: &Live) -> anyhow::Result<PgListene
     }
     live.derived.clear();
     live.reads.applied(position);
+    // Changes made while the feed was away may have left outlines to refresh.
+    live.outlines.notify_one();
     live.index.set_listening(true);
     Ok(listener)
 }
@@ -150,8 +154,7 @@ async fn follow(live: &Live, listener: &mut PgListener) -> anyhow::Result<()> {
         }
         live.reads.applied(position);
         if changes.contains_key("parcels") {
-            // Marks the writer's own refresh left (it found another under way).
-            storage::outlines::refresh_in_transaction(live.reads.primary()).await?;
+            live.outlines.notify_one();
         }
         if lost {
             return Ok(());

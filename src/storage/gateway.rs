@@ -2,7 +2,8 @@
 //! requests next) goes through a [`Change`], which records who made it, what and why, hands out
 //! its one transaction, and appends the change's audit entry in the same transaction (so there
 //! is no entry without its change, nor a change without its entry). After committing it
-//! refreshes what is derived from the change: the administrative outlines it touched, the
+//! refreshes what is derived from the change: the administrative outlines it touched (unless a
+//! service in this process does that on notice), the
 //! planner's statistics of the tables it bulk-loaded.
 
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
@@ -99,10 +100,7 @@ impl Change {
         };
         crate::audit::append(&mut self.tx, &entry).await?;
         self.tx.commit().await?;
-        // The change stands whatever happens here: a failed refresh leaves its marks for the next.
-        if let Err(e) = super::outlines::refresh_unless_busy(pool).await {
-            tracing::warn!("admin outlines: refresh after change {} failed: {e}", self.id);
-        }
+        super::outlines::after_commit(pool).await;
         for table in self.bulk_loaded {
             sqlx::query(&format!("ANALYZE {table}")).execute(pool).await?;
         }
