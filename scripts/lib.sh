@@ -70,22 +70,29 @@ stop_postgres() {
   "${run[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
 }
 
-# start_replica PRIMARY_PORT: a streaming read replica (hot standby) of the cluster on
-# 127.0.0.1:PRIMARY_PORT, made by pg_basebackup -R in DIACHINH_PGDATA and started on
-# DIACHINH_PGPORT. What `serve --replica` takes in production is made the same way.
-start_replica() {
-  local port=${DIACHINH_PGPORT:?the port of the replica} run=()
-  pg_cluster
+# own_pgdata: makes $PGDATA (mode 700) belong to whoever runs the server, and sets RUN_AS to what
+# runs a command as them (initdb and the server refuse root: as root, the postgres user).
+own_pgdata() {
+  RUN_AS=()
   if [ "$(id -u)" = 0 ]; then
-    run=(runuser -u postgres --)
+    RUN_AS=(runuser -u postgres --)
     mkdir -p "$PGDATA" && chown postgres:postgres "$PGDATA" && chmod 700 "$PGDATA"
   else
     mkdir -p "$PGDATA" && chmod 700 "$PGDATA"
   fi
+}
+
+# start_replica PRIMARY_PORT: a streaming read replica (hot standby) of the cluster on
+# 127.0.0.1:PRIMARY_PORT, made by pg_basebackup -R in DIACHINH_PGDATA and started on
+# DIACHINH_PGPORT. What `serve --replica` takes in production is made the same way.
+start_replica() {
+  local port=${DIACHINH_PGPORT:?the port of the replica}
+  pg_cluster
+  own_pgdata
   if [ ! -s "$PGDATA/PG_VERSION" ]; then
-    "${run[@]}" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$1" -U postgres -D "$PGDATA" -R -X stream -c fast
+    "${RUN_AS[@]}" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$1" -U postgres -D "$PGDATA" -R -X stream -c fast
   fi
-  "${run[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 60 \
+  "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 60 \
     -o "-p $port -k $PGDATA -c listen_addresses=127.0.0.1 -c max_connections=300 -c hot_standby=on" start >/dev/null
 }
 
@@ -99,21 +106,16 @@ start_postgres() {
     echo "== using the PostgreSQL server of DATABASE_URL"
     return
   fi
-  local port=${DIACHINH_PGPORT:-55432} run=()
+  local port=${DIACHINH_PGPORT:-55432}
   pg_cluster
-  if [ "$(id -u)" = 0 ]; then
-    run=(runuser -u postgres --)
-    mkdir -p "$PGDATA" && chown postgres:postgres "$PGDATA" && chmod 700 "$PGDATA"
-  else
-    mkdir -p "$PGDATA" && chmod 700 "$PGDATA"
-  fi
+  own_pgdata
   if [ ! -s "$PGDATA/PG_VERSION" ]; then
     echo "== creating a PostgreSQL $PG_VERSION cluster in $PGDATA"
-    "${run[@]}" "$PG_BIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    "${RUN_AS[@]}" "$PG_BIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
-  if ! "${run[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+  if ! "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
     echo "== starting PostgreSQL on 127.0.0.1:$port"
-    "${run[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 60 \
+    "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 60 \
       -o "-p $port -k $PGDATA -c listen_addresses=127.0.0.1 -c max_connections=300 ${DIACHINH_PG_OPTS:-}" start >/dev/null
   fi
   PG_SERVER_URL="postgres://postgres@127.0.0.1:$port"
