@@ -50,7 +50,9 @@ impl Format {
         match self {
             Format::GeoPackage => "GPKG",
             Format::Shapefile => "ESRI Shapefile",
-            Format::Kml => "LIBKML",
+            // GDAL's own KML writer streams; LIBKML builds the whole document in memory and took
+            // minutes for a few thousand parcels.
+            Format::Kml => "KML",
             Format::Csv => "CSV",
             Format::FlatGeobuf => "FlatGeobuf",
             Format::Pdf => "PDF",
@@ -225,6 +227,9 @@ fn write_layer(ds: &mut Dataset, t: &Target, pages: std::sync::mpsc::Receiver<Ve
         .collect();
     layer.create_defn_fields(&defs).map_err(gdal)?;
     let defn = layer.defn();
+    // Some drivers' layers hold fields of their own before ours (KML's Name and Description); and
+    // names may not survive (a Shapefile's are 10 characters), so ours are found by position.
+    let own = defn.fields().count().saturating_sub(fields.len());
     for page in pages {
         for f in page {
             let mut feature = gdal::vector::Feature::new(defn).map_err(gdal)?;
@@ -240,7 +245,7 @@ fn write_layer(ds: &mut Dataset, t: &Target, pages: std::sync::mpsc::Receiver<Ve
                     (v, FieldType::Integer) => FieldValue::Integer64Value(v.as_i64().unwrap_or_default()),
                     (v, _) => FieldValue::RealValue(v.as_f64().unwrap_or_default()),
                 };
-                feature.set_field(i, &value).map_err(gdal)?;
+                feature.set_field(own + i, &value).map_err(gdal)?;
             }
             feature.create(&layer).map_err(gdal)?;
         }
