@@ -114,13 +114,21 @@ impl Collection {
         changed
     }
 
-    /// Removes the features `ids` and inserts `features` (those of them that still exist).
+    /// Removes the features `ids` and inserts `features` (those of them that still exist); a
+    /// feature that comes back as it was is left alone and reports no change, so a reload that
+    /// changed nothing drawn evicts no tile.
     fn apply(&mut self, ids: &[u64], features: Vec<Feature>) -> Vec<AABB<[f64; 2]>> {
-        let mut changed: Vec<_> = ids.iter().filter_map(|id| self.remove(*id)).collect();
+        let mut changed = Vec::new();
+        let mut back = std::collections::HashSet::with_capacity(features.len());
         for f in features {
-            self.remove(f.id);
+            back.insert(f.id);
+            if self.by_id.get(&f.id).is_some_and(|old| **old == f) {
+                continue;
+            }
+            changed.extend(self.remove(f.id));
             changed.push(self.insert(f));
         }
+        changed.extend(ids.iter().filter(|id| !back.contains(id)).filter_map(|id| self.remove(*id)));
         changed
     }
 }

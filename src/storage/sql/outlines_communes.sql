@@ -11,3 +11,5 @@ CROSS JOIN LATERAL (
       AND (p.commune_code = u.code OR (p.commune_code IS NULL AND p.commune_code_recorded = u.code))
 ) AS g
 WHERE o.kind = 'commune' AND o.code = u.code
+  -- A row that would stay as it is is not written (nor notified, nor reloaded).
+  AND (o.code = ANY ($2) OR (o.parcels, o.land_use_main) IS DISTINCT FROM (g.parcels, g.land_use))

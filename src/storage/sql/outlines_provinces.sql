@@ -13,4 +13,4 @@ CROSS JOIN LATERAL (
     FROM admin_outlines c
     WHERE c.kind = 'commune' AND c.province_code = u.code
 ) AS g
-WHERE o.kind = 'province' AND o.code = u.code
+WHERE o.kind = 'province' AND o.code = u.code AND (o.code = ANY ($2) OR o.parcels IS DISTINCT FROM g.parcels)
