@@ -91,6 +91,10 @@ enum Command {
         /// Seconds a request may run before it is answered 503 (a slow query, too much asked).
         #[arg(long, env = "DIACHINH_TIME_LIMIT_S", value_name = "S", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
         time_limit_s: u64,
+        /// Answer every feature page (OGC API, WFS, downloads) from PostGIS, none from the
+        /// layers in memory: to compare the two, or to rule memory out.
+        #[arg(long, env = "DIACHINH_PAGES_FROM_DATABASE")]
+        pages_from_database: bool,
     },
     /// Open data: publish the bulk files (GeoPackage, PMTiles) and catalogue the service lists
     /// at /open-data; run on a schedule (deploy/diachinh-open-data.timer).
@@ -646,6 +650,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             metrics_listen,
             replicas,
             time_limit_s,
+            pages_from_database,
         } => {
             let settings = startup::Settings {
                 tiles_dir,
@@ -658,6 +663,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 metrics_listen,
                 replicas,
                 time_limit: Duration::from_secs(time_limit_s),
+                pages_from_database,
                 ..startup::Settings::new(&url()?, listen)
             };
             let app = startup::Application::build(&settings).await?;

@@ -7,7 +7,6 @@ use gdal::spatial_ref::{AxisMappingStrategy, SpatialRef};
 use gdal::vector::{FieldValue, Geometry, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType};
 use gdal::{Dataset, DriverManager};
 use serde_json::Value;
-use sqlx::PgPool;
 
 use crate::access::View;
 use crate::catalog::{FieldType, GeometryKind, LayerSpec};
@@ -116,7 +115,7 @@ impl ExportError {
 /// Writes the features `q` selects (all pages; its limit and paging are ignored) in `crs`
 /// (longitude or easting first); returns the open, already unlinked file.
 pub async fn export(
-    pool: &PgPool,
+    from: features::Source<'_>,
     spec: &LayerSpec,
     view: &View,
     mut q: ItemQuery,
@@ -140,7 +139,7 @@ pub async fn export(
         .collect();
     (q.limit, q.after, q.offset) = (PAGE, None, 0);
     q.sort.clear();
-    let (first, matched) = features::items(pool, spec, view, &q, crs).await?;
+    let (first, matched) = features::items(from, spec, view, &q, crs).await?;
     if matched > MAX_FEATURES {
         return Err(ExportError::TooMany(matched));
     }
@@ -160,7 +159,7 @@ pub async fn export(
         match last {
             Some(key) if full => {
                 q.after = Some(key);
-                page = features::page_of(pool, spec, view, &q, crs).await?;
+                page = features::page_of(from, spec, view, &q, crs).await?;
             }
             _ => break,
         }

@@ -47,6 +47,9 @@ pub struct Settings {
     pub replicas: Vec<String>,
     /// How long a request may run before it is answered 503.
     pub time_limit: Duration,
+    /// Answer every feature page from PostGIS, none from memory (to compare the two, or to
+    /// rule memory out when looking into a wrong answer).
+    pub pages_from_database: bool,
 }
 
 impl Settings {
@@ -66,6 +69,7 @@ impl Settings {
             metrics_listen: None,
             replicas: Vec::new(),
             time_limit: Duration::from_secs(60),
+            pages_from_database: false,
         }
     }
 }
@@ -149,6 +153,7 @@ impl Application {
             notices: Arc::default(),
             open_data_dir: settings.open_data_dir.as_path().into(),
             time_limit: settings.time_limit,
+            pages_in_memory: !settings.pages_from_database,
         };
         Ok(Application { listener, metrics_listener, state, signer, checkpoint_every: settings.checkpoint_every })
     }

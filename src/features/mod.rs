@@ -1,9 +1,12 @@
 //! The feature engine behind OGC API - Features, WFS and downloads: each catalog layer is a
-//! collection, read from PostGIS through the layer's own SQL (the same rows its tiles show),
-//! filtered, counted and paged by its stable numeric id, with only the fields the caller's
-//! audience may see.
+//! collection, filtered, counted and paged by its stable numeric id, with only the fields the
+//! caller's audience may see. Pages come from the layer in memory (the rows its tiles show)
+//! when the query can be answered there ([`memory`]); as-of dates and filters memory cannot
+//! evaluate go to PostGIS through the layer's own SQL, with the same answer.
 
-use geozero::{ToJson, wkb};
+mod memory;
+
+use geozero::wkb;
 use serde_json::{Map, Value};
 use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, PgPool, Row};
@@ -12,7 +15,9 @@ use crate::access::{Audience, Scope, View};
 use crate::catalog::{FieldType, LayerSpec, property_sql};
 use crate::crs::{ApiCrs, Transform};
 use crate::fault::Fault;
+use crate::filter::memory::Matcher;
 use crate::filter::{Bind, Filter};
+use crate::index::layers::Layers;
 
 /// Features in a page unless the caller asks for another number, and at most.
 pub const DEFAULT_LIMIT: usize = 10;
@@ -36,6 +41,8 @@ pub struct ItemQuery {
     pub offset: usize,
     /// A CQL2 or FES filter, as SQL.
     pub filter: Option<Filter>,
+    /// All the conditions as memory evaluates them; None when some cannot be.
+    pub matcher: Option<Matcher>,
     /// The layer as it was at this moment (layers that keep history), else as it is.
     pub on: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -138,30 +145,95 @@ async fn transaction(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::P
     Ok(tx)
 }
 
+/// Where a layer's features are read.
+#[derive(Clone, Copy)]
+pub struct Source<'a> {
+    /// PostGIS: for what memory cannot answer, and items by id (an item's ETag must see the
+    /// caller's own write at once).
+    pub pool: &'a PgPool,
+    /// The layers in memory and this layer's index among them; None sends every query to
+    /// PostGIS (`serve --pages-from-database`).
+    pub memory: Option<(&'a Layers, usize)>,
+}
+
+impl Source<'_> {
+    /// Every query from PostGIS (where no layers are in memory: the command line).
+    pub fn database(pool: &PgPool) -> Source<'_> {
+        Source { pool, memory: None }
+    }
+}
+
 /// A page of items and the number matched by the filters (all pages).
 pub async fn items(
-    pool: &PgPool,
+    from: Source<'_>,
     spec: &LayerSpec,
     view: &View,
     q: &ItemQuery,
     crs: &ApiCrs,
 ) -> Result<(Vec<Item>, i64), FeatureError> {
-    let (items, matched) = fetch(pool, spec, view, q, crs, true).await?;
+    let (items, matched) = fetch(from, spec, view, q, crs, true).await?;
     Ok((items, matched.unwrap_or_default()))
 }
 
 /// A page of items, uncounted (for callers that already know how many match).
 pub async fn page_of(
-    pool: &PgPool,
+    from: Source<'_>,
     spec: &LayerSpec,
     view: &View,
     q: &ItemQuery,
     crs: &ApiCrs,
 ) -> Result<Vec<Item>, FeatureError> {
-    Ok(fetch(pool, spec, view, q, crs, false).await?.0)
+    Ok(fetch(from, spec, view, q, crs, false).await?.0)
 }
 
 async fn fetch(
+    from: Source<'_>,
+    spec: &LayerSpec,
+    view: &View,
+    q: &ItemQuery,
+    crs: &ApiCrs,
+    count: bool,
+) -> Result<(Vec<Item>, Option<i64>), FeatureError> {
+    match (from.memory, &q.matcher, q.on) {
+        (Some((layers, l)), Some(matcher), None) => {
+            let (page, matched) = memory::page(&layers.read(l), spec, q, matcher, count);
+            let to = crs.transform_from_crs84().map_err(FeatureError::Fault)?;
+            let items = page
+                .into_iter()
+                .map(|f| {
+                    let props = spec
+                        .fields
+                        .iter()
+                        .zip(&f.values)
+                        .filter_map(|(field, v)| Some((field.name.clone(), json_value(v.as_ref()?))))
+                        .collect();
+                    let geometry = Some(f.geom.clone());
+                    build(spec, view, f.id as i64, geometry, &props, crs, to.as_ref(), q.properties.as_deref())
+                })
+                .collect::<Result<_, _>>()?;
+            Ok((items, matched))
+        }
+        _ => fetch_from_database(from.pool, spec, view, q, crs, count).await,
+    }
+}
+
+/// A field's value as PostGIS's `props` gives it: float8 values that are whole numbers are
+/// written without a fraction, as jsonb writes them.
+fn json_value(v: &geozero::mvt::TileValue) -> Value {
+    use geozero::mvt::TileValue::*;
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    match v {
+        Str(s) => Value::String(s.clone()),
+        Double(n) if n.fract() == 0.0 && n.abs() < EXACT => Value::from(*n as i64),
+        Double(n) => Value::from(*n),
+        Float(n) => Value::from(f64::from(*n)),
+        Sint(n) | Int(n) => Value::from(*n),
+        Uint(n) => Value::from(*n),
+        Bool(b) => Value::Bool(*b),
+    }
+}
+
+async fn fetch_from_database(
     pool: &PgPool,
     spec: &LayerSpec,
     view: &View,
@@ -273,7 +345,28 @@ fn from_row(
 ) -> Result<Item, FeatureError> {
     let key: i64 = row.try_get("id")?;
     let wkb: wkb::Decode<geo::Geometry> = row.try_get("wkb")?;
-    let geometry = match wkb.geometry {
+    let props: Value = row.try_get("props")?;
+    let props = match props {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    build(spec, view, key, wkb.geometry, &props, crs, to, only)
+}
+
+/// One feature as GeoJSON: its geometry in `crs`, its id, and the properties of `props` that
+/// the view may see on its row (only those named in `only`, when given).
+#[allow(clippy::too_many_arguments)]
+fn build(
+    spec: &LayerSpec,
+    view: &View,
+    key: i64,
+    geometry: Option<geo::Geometry>,
+    props: &Map<String, Value>,
+    crs: &ApiCrs,
+    to: Option<&Transform>,
+    only: Option<&[String]>,
+) -> Result<Item, FeatureError> {
+    let geometry = match geometry {
         None => Value::Null,
         Some(mut g) => {
             use geo::MapCoordsInPlace;
@@ -283,11 +376,10 @@ fn from_row(
             if crs.is_lat_first() {
                 g.map_coords_in_place(|c| geo::Coord { x: c.y, y: c.x });
             }
-            let json = g.to_json().map_err(|e| FeatureError::Geometry(format!("feature {key}: {e}")))?;
-            serde_json::from_str(&json).map_err(|e| FeatureError::Geometry(format!("feature {key}: {e}")))?
+            serde_json::to_value(geojson::Geometry::new(geojson::Value::from(&g)))
+                .map_err(|e| FeatureError::Geometry(format!("feature {key}: {e}")))?
         }
     };
-    let props: Value = row.try_get("props")?;
     let id = match &spec.feature_id {
         Some(field) => props.get(field).cloned().unwrap_or(Value::Null),
         None => key.into(),

@@ -4,6 +4,7 @@
 //! parameter. Field names come from the catalog, never from the caller's text.
 
 pub mod fes;
+pub mod memory;
 
 use cql2::Expr;
 use geozero::{CoordDimensions, ToGeo, ToWkb};
@@ -298,6 +299,18 @@ pub fn to_sql(
         (Some(scope), Some(condition)) => format!("({scope}) AND {condition}"),
     };
     Ok(Some(Filter { sql, binds: w.binds }))
+}
+
+/// [`to_sql`], and the same conditions as memory evaluates them (None when it cannot).
+pub fn compile(
+    conditions: Vec<Expr>,
+    spec: &LayerSpec,
+    view: &View,
+    crs: &ApiCrs,
+    sorted_beyond_open: bool,
+) -> Result<(Option<Filter>, Option<memory::Matcher>), Fault> {
+    let matcher = memory::Matcher::compile(&conditions, spec, view, sorted_beyond_open);
+    Ok((to_sql(conditions, spec, view, crs, sorted_beyond_open)?, matcher))
 }
 
 /// `p = a OR p = b OR …` as `p IN (a, b, …)`, which PostgreSQL answers with one hashed lookup

@@ -111,6 +111,19 @@ pub struct AppState {
     pub open_data_dir: Arc<std::path::Path>,
     /// How long a request may run before it is answered 503.
     pub time_limit: std::time::Duration,
+    /// Whether feature pages are answered from the layers in memory when they can be (else
+    /// every page from PostGIS).
+    pub pages_in_memory: bool,
+}
+
+impl AppState {
+    /// Where the features of catalog layer `layer` are read.
+    pub fn features(&self, layer: usize) -> crate::features::Source<'_> {
+        crate::features::Source {
+            pool: self.reads.pool(),
+            memory: self.pages_in_memory.then(|| (self.tiles.layers(), layer)),
+        }
+    }
 }
 
 pub use ops::operators;

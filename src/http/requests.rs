@@ -114,7 +114,7 @@ pub async fn data(
     let query = ItemQuery { filter: Some(Filter { sql, binds }), on: Some(p.as_of), limit: 1, ..Default::default() };
     let format = Format::parse(&p.format).ok_or_else(|| ApiError::internal(format!("stored format {}", p.format)))?;
     let crs = crate::crs::ApiCrs::crs84();
-    let file = crate::export::export(&state.pool, spec, &p.view, query, &crs, format)
+    let file = crate::export::export(crate::features::Source::database(&state.pool), spec, &p.view, query, &crs, format)
         .await
         .map_err(|e| ApiError::from(e.fault()))?;
     let actor = format!("request:{no}");

@@ -1,12 +1,13 @@
-//! The catalog's layers in memory: each layer's features in Web Mercator (what tiles are cut
-//! from) in an R-tree, refreshed from PostGIS by `sync` and diffed so that exactly the changed
-//! areas are reported.
+//! The catalog's layers in memory: each layer's features, exactly as PostGIS holds them
+//! (longitude and latitude), in an R-tree of their Web Mercator envelopes (what tiles are cut
+//! by) and in id order (what feature pages are paged by); refreshed from PostGIS by `sync` and
+//! diffed so that exactly the changed areas are reported.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 use anyhow::Context;
-use geo::{BoundingRect, Coord, MapCoords};
+use geo::{BoundingRect, Coord};
 use geozero::mvt::TileValue;
 use geozero::wkb;
 use rstar::{AABB, Envelope, RTree, RTreeObject};
@@ -27,7 +28,9 @@ pub fn to_lonlat(c: Coord) -> Coord {
     Coord { x: (c.x / R).to_degrees(), y: (2.0 * (c.y / R).exp().atan() - std::f64::consts::FRAC_PI_2).to_degrees() }
 }
 
-/// One feature of a layer: its stable id, geometry in Web Mercator, and a value per catalog field.
+/// One feature of a layer: its stable id, geometry in longitude and latitude (the bytes PostGIS
+/// holds, so feature pages answered from memory equal its own), a value per catalog field, and
+/// its envelope in Web Mercator.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Feature {
     pub id: u64,
@@ -54,7 +57,7 @@ impl PartialEq for Entry {
 #[derive(Default)]
 pub struct Collection {
     tree: RTree<Entry>,
-    by_id: HashMap<u64, Arc<Feature>>,
+    by_id: BTreeMap<u64, Arc<Feature>>,
 }
 
 impl Collection {
@@ -75,6 +78,12 @@ impl Collection {
 
     pub fn query(&self, env: &AABB<[f64; 2]>) -> impl Iterator<Item = &Arc<Feature>> {
         self.tree.locate_in_envelope_intersecting(env).map(|e| &e.0)
+    }
+
+    /// The features with ids above `after` (all without it), in id order.
+    pub fn after(&self, after: Option<u64>) -> impl Iterator<Item = &Arc<Feature>> {
+        use std::ops::Bound::{Excluded, Unbounded};
+        self.by_id.range((after.map_or(Unbounded, Excluded), Unbounded)).map(|(_, f)| f)
     }
 
     /// The extent of every feature, in Web Mercator.
@@ -280,14 +289,14 @@ fn feature(spec: &LayerSpec, row: &sqlx::postgres::PgRow) -> anyhow::Result<Opti
     let geom: wkb::Decode<geo::Geometry> = row.try_get("geom")?;
     let props: serde_json::Value = row.try_get("props")?;
     let Some(geom) = geom.geometry else { return Ok(None) };
-    let geom = geom.map_coords(to_mercator);
     let Some(rect) = geom.bounding_rect() else { return Ok(None) };
     let values = spec
         .fields
         .iter()
         .map(|f| value(f.kind, props.get(&f.name)).with_context(|| format!("feature {id}, field {}", f.name)))
         .collect::<anyhow::Result<_>>()?;
-    let env = AABB::from_corners(rect.min().into(), rect.max().into());
+    // Web Mercator keeps the order of longitudes and of latitudes, so the corners' images bound it.
+    let env = AABB::from_corners(to_mercator(rect.min()).into(), to_mercator(rect.max()).into());
     Ok(Some(Feature { id: id as u64, geom, values, env }))
 }
 

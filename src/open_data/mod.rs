@@ -98,7 +98,7 @@ pub async fn publish(pool: &PgPool, layers: &Layers, dir: &Path) -> anyhow::Resu
         let mut files = Vec::new();
         let gpkg = format!("{}.gpkg", d.name);
         let mut exported =
-            export::export(pool, spec, &view, ItemQuery::default(), &ApiCrs::crs84(), Format::GeoPackage)
+            export::export(crate::features::Source::database(pool), spec, &view, ItemQuery::default(), &ApiCrs::crs84(), Format::GeoPackage)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {:?}", d.name, e.fault()))?;
         files.push(place(dir, &gpkg, "gpkg", |out| {

@@ -15,7 +15,7 @@ use rstar::{AABB, Envelope};
 use crate::access::View;
 use crate::catalog::Catalog;
 use crate::catalog::MAX_ZOOM;
-use crate::index::layers::{Collection, Layers};
+use crate::index::layers::{Collection, Layers, to_lonlat, to_mercator};
 use crate::index::sync::Derived;
 
 const WORLD: f64 = 2.0 * std::f64::consts::PI * 6_378_137.0;
@@ -109,7 +109,11 @@ fn render_from<'a>(
 ) -> Vec<u8> {
     let [west, _, east, north] = t.bounds();
     let scale = mvt::EXTENT as f64 / (east - west);
-    let to_tile = move |c: Coord| Coord { x: (c.x - west) * scale, y: (north - c.y) * scale };
+    // Features are held in longitude and latitude: each point is projected as it is cut.
+    let to_tile = move |c: Coord| {
+        let m = to_mercator(c);
+        Coord { x: (m.x - west) * scale, y: (north - m.y) * scale }
+    };
     let env = t.envelope();
     let mut tile = MvtTile::default();
     for (l, data) in layers {
@@ -139,7 +143,7 @@ fn render_from<'a>(
         for f in found {
             let encoded = mvt::encode(&f.geom, &to_tile, tolerance).or_else(|| {
                 let (lo, hi) = (f.env.lower(), f.env.upper());
-                let centre = geo::Point::new((lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0);
+                let centre = geo::Point(to_lonlat(Coord { x: (lo[0] + hi[0]) / 2.0, y: (lo[1] + hi[1]) / 2.0 }));
                 spec.specks_as_points.then(|| mvt::encode(&centre.into(), &to_tile, tolerance)).flatten()
             });
             let Some((kind, geometry)) = encoded else { continue };

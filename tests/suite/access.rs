@@ -13,7 +13,7 @@ use common::{Content, TestDb};
 use diachinh::access::{Audience, Principal, Scope, View};
 use diachinh::catalog::Catalog;
 use diachinh::crs::ApiCrs;
-use diachinh::features::{self, ItemQuery};
+use diachinh::features::{self, ItemQuery, Source};
 use diachinh::index::layers::Layers;
 use diachinh::tiles::{TileId, render};
 use serde_json::Value;
@@ -66,14 +66,24 @@ async fn personal_fields_show_only_on_rows_in_scope_and_the_rest_is_the_open_vie
     std::fs::write(dir.path().join("cadastre.toml"), LAYER).unwrap();
     let catalog = Arc::new(Catalog::load(Some(dir.path())).unwrap());
     let crs = ApiCrs::crs84();
+    let layers = Arc::new(Layers::new(catalog.clone()));
+    layers.reload(&db.pool, 0, None).await.unwrap();
+    // Each page is asked of PostGIS and of the layer in memory, which must answer the same.
     let page = |view: View, filter: Vec<cql2::Expr>| {
-        let (pool, catalog, crs) = (db.pool.clone(), catalog.clone(), crs.clone());
+        let (pool, catalog, crs, layers) = (db.pool.clone(), catalog.clone(), crs.clone(), layers.clone());
         async move {
             let spec = &catalog.layers[0];
-            let filter = diachinh::filter::to_sql(filter, spec, &view, &crs, false).map_err(|e| format!("{e:?}"))?;
-            let q = ItemQuery { limit: 10_000, filter, ..ItemQuery::default() };
-            let (items, matched) = features::items(&pool, spec, &view, &q, &crs).await.unwrap();
-            Ok::<_, String>((items.into_iter().map(|i| i.feature).collect::<Vec<Value>>(), matched))
+            let (filter, matcher) =
+                diachinh::filter::compile(filter, spec, &view, &crs, false).map_err(|e| format!("{e:?}"))?;
+            assert!(matcher.is_some(), "memory evaluates these filters");
+            let q = ItemQuery { limit: 10_000, filter, matcher, ..ItemQuery::default() };
+            let from_db = features::items(Source::database(&pool), spec, &view, &q, &crs).await.unwrap();
+            let in_memory = Source { pool: &pool, memory: Some((&layers, 0)) };
+            let from_memory = features::items(in_memory, spec, &view, &q, &crs).await.unwrap();
+            let features = |items: Vec<features::Item>| items.into_iter().map(|i| i.feature).collect::<Vec<Value>>();
+            let (db_items, matched) = (features(from_db.0), from_db.1);
+            assert_eq!((&db_items, matched), (&features(from_memory.0), from_memory.1), "memory answers as PostGIS");
+            Ok::<_, String>((db_items, matched))
         }
     };
     let holder = |f: &Value| f["properties"].get("holder").cloned();
@@ -130,8 +140,6 @@ async fn personal_fields_show_only_on_rows_in_scope_and_the_rest_is_the_open_vie
     assert!(holder(&one(View::open(), id_in("05443").await).await).is_none());
 
     // Tiles: in scope the officer's tile carries holders; elsewhere it is the open tile.
-    let layers = Layers::new(catalog.clone());
-    layers.reload(&db.pool, 0, None).await.unwrap();
     let tile_at = |lon: f64, lat: f64| {
         let (x, y) = common::tile_of(lon, lat, 16);
         TileId::new(16, x, y).unwrap()

@@ -27,7 +27,7 @@ pub async fn items(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let (_, spec) = find(&state, &id, principal.audience())?;
+    let (layer, spec) = find(&state, &id, principal.audience())?;
     let view = principal.view();
     let audience = view.audience;
     // Besides the table's parameters, each visible property filters by equality (Part 1).
@@ -142,7 +142,7 @@ pub async fn items(
         conditions.push(filter::parse(text, lang).map_err(ApiError::bad_request)?);
     }
     let sorted_beyond_open = spec.beyond_open(sort.iter().map(|(name, ..)| name.as_str()));
-    let filter = filter::to_sql(conditions, spec, &view, &crs_param(&q, "filter-crs")?, sorted_beyond_open).map_err(
+    let (filter, matcher) = filter::compile(conditions, spec, &view, &crs_param(&q, "filter-crs")?, sorted_beyond_open).map_err(
         |e| match e {
             Fault::Caller(m) => ApiError::bad_request(format!("filter: {m}")),
             server => ApiError::from(server),
@@ -152,17 +152,17 @@ pub async fn items(
         return Err(ApiError::bad_request("filter-lang and filter-crs go with a filter"));
     }
     let sorted = !sort.is_empty();
-    let query = ItemQuery { bbox, limit, after, properties, sort, offset, filter, on };
+    let query = ItemQuery { bbox, limit, after, properties, sort, offset, filter, matcher, on };
     if let Some(format) = download {
         // Files keep GIS axis order (longitude or easting first) whatever the CRS.
         let crs = crs.clone().spelled(&crs.uri, false);
-        let file = export::export(state.reads.pool(), spec, &view, query, &crs, format)
+        let file = export::export(state.features(layer), spec, &view, query, &crs, format)
             .await
             .map_err(|e| ApiError::from(e.fault()))?;
         return Ok(with_crs(crate::http::download(file, &id, format), &crs));
     }
     let (items, matched) =
-        features::items(state.reads.pool(), spec, &view, &query, &crs).await.map_err(|e| ApiError::from(e.fault()))?;
+        features::items(state.features(layer), spec, &view, &query, &crs).await.map_err(|e| ApiError::from(e.fault()))?;
     let href = format!("{}/ogc/collections/{id}/items", state.public_url);
     // Paging carries on by key in the default order, by offset when sorted.
     let with = |page: Option<(&str, String)>| {

@@ -78,7 +78,7 @@ pub(super) async fn get_feature(state: &AppState, view: &View, url: &str, kvp: &
             )
         });
     }
-    let (spec, mut q, srs) = query(state, view, kvp)?;
+    let (source, spec, mut q, srs) = query(state, view, kvp)?;
     let hits = match kvp.get("resulttype").map(str::to_ascii_lowercase).as_deref() {
         None | Some("results") => false,
         Some("hits") => true,
@@ -89,12 +89,12 @@ pub(super) async fn get_feature(state: &AppState, view: &View, url: &str, kvp: &
     }
     if let Output::File(format) = output {
         let crs = srs.clone().spelled(&srs.uri, false);
-        let file = export::export(state.reads.pool(), spec, view, q, &crs, format)
+        let file = export::export(source, spec, view, q, &crs, format)
             .await
             .map_err(|e| WfsError::from_fault("outputformat", e.fault()))?;
         return Ok(crate::http::download(file, &spec.name, format));
     }
-    let (items, matched) = features::items(state.reads.pool(), spec, view, &q, &srs)
+    let (items, matched) = features::items(source, spec, view, &q, &srs)
         .await
         .map_err(|e| WfsError::from_fault("filter", e.fault()))?;
     let next = (!hits

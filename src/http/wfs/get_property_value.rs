@@ -11,7 +11,7 @@ use crate::wfs::{self, GML_MEDIA, PREFIX, WfsError};
 
 pub(super) async fn get_property_value(state: &AppState, view: &View, kvp: &Kvp) -> Result<Response, WfsError> {
     let reference = kvp.require("valuereference")?;
-    let (spec, mut q, srs) = query(state, view, kvp)?;
+    let (source, spec, mut q, srs) = query(state, view, kvp)?;
     let name = reference.trim().rsplit(':').next().unwrap_or_default();
     let geometry = filter::GEOMETRY_NAMES.contains(&name);
     if !geometry {
@@ -20,7 +20,7 @@ pub(super) async fn get_property_value(state: &AppState, view: &View, kvp: &Kvp)
         })?;
         q.properties = Some(vec![f.name.clone()]);
     }
-    let (items, matched) = features::items(state.reads.pool(), spec, view, &q, &srs)
+    let (items, matched) = features::items(source, spec, view, &q, &srs)
         .await
         .map_err(|e| WfsError::from_fault("filter", e.fault()))?;
     let mut members = String::new();

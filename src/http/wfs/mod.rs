@@ -22,7 +22,7 @@ use crate::access::View;
 use crate::catalog::{Audience, FieldType, LayerSpec};
 use crate::crs::ApiCrs;
 use crate::fault::Fault;
-use crate::features::{ItemQuery, MAX_OFFSET};
+use crate::features::{ItemQuery, MAX_OFFSET, Source};
 use crate::filter::{self, FEATURE_ID, fes};
 use crate::wfs::{self, MAX_COUNT, PREFIX, WfsError};
 
@@ -111,10 +111,19 @@ async fn answer(state: &AppState, view: &View, base: &str, kvp: &Kvp, edits: boo
 
 /// A feature type by name, with or without its prefix or parentheses.
 pub(super) fn find<'a>(state: &'a AppState, name: &str, audience: Audience) -> Result<&'a LayerSpec, WfsError> {
+    find_layer(state, name, audience).map(|(_, spec)| spec)
+}
+
+/// The feature type `name` and its index in the catalog.
+pub(super) fn find_layer<'a>(
+    state: &'a AppState,
+    name: &str,
+    audience: Audience,
+) -> Result<(usize, &'a LayerSpec), WfsError> {
     let bare = name.trim().trim_matches(['(', ')']);
     let bare = bare.strip_prefix(&format!("{PREFIX}:")).unwrap_or(bare);
     let catalog = state.tiles.layers().catalog();
-    catalog.find(bare, audience).map(|(_, spec)| spec).ok_or_else(|| {
+    catalog.find(bare, audience).ok_or_else(|| {
         WfsError::invalid("typenames", format!("no feature type `{name}`; there are {}", catalog.names(audience)))
     })
 }
@@ -172,12 +181,12 @@ pub(super) fn query<'a>(
     state: &'a AppState,
     view: &View,
     kvp: &Kvp,
-) -> Result<(&'a LayerSpec, ItemQuery, ApiCrs), WfsError> {
+) -> Result<(Source<'a>, &'a LayerSpec, ItemQuery, ApiCrs), WfsError> {
     let names = kvp.get("typenames").or(kvp.get("typename")).ok_or_else(|| WfsError::missing("typenames"))?;
     if names.contains(',') {
         return Err(WfsError::invalid("typenames", "ask for one feature type per request"));
     }
-    let spec = find(state, names, view.audience)?;
+    let (layer, spec) = find_layer(state, names, view.audience)?;
     let srs = wfs::srs(kvp.get("srsname").unwrap_or(wfs::DEFAULT_SRS), "srsname")?;
     let limit = number(kvp, "count", usize::MAX)?
         .or(number(kvp, "maxfeatures", usize::MAX)?)
@@ -241,7 +250,7 @@ pub(super) fn query<'a>(
         .unwrap_or_default();
     // FES geometries are already in CRS84.
     let sorted_beyond_open = spec.beyond_open(sort.iter().map(|(name, ..)| name.as_str()));
-    let filter = filter::to_sql(conditions, spec, view, &ApiCrs::crs84(), sorted_beyond_open)
+    let (filter, matcher) = filter::compile(conditions, spec, view, &ApiCrs::crs84(), sorted_beyond_open)
         .map_err(|e| WfsError::from_fault("filter", e))?;
     let properties = kvp
         .get("propertyname")
@@ -261,6 +270,6 @@ pub(super) fn query<'a>(
             None => Err(WfsError::invalid("on", format!("{} keeps no history: leave out on", spec.name))),
         })
         .transpose()?;
-    let q = ItemQuery { bbox, limit, after: None, properties, sort, offset, filter, on };
-    Ok((spec, q, srs))
+    let q = ItemQuery { bbox, limit, after: None, properties, sort, offset, filter, matcher, on };
+    Ok((state.features(layer), spec, q, srs))
 }
