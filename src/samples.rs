@@ -89,6 +89,10 @@ struct Commune {
     blocks: (usize, usize),
     streets_y: &'static [&'static str],
     angle_deg: f64,
+    /// The frontage of a lot, from and to (metres).
+    frontage: (f64, f64),
+    /// Whether a lot's street edge bends at a vertex of its own, as surveyed fronts do.
+    bent_fronts: bool,
 }
 
 const THAI_NGUYEN: Commune = Commune {
@@ -113,6 +117,8 @@ const THAI_NGUYEN: Commune = Commune {
         "Tân Thịnh",
     ],
     angle_deg: 14.0,
+    frontage: (5.0, 14.0),
+    bent_fronts: false,
 };
 
 const HAI_PHONG: Commune = Commune {
@@ -136,6 +142,8 @@ const HAI_PHONG: Commune = Commune {
         "Hạ Lý",
     ],
     angle_deg: -9.0,
+    frontage: (5.0, 14.0),
+    bent_fronts: false,
 };
 
 const FAMILY: [&str; 12] = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"];
@@ -243,13 +251,14 @@ pub fn generate_synthetic(path: &Path, parcels: usize) -> anyhow::Result<usize> 
         codes.len()
     );
     let per_commune = parcels.div_ceil(communes);
-    // About 21 lots a block.
-    let side = ((per_commune as f64 / 21.0).sqrt().ceil() as usize).max(1);
+    // A city centre: tube houses 2.8-5.2 m wide, about 48 to a block, over 2,000 parcels in a
+    // z16 tile (as the densest blocks of a real city hold), with bent street fronts.
+    let side = ((per_commune as f64 / 48.0).sqrt().ceil() as usize).max(1);
     let columns = (communes as f64).sqrt().ceil() as usize;
     let (width, height) = (side as f64 * (BLOCK_W + STREET), side as f64 * (BLOCK_H + STREET));
     let mut out = Vec::with_capacity(parcels);
     for (k, code) in codes.iter().take(communes).enumerate() {
-        let commune = Commune { code, blocks: (side, side), ..THAI_NGUYEN };
+        let commune = Commune { code, blocks: (side, side), frontage: (2.8, 5.2), bent_fronts: true, ..THAI_NGUYEN };
         let (col, row) = ((k % columns) as f64 - columns as f64 / 2.0, (k / columns) as f64 - columns as f64 / 2.0);
         let mut lots =
             subdivide(&commune, &mut rng, |i| format!("{}", 1 + i / 4), (col * width, row * height))?.parcels;
@@ -331,8 +340,8 @@ fn subdivide(
                     let mut x = x0;
                     let mut house = 1 + 2 * (i as u32 * 12) + row as u32;
                     while x < x0 + BLOCK_W - 0.01 {
-                        let mut w = rng.gen_range(5.0..14.0);
-                        if x0 + BLOCK_W - (x + w) < 5.0 {
+                        let mut w = rng.gen_range(c.frontage.0..c.frontage.1);
+                        if x0 + BLOCK_W - (x + w) < c.frontage.0 {
                             w = x0 + BLOCK_W - x;
                         }
                         let land_use = match rng.gen_range(0..20) {
@@ -341,12 +350,15 @@ fn subdivide(
                             16..=18 => "TMD",
                             _ => "SKC",
                         };
-                        lots.push((
-                            vec![place(x, ya), place(x + w, ya), place(x + w, yb), place(x, yb)],
-                            land_use,
-                            street,
-                            house,
-                        ));
+                        let mut ring = vec![place(x, ya), place(x + w, ya), place(x + w, yb), place(x, yb)];
+                        if c.bent_fronts {
+                            // The front faces the street: row 0's at `ya`, row 1's at `yb`.
+                            let t = x + w * rng.gen_range(0.3..0.7);
+                            let (at, front) =
+                                if row == 0 { (1, place(t, ya - 0.15)) } else { (3, place(t, yb + 0.15)) };
+                            ring.insert(at, front);
+                        }
+                        lots.push((ring, land_use, street, house));
                         house += 2;
                         x += w;
                     }

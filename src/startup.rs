@@ -115,12 +115,14 @@ impl Application {
         let tiles = Arc::new(Tiles::new(Arc::new(Layers::new(Arc::new(catalog))), settings.tile_cache_mb));
         let started = Instant::now();
         let reads = Reads::connect(pool.clone(), &settings.replicas).context("a read replica's URL is not valid")?;
+        let barrier = sync::Barrier::new();
         let live = sync::Live {
             index: index.clone(),
             layers: tiles.shared_layers(),
             derived: tiles.clone(),
             reads: reads.clone(),
             outlines: storage::outlines::refresh_on_notice(pool.clone()),
+            barrier: barrier.clone(),
         };
         sync::start(pool.clone(), live).await.context("cannot load the parcel index and tile layers")?;
         tracing::info!(
@@ -154,6 +156,7 @@ impl Application {
             open_data_dir: settings.open_data_dir.as_path().into(),
             time_limit: settings.time_limit,
             pages_in_memory: !settings.pages_from_database,
+            barrier,
         };
         Ok(Application { listener, metrics_listener, state, signer, checkpoint_every: settings.checkpoint_every })
     }

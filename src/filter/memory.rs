@@ -270,15 +270,21 @@ impl Cond {
             })
         };
         match self {
-            Cond::And(cs) => cs.iter().try_fold(Some(true), |acc, c| match c.eval(row, key) {
-                Some(false) => Err(()),
-                v => Ok(acc.and(v)),
-            }).unwrap_or(Some(false)),
-            Cond::Or(cs) => cs.iter().try_fold(Some(false), |acc, c| match c.eval(row, key) {
-                Some(true) => Err(()),
-                None => Ok(None),
-                Some(false) => Ok(acc),
-            }).unwrap_or(Some(true)),
+            Cond::And(cs) => cs
+                .iter()
+                .try_fold(Some(true), |acc, c| match c.eval(row, key) {
+                    Some(false) => Err(()),
+                    v => Ok(acc.and(v)),
+                })
+                .unwrap_or(Some(false)),
+            Cond::Or(cs) => cs
+                .iter()
+                .try_fold(Some(false), |acc, c| match c.eval(row, key) {
+                    Some(true) => Err(()),
+                    None => Ok(None),
+                    Some(false) => Ok(acc),
+                })
+                .unwrap_or(Some(true)),
             Cond::Not(c) => c.eval(row, key).map(|v| !v),
             Cond::Compare(a, cmp, b) => compare(get(a), *cmp, get(b)),
             Cond::Between(a, lo, hi) => {

@@ -4,6 +4,7 @@ mod accounts;
 mod audit;
 mod brokers;
 mod calendar;
+mod consistency;
 pub mod error;
 mod hygiene;
 pub mod identity;
@@ -114,6 +115,8 @@ pub struct AppState {
     /// Whether feature pages are answered from the layers in memory when they can be (else
     /// every page from PostGIS).
     pub pages_in_memory: bool,
+    /// Where a write waits for the change feed to apply it before it is answered.
+    pub barrier: Arc<crate::index::sync::Barrier>,
 }
 
 impl AppState {
@@ -226,6 +229,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(ops::health))
         .route("/metrics", get(ops::metrics_for_admin))
         .fallback(|| async { error::ApiError::not_found("no such endpoint; see README.md for the API") })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), consistency::applied_before_answered))
         .layer(axum::middleware::from_fn_with_state(state.clone(), identity::authenticate))
         .layer(axum::middleware::from_fn(refuse_nul))
         .layer(axum::middleware::from_fn_with_state(state.clone(), notices::header))

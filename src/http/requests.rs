@@ -114,9 +114,10 @@ pub async fn data(
     let query = ItemQuery { filter: Some(Filter { sql, binds }), on: Some(p.as_of), limit: 1, ..Default::default() };
     let format = Format::parse(&p.format).ok_or_else(|| ApiError::internal(format!("stored format {}", p.format)))?;
     let crs = crate::crs::ApiCrs::crs84();
-    let file = crate::export::export(crate::features::Source::database(&state.pool), spec, &p.view, query, &crs, format)
-        .await
-        .map_err(|e| ApiError::from(e.fault()))?;
+    let file =
+        crate::export::export(crate::features::Source::database(&state.pool), spec, &p.view, query, &crs, format)
+            .await
+            .map_err(|e| ApiError::from(e.fault()))?;
     let actor = format!("request:{no}");
     let object = format!("request {no}: layer {layer} as of {}", p.as_of.to_rfc3339());
     let entry = crate::audit::Entry {

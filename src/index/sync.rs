@@ -1,7 +1,8 @@
 //! Keeps the in-memory data current: LISTEN on `parcel_changes` (parcel uids) and
 //! `layer_changes` (a table name, or `table:ids` for a keyed table), both sent by statement
 //! triggers after each commit; reload what changed, evict the tiles it touches; after a dropped
-//! connection reconnect and reload all.
+//! connection reconnect and reload all. A [`Barrier`] lets a writer wait until its own commit
+//! is applied, so that what it reads next (pages and tiles come from memory) shows its write.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,6 +20,11 @@ use crate::storage::replicas::Reads;
 
 const PARCELS: &str = "parcel_changes";
 const LAYERS: &str = "layer_changes";
+/// Sent by a writer after its commit, as `instance:number`: notifications arrive in commit
+/// order, so once the feed has applied the batch holding it, it has applied the commit.
+const BARRIER: &str = "diachinh_barrier";
+/// How long a writer waits for the feed (which may be reconnecting) before answering anyway.
+const BARRIER_WAIT: Duration = Duration::from_secs(2);
 /// How long to wait for the rest of a transaction's notifications.
 const GATHER: Duration = Duration::from_millis(5);
 
@@ -40,6 +46,58 @@ pub struct Live {
     pub reads: Arc<Reads>,
     /// Given after parcel changes: the administrative outlines they touched are refreshed.
     pub outlines: Arc<tokio::sync::Notify>,
+    pub barrier: Arc<Barrier>,
+}
+
+/// Where this service's writers wait for the change feed to apply their commits.
+pub struct Barrier {
+    /// Tells this service's barriers from other instances' on the same database.
+    instance: String,
+    next: std::sync::atomic::AtomicU64,
+    passed: tokio::sync::watch::Sender<u64>,
+}
+
+impl Barrier {
+    pub fn new() -> Arc<Barrier> {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+        Arc::new(Barrier {
+            instance: format!("{}-{nanos}", std::process::id()),
+            next: Default::default(),
+            passed: tokio::sync::watch::channel(0).0,
+        })
+    }
+
+    /// Returns once the feed has applied everything committed before this call (or after
+    /// [`BARRIER_WAIT`], or at once if the barrier cannot be sent).
+    pub async fn wait(&self, pool: &PgPool) {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let mut passed = self.passed.subscribe();
+        let sent = sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(BARRIER)
+            .bind(format!("{}:{n}", self.instance))
+            .execute(pool)
+            .await;
+        if let Err(e) = sent {
+            tracing::warn!("index: cannot send a barrier: {e}");
+            return;
+        }
+        if tokio::time::timeout(BARRIER_WAIT, passed.wait_for(|p| *p >= n)).await.is_err() {
+            tracing::warn!("index: the change feed did not apply a write within {BARRIER_WAIT:?}");
+        }
+    }
+
+    /// The feed has applied every change notified before this payload.
+    fn applied(&self, payload: &str) {
+        if let Some(n) = payload.strip_prefix(&self.instance).and_then(|r| r.strip_prefix(':'))
+            && let Ok(n) = n.parse::<u64>()
+        {
+            self.passed.send_if_modified(|p| {
+                let later = n > *p;
+                *p = (*p).max(n);
+                later
+            });
+        }
+    }
 }
 
 /// Starts listening, loads everything, and leaves a task that follows changes from then on.
@@ -52,7 +110,7 @@ pub async fn start(pool: PgPool, live: Live) -> anyhow::Result<tokio::task::Join
 
 async fn listen_and_load(pool: &PgPool, live: &Live) -> anyhow::Result<PgListener> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen_all([PARCELS, LAYERS]).await?;
+    listener.listen_all([PARCELS, LAYERS, BARRIER]).await?;
     let position = live.reads.primary_position().await?;
     live.index.replace(parcels::current(pool, None).await?);
     for l in 0..live.layers.catalog().layers.len() {
@@ -111,7 +169,12 @@ async fn follow(live: &Live, listener: &mut PgListener) -> anyhow::Result<()> {
                 }
             }
         }
+        let mut barriers = Vec::new();
         for n in batch {
+            if n.channel() == BARRIER {
+                barriers.push(n);
+                continue;
+            }
             let (table, keys) = match (n.channel(), n.payload().split_once(':')) {
                 (PARCELS, _) => ("parcels", Some(n.payload())),
                 (_, Some((table, keys))) => (table, Some(keys)),
@@ -153,6 +216,9 @@ async fn follow(live: &Live, listener: &mut PgListener) -> anyhow::Result<()> {
             }
         }
         live.reads.applied(position);
+        for b in barriers {
+            live.barrier.applied(b.payload());
+        }
         if changes.contains_key("parcels") {
             live.outlines.notify_one();
         }

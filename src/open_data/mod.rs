@@ -97,10 +97,16 @@ pub async fn publish(pool: &PgPool, layers: &Layers, dir: &Path) -> anyhow::Resu
         layers.reload(pool, index, None).await?;
         let mut files = Vec::new();
         let gpkg = format!("{}.gpkg", d.name);
-        let mut exported =
-            export::export(crate::features::Source::database(pool), spec, &view, ItemQuery::default(), &ApiCrs::crs84(), Format::GeoPackage)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}: {:?}", d.name, e.fault()))?;
+        let mut exported = export::export(
+            crate::features::Source::database(pool),
+            spec,
+            &view,
+            ItemQuery::default(),
+            &ApiCrs::crs84(),
+            Format::GeoPackage,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {:?}", d.name, e.fault()))?;
         files.push(place(dir, &gpkg, "gpkg", |out| {
             Ok(std::io::copy(&mut exported, &mut std::fs::File::create(out)?).map(|_| ())?)
         })?);

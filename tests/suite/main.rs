@@ -20,6 +20,7 @@ mod mortgages;
 mod operations;
 mod outlines;
 mod overlays;
+mod pages;
 mod procedures;
 mod registries;
 mod services;

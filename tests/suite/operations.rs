@@ -170,16 +170,29 @@ async fn a_database_restart_is_answered_503_then_everything_resumes_and_the_inde
     let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(8)).build().unwrap();
     let (x, y) = common::tile_of(lon, lat, 17);
     let tile = format!("{base}/tiles/parcels/17/{x}/{y}.mvt");
+    // What only the database answers: cards, items by id, the layers as they were.
     let paths = [
         format!("/api/parcels/{id}"),
-        "/ogc/collections/parcels/items?limit=5".to_owned(),
-        "/wfs?service=WFS&version=2.0.0&request=GetFeature&typeNames=dc:parcels&count=5".to_owned(),
+        format!("/ogc/collections/parcels/items/{id}"),
+        "/ogc/collections/parcels/items?limit=5&datetime=2026-01-01T00:00:00Z".to_owned(),
+        format!(
+            "/wfs?service=WFS&version=2.0.0&request=GetFeature&storedQuery_id=urn:ogc:def:query:OGC-WFS::GetFeatureById&id=parcels.{id}"
+        ),
     ];
-    for p in &paths {
+    // What memory answers: pages of the layers as they are.
+    let from_memory = [
+        "/ogc/collections/parcels/items?limit=5",
+        "/wfs?service=WFS&version=2.0.0&request=GetFeature&typeNames=dc:parcels&count=5",
+    ];
+    for p in paths.iter().map(String::as_str).chain(from_memory) {
         assert_eq!(http.get(format!("{base}{p}")).send().await.unwrap().status(), 200, "{p}");
     }
 
     cluster.bash("stop_postgres");
+    for p in from_memory {
+        let resp = http.get(format!("{base}{p}")).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{p} is answered from memory while the database is down");
+    }
     for p in &paths {
         let resp = http.get(format!("{base}{p}")).send().await.unwrap();
         assert_eq!(resp.status(), 503, "{p} while the database is down");
@@ -854,9 +867,11 @@ async fn a_full_pool_slow_queries_and_slow_clients_get_bounded_answers_while_til
     // 40 page requests take every connection of the pool and wait for more.
     let mut locker = db.pool.begin().await.unwrap();
     sqlx::query("LOCK TABLE parcels IN ACCESS EXCLUSIVE MODE").execute(&mut *locker).await.unwrap();
+    // Pages of the parcels as they were on a date: only PostGIS answers those.
     let pages: Vec<_> = (0..40)
         .map(|i| {
-            let (http, url) = (http.clone(), format!("{base}/ogc/collections/parcels/items?limit=10&offset={i}"));
+            let url = format!("{base}/ogc/collections/parcels/items?limit=10&offset={i}&datetime=2026-01-01T00:00:00Z");
+            let http = http.clone();
             tokio::spawn(async move {
                 let started = Instant::now();
                 let resp = http.get(url).send().await.unwrap();
@@ -876,6 +891,11 @@ async fn a_full_pool_slow_queries_and_slow_clients_get_bounded_answers_while_til
     let health = http.get(format!("{base}/health")).send().await.unwrap();
     assert!(started.elapsed() < Duration::from_secs(2), "health took {:?}", started.elapsed());
     assert!(matches!(health.status().as_u16(), 200 | 503));
+    // Pages of the parcels as they are come from memory.
+    let started = Instant::now();
+    let page = http.get(format!("{base}/ogc/collections/parcels/items?limit=100")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(started.elapsed() < Duration::from_secs(2), "a page took {:?}", started.elapsed());
     // Every page is answered 503 with Retry-After and why, within the time limit.
     for p in pages {
         let (status, retry, body, took) = p.await.unwrap();
@@ -884,6 +904,6 @@ async fn a_full_pool_slow_queries_and_slow_clients_get_bounded_answers_while_til
         assert!(took < Duration::from_secs(8), "a page was answered after {took:?}");
     }
     locker.rollback().await.unwrap();
-    until_ok(&http, &format!("{base}/ogc/collections/parcels/items?limit=10")).await;
+    until_ok(&http, &format!("{base}/ogc/collections/parcels/items?limit=10&datetime=2026-01-01T00:00:00Z")).await;
     drop(idle);
 }

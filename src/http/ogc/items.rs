@@ -142,12 +142,11 @@ pub async fn items(
         conditions.push(filter::parse(text, lang).map_err(ApiError::bad_request)?);
     }
     let sorted_beyond_open = spec.beyond_open(sort.iter().map(|(name, ..)| name.as_str()));
-    let (filter, matcher) = filter::compile(conditions, spec, &view, &crs_param(&q, "filter-crs")?, sorted_beyond_open).map_err(
-        |e| match e {
+    let (filter, matcher) = filter::compile(conditions, spec, &view, &crs_param(&q, "filter-crs")?, sorted_beyond_open)
+        .map_err(|e| match e {
             Fault::Caller(m) => ApiError::bad_request(format!("filter: {m}")),
             server => ApiError::from(server),
-        },
-    )?;
+        })?;
     if !q.contains_key("filter") && (q.contains_key("filter-lang") || q.contains_key("filter-crs")) {
         return Err(ApiError::bad_request("filter-lang and filter-crs go with a filter"));
     }
@@ -161,8 +160,9 @@ pub async fn items(
             .map_err(|e| ApiError::from(e.fault()))?;
         return Ok(with_crs(crate::http::download(file, &id, format), &crs));
     }
-    let (items, matched) =
-        features::items(state.features(layer), spec, &view, &query, &crs).await.map_err(|e| ApiError::from(e.fault()))?;
+    let (items, matched) = features::items(state.features(layer), spec, &view, &query, &crs)
+        .await
+        .map_err(|e| ApiError::from(e.fault()))?;
     let href = format!("{}/ogc/collections/{id}/items", state.public_url);
     // Paging carries on by key in the default order, by offset when sorted.
     let with = |page: Option<(&str, String)>| {

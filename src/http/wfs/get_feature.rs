@@ -94,9 +94,8 @@ pub(super) async fn get_feature(state: &AppState, view: &View, url: &str, kvp: &
             .map_err(|e| WfsError::from_fault("outputformat", e.fault()))?;
         return Ok(crate::http::download(file, &spec.name, format));
     }
-    let (items, matched) = features::items(source, spec, view, &q, &srs)
-        .await
-        .map_err(|e| WfsError::from_fault("filter", e.fault()))?;
+    let (items, matched) =
+        features::items(source, spec, view, &q, &srs).await.map_err(|e| WfsError::from_fault("filter", e.fault()))?;
     let next = (!hits
         && items.len() == q.limit
         && ((q.offset + q.limit) as i64) < matched

@@ -20,9 +20,8 @@ pub(super) async fn get_property_value(state: &AppState, view: &View, kvp: &Kvp)
         })?;
         q.properties = Some(vec![f.name.clone()]);
     }
-    let (items, matched) = features::items(source, spec, view, &q, &srs)
-        .await
-        .map_err(|e| WfsError::from_fault("filter", e.fault()))?;
+    let (items, matched) =
+        features::items(source, spec, view, &q, &srs).await.map_err(|e| WfsError::from_fault("filter", e.fault()))?;
     let mut members = String::new();
     for (i, item) in items.iter().enumerate() {
         members.push_str("<wfs:member>");
