@@ -11,10 +11,11 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "Sổ-đỏ an toàn 2027";
 
-/// The stored outline of commune `code` equals the union of its current parcels, and counts them.
+/// The stored outline of commune `code` is its current parcels' union with the streets between
+/// them closed, and counts them.
 async fn outline_matches_parcels(pool: &sqlx::PgPool, code: &str) -> (bool, i64) {
     sqlx::query_as(
-        "SELECT ST_Equals(o.geom, (SELECT ST_Union(geom) FROM parcels WHERE valid_to IS NULL AND commune_code = $1)),
+        "SELECT ST_Equals(o.geom, commune_outline((SELECT ST_Union(geom) FROM parcels WHERE valid_to IS NULL AND commune_code = $1))),
                 o.parcels
          FROM admin_outlines o WHERE o.kind = 'commune' AND o.code = $1",
     )
@@ -42,7 +43,7 @@ async fn admin_feature_counts(app: &TestApp, fid: &str, parcels: i64) -> Value {
 async fn outlines_follow_imports_edits_and_outside_writers_commune_by_commune() {
     let app = TestApp::spawn(Content::Samples).await;
     let pool = &app.db.pool;
-    // Loaded by the samples' imports: each commune's outline is its parcels' union.
+    // Loaded by the samples' imports: each commune's outline is its parcels' union, closed.
     for (code, parcels) in [("05443", 1661), ("11311", 1604)] {
         assert_eq!(outline_matches_parcels(pool, code).await, (true, parcels), "{code}");
     }
