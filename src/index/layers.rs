@@ -16,7 +16,7 @@ use sqlx::{PgPool, Row};
 use crate::catalog::{Catalog, FieldType, LayerSpec};
 
 /// Web Mercator (EPSG:3857) radius and the latitude where its square world ends.
-const R: f64 = 6_378_137.0;
+pub const R: f64 = 6_378_137.0;
 const MAX_LAT: f64 = 85.051_128_779_806_59;
 
 pub fn to_mercator(c: Coord) -> Coord {
@@ -58,6 +58,9 @@ impl PartialEq for Entry {
 pub struct Collection {
     tree: RTree<Entry>,
     by_id: BTreeMap<u64, Arc<Feature>>,
+    /// Per field: whether its values are (nearly) all distinct, judged on a sample when the
+    /// collection is loaded; tiles do not look for repeats of those.
+    distinct: Vec<bool>,
 }
 
 impl Collection {
@@ -70,6 +73,10 @@ impl Collection {
 
     pub fn len(&self) -> usize {
         self.by_id.len()
+    }
+
+    pub fn distinct_fields(&self) -> &[bool] {
+        &self.distinct
     }
 
     pub fn is_empty(&self) -> bool {
@@ -118,6 +125,7 @@ impl Collection {
         }
         changed.extend(old.values().map(|o| o.env));
         let features: Vec<Arc<Feature>> = features.into_iter().map(Arc::new).collect();
+        self.distinct = distinct_fields(&features);
         self.by_id = features.iter().map(|f| (f.id, f.clone())).collect();
         self.tree = RTree::bulk_load(features.into_iter().map(Entry).collect());
         changed
@@ -140,6 +148,20 @@ impl Collection {
         changed.extend(ids.iter().filter(|id| !back.contains(id)).filter_map(|id| self.remove(*id)));
         changed
     }
+}
+
+/// Per field, whether at least 90% of the values of up to 1,000 features spread over the
+/// collection are distinct.
+fn distinct_fields(features: &[Arc<Feature>]) -> Vec<bool> {
+    let Some(first) = features.first() else { return Vec::new() };
+    let step = features.len().div_ceil(1_000);
+    (0..first.values.len())
+        .map(|i| {
+            let values: Vec<&TileValue> = features.iter().step_by(step).filter_map(|f| f.values[i].as_ref()).collect();
+            let distinct: std::collections::HashSet<&TileValue> = values.iter().copied().collect();
+            values.len() >= 10 && distinct.len() * 10 >= values.len() * 9
+        })
+        .collect()
 }
 
 /// Every catalog layer's collection, by the layer's index in the catalog.

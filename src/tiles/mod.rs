@@ -3,19 +3,20 @@
 
 pub mod mvt;
 pub mod pmtiles;
+mod projection;
+mod protobuf;
 
 use std::sync::{Arc, Mutex};
 
 use geo::Coord;
-use geozero::mvt::tile::{Feature, Layer};
-use geozero::mvt::{Message, Tile as MvtTile, TileValue};
+use geozero::mvt::TileValue;
 use moka::sync::Cache;
 use rstar::{AABB, Envelope};
 
 use crate::access::View;
 use crate::catalog::Catalog;
 use crate::catalog::MAX_ZOOM;
-use crate::index::layers::{Collection, Layers, to_lonlat, to_mercator};
+use crate::index::layers::{Collection, Feature, Layers, to_lonlat};
 use crate::index::sync::Derived;
 
 const WORLD: f64 = 2.0 * std::f64::consts::PI * 6_378_137.0;
@@ -107,15 +108,12 @@ fn render_from<'a>(
     t: TileId,
     view: &View,
 ) -> Vec<u8> {
-    let [west, _, east, north] = t.bounds();
-    let scale = mvt::EXTENT as f64 / (east - west);
-    // Features are held in longitude and latitude: each point is projected as it is cut.
-    let to_tile = move |c: Coord| {
-        let m = to_mercator(c);
-        Coord { x: (m.x - west) * scale, y: (north - m.y) * scale }
-    };
+    let [west, _, east, _] = t.bounds();
+    let to_tile = projection::to_tile(t);
     let env = t.envelope();
-    let mut tile = MvtTile::default();
+    let mut tile = Vec::new();
+    let mut commands = mvt::Commands::default();
+    let mut feature_tags = Vec::new();
     for (l, data) in layers {
         let spec = &catalog.layers[l];
         if !spec.has_zoom(t.z) {
@@ -124,12 +122,19 @@ fn render_from<'a>(
         // In Web Mercator units: the pixel size of a 512-pixel tile times the minimum.
         let min_size = spec.min_size_px * (east - west) / 512.0;
         let scope = spec.scope_index();
+        let commune = |f: &'a Feature| {
+            scope.and_then(|i| match &f.values[i] {
+                Some(TileValue::Str(code)) => Some(code.as_str()),
+                _ => None,
+            })
+        };
         let mut found: Vec<_> = data
             .query(&env)
             .filter(|f| {
                 let (lo, hi) = (f.env.lower(), f.env.upper());
                 hi[0] - lo[0] >= min_size || hi[1] - lo[1] >= min_size
             })
+            .filter(|f| spec.admits(view, commune(f)))
             .collect();
         if found.len() > spec.max_features {
             found.sort_by(|a, b| b.env.area().total_cmp(&a.env.area()));
@@ -137,54 +142,41 @@ fn render_from<'a>(
         }
         found.sort_unstable_by_key(|f| f.id);
         let tolerance = spec.simplify_px * mvt::EXTENT as f64 / 512.0;
-        let mut tags = Tags::default();
-        tags.value_index.reserve(found.len() * 2);
-        let mut features = Vec::new();
+        let mut tags = Tags { distinct: data.distinct_fields(), ..Tags::default() };
+        tags.value_index.reserve(found.len());
+        let mut features = Vec::with_capacity(found.len() * 64);
         for f in found {
-            let encoded = mvt::encode(&f.geom, &to_tile, tolerance).or_else(|| {
+            let kind = commands.encode(&f.geom, &to_tile, tolerance).or_else(|| {
                 let (lo, hi) = (f.env.lower(), f.env.upper());
                 let centre = geo::Point(to_lonlat(Coord { x: (lo[0] + hi[0]) / 2.0, y: (lo[1] + hi[1]) / 2.0 }));
-                spec.specks_as_points.then(|| mvt::encode(&centre.into(), &to_tile, tolerance)).flatten()
+                spec.specks_as_points.then(|| commands.encode(&centre.into(), &to_tile, tolerance)).flatten()
             });
-            let Some((kind, geometry)) = encoded else { continue };
-            let mut feature_tags = Vec::new();
-            let commune = scope.and_then(|i| match &f.values[i] {
-                Some(TileValue::Str(code)) => Some(code.as_str()),
-                _ => None,
-            });
-            if !spec.admits(view, commune) {
-                continue;
-            }
-            for (i, field) in spec.visible_fields(view.audience_for(commune)) {
+            let Some(kind) = kind else { continue };
+            feature_tags.clear();
+            for (i, field) in spec.visible_fields(view.audience_for(commune(f))) {
                 if let Some(v) = &f.values[i] {
                     feature_tags.extend(tags.insert(i, &field.name, v));
                 }
             }
-            features.push(Feature { id: Some(f.id), tags: feature_tags, r#type: Some(kind as i32), geometry });
+            protobuf::feature(&mut features, f.id, &feature_tags, kind, &commands.buf);
         }
-        if features.is_empty() {
-            continue;
+        if !features.is_empty() {
+            protobuf::layer(&mut tile, &spec.name, &features, &tags.keys, &tags.values, mvt::EXTENT);
         }
-        tile.layers.push(Layer {
-            version: 2,
-            name: spec.name.clone(),
-            features,
-            keys: tags.keys,
-            values: tags.values.into_iter().map(|v| v.clone().into()).collect(),
-            extent: Some(mvt::EXTENT),
-        });
     }
-    tile.encode_to_vec()
+    tile
 }
 
 /// A layer's key and value tables. Keys are the catalog's fields, so a field's position finds
-/// its key without hashing; values are interned with a fast hash (tiles hold thousands).
+/// its key without hashing; values are interned with a fast hash (tiles hold thousands), except
+/// those of fields whose values are (nearly) all distinct, where hashing would find no repeat.
 #[derive(Default)]
 struct Tags<'a> {
     keys: Vec<String>,
     key_of_field: Vec<Option<u32>>,
     values: Vec<&'a TileValue>,
     value_index: foldhash::HashMap<&'a TileValue, u32>,
+    distinct: &'a [bool],
 }
 
 impl<'a> Tags<'a> {
@@ -196,6 +188,10 @@ impl<'a> Tags<'a> {
             self.keys.push(name.to_owned());
             self.keys.len() as u32 - 1
         });
+        if self.distinct.get(field) == Some(&true) {
+            self.values.push(value);
+            return [key, self.values.len() as u32 - 1];
+        }
         let value = *self.value_index.entry(value).or_insert_with(|| {
             self.values.push(value);
             self.values.len() as u32 - 1

@@ -2,7 +2,7 @@
 //! tile space, quantise to the extent, drop repeated points and rings that collapse, orient
 //! exterior rings clockwise (positive area with y down) and holes counter-clockwise.
 
-use geo::{Coord, Geometry, LineString, Simplify};
+use geo::{Coord, Geometry, LineString};
 use geozero::mvt::tile::GeomType;
 
 pub const EXTENT: u32 = 4096;
@@ -12,46 +12,62 @@ pub const BUFFER: f64 = 64.0;
 type Pt = (i32, i32);
 
 /// Commands for `geom`, mapped into tile space by `to_tile`; None when nothing of it is left.
+#[cfg(test)]
 pub fn encode(geom: &Geometry, to_tile: &impl Fn(Coord) -> Coord, tolerance: f64) -> Option<(GeomType, Vec<u32>)> {
     let mut out = Commands::default();
-    let kind = match geom {
-        Geometry::Point(p) => out.points(&[to_tile(p.0)]).then_some(GeomType::Point),
-        Geometry::MultiPoint(mp) => {
-            out.points(&mp.0.iter().map(|p| to_tile(p.0)).collect::<Vec<_>>()).then_some(GeomType::Point)
-        }
-        Geometry::LineString(l) => out.line(l, to_tile, tolerance).then_some(GeomType::Linestring),
-        Geometry::MultiLineString(ml) => {
-            ml.0.iter().fold(false, |any, l| out.line(l, to_tile, tolerance) | any).then_some(GeomType::Linestring)
-        }
-        Geometry::Polygon(p) => out.polygon(p, to_tile, tolerance).then_some(GeomType::Polygon),
-        Geometry::MultiPolygon(mp) => {
-            mp.0.iter().fold(false, |any, p| out.polygon(p, to_tile, tolerance) | any).then_some(GeomType::Polygon)
-        }
-        _ => None,
-    }?;
+    let kind = out.encode(geom, to_tile, tolerance)?;
     Some((kind, out.buf))
 }
 
 const LO: f64 = -BUFFER;
 const HI: f64 = EXTENT as f64 + BUFFER;
 
+/// One feature's geometry commands, and the buffers its rings pass through: kept from feature
+/// to feature of a tile, so that cutting thousands allocates almost nothing.
 #[derive(Default)]
-struct Commands {
-    buf: Vec<u32>,
+pub struct Commands {
+    pub buf: Vec<u32>,
     cursor: Pt,
+    coords: Vec<Coord>,
+    clipped: Vec<Coord>,
+    keep: Vec<bool>,
+    stack: Vec<(usize, usize)>,
+    pts: Vec<Pt>,
 }
 
 impl Commands {
+    /// Writes the commands for `geom` (mapped into tile space by `to_tile`) in place of the
+    /// last feature's; None when nothing of it is left.
+    pub fn encode(&mut self, geom: &Geometry, to_tile: &impl Fn(Coord) -> Coord, tolerance: f64) -> Option<GeomType> {
+        self.buf.clear();
+        self.cursor = (0, 0);
+        match geom {
+            Geometry::Point(p) => self.points(&[to_tile(p.0)]).then_some(GeomType::Point),
+            Geometry::MultiPoint(mp) => {
+                self.points(&mp.0.iter().map(|p| to_tile(p.0)).collect::<Vec<_>>()).then_some(GeomType::Point)
+            }
+            Geometry::LineString(l) => self.line(l, to_tile, tolerance).then_some(GeomType::Linestring),
+            Geometry::MultiLineString(ml) => {
+                ml.0.iter().fold(false, |any, l| self.line(l, to_tile, tolerance) | any).then_some(GeomType::Linestring)
+            }
+            Geometry::Polygon(p) => self.polygon(p, to_tile, tolerance).then_some(GeomType::Polygon),
+            Geometry::MultiPolygon(mp) => {
+                mp.0.iter().fold(false, |any, p| self.polygon(p, to_tile, tolerance) | any).then_some(GeomType::Polygon)
+            }
+            _ => None,
+        }
+    }
+
     fn command(&mut self, id: u32, count: usize) {
         self.buf.push((id & 7) | ((count as u32) << 3));
     }
 
-    fn deltas(&mut self, pts: &[Pt]) {
+    fn deltas(buf: &mut Vec<u32>, cursor: &mut Pt, pts: &[Pt]) {
         for &(x, y) in pts {
-            let (dx, dy) = (x - self.cursor.0, y - self.cursor.1);
-            self.buf.push(((dx << 1) ^ (dx >> 31)) as u32);
-            self.buf.push(((dy << 1) ^ (dy >> 31)) as u32);
-            self.cursor = (x, y);
+            let (dx, dy) = (x - cursor.0, y - cursor.1);
+            buf.push(((dx << 1) ^ (dx >> 31)) as u32);
+            buf.push(((dy << 1) ^ (dy >> 31)) as u32);
+            *cursor = (x, y);
         }
     }
 
@@ -62,7 +78,7 @@ impl Commands {
             return false;
         }
         self.command(1, kept.len());
-        self.deltas(&kept);
+        Self::deltas(&mut self.buf, &mut self.cursor, &kept);
         true
     }
 
@@ -70,36 +86,119 @@ impl Commands {
         let tile: Vec<Coord> = l.0.iter().map(|c| to_tile(*c)).collect();
         let mut any = false;
         for part in clip_line(&tile) {
-            let pts = simplified(part, tolerance);
+            self.coords = part;
+            self.simplify(tolerance);
+            let pts = std::mem::take(&mut self.pts);
             if pts.len() >= 2 {
                 self.command(1, 1);
-                self.deltas(&pts[..1]);
+                Self::deltas(&mut self.buf, &mut self.cursor, &pts[..1]);
                 self.command(2, pts.len() - 1);
-                self.deltas(&pts[1..]);
+                Self::deltas(&mut self.buf, &mut self.cursor, &pts[1..]);
                 any = true;
             }
+            self.pts = pts;
         }
         any
     }
 
     fn polygon(&mut self, p: &geo::Polygon, to_tile: &impl Fn(Coord) -> Coord, tolerance: f64) -> bool {
-        let Some(exterior) = ring(p.exterior(), to_tile, tolerance, true) else { return false };
-        self.ring(&exterior);
+        if !self.ring(p.exterior(), to_tile, tolerance, true) {
+            return false;
+        }
         for hole in p.interiors() {
-            if let Some(hole) = ring(hole, to_tile, tolerance, false) {
-                self.ring(&hole);
-            }
+            self.ring(hole, to_tile, tolerance, false);
         }
         true
     }
 
-    fn ring(&mut self, pts: &[Pt]) {
+    /// Writes a ring: clipped, simplified, quantised, oriented; false when it collapses.
+    fn ring(&mut self, r: &LineString, to_tile: &impl Fn(Coord) -> Coord, tolerance: f64, exterior: bool) -> bool {
+        self.coords.clear();
+        self.coords.extend(r.0.iter().map(|c| to_tile(*c)));
+        if self.coords.len() > 1 && self.coords.first() == self.coords.last() {
+            self.coords.pop();
+        }
+        if !self.coords.iter().all(|c| inside(*c)) {
+            clip_ring(&mut self.coords, &mut self.clipped);
+        }
+        if let Some(first) = self.coords.first().copied() {
+            self.coords.push(first);
+        }
+        self.simplify(tolerance);
+        let pts = &mut self.pts;
+        if pts.len() > 1 && pts.first() == pts.last() {
+            pts.pop();
+        }
+        if pts.len() < 3 {
+            return false;
+        }
+        let area2: i64 = (0..pts.len())
+            .map(|i| {
+                let (a, b) = (pts[i], pts[(i + 1) % pts.len()]);
+                a.0 as i64 * b.1 as i64 - b.0 as i64 * a.1 as i64
+            })
+            .sum();
+        if area2 == 0 {
+            return false;
+        }
+        if (area2 > 0) != exterior {
+            pts.reverse();
+        }
+        let pts = std::mem::take(&mut self.pts);
         self.command(1, 1);
-        self.deltas(&pts[..1]);
+        Self::deltas(&mut self.buf, &mut self.cursor, &pts[..1]);
         self.command(2, pts.len() - 1);
-        self.deltas(&pts[1..]);
+        Self::deltas(&mut self.buf, &mut self.cursor, &pts[1..]);
         self.command(7, 1);
+        self.pts = pts;
+        true
     }
+
+    /// `coords` simplified (Douglas–Peucker, keeping both ends), quantised, without repeated
+    /// points, into `pts`.
+    fn simplify(&mut self, tolerance: f64) {
+        let c = &self.coords;
+        self.keep.clear();
+        self.keep.resize(c.len(), tolerance <= 0.0 || c.len() <= 2);
+        if tolerance > 0.0 && c.len() > 2 {
+            let (first, last) = (0, c.len() - 1);
+            self.keep[first] = true;
+            self.keep[last] = true;
+            self.stack.push((first, last));
+            while let Some((a, b)) = self.stack.pop() {
+                let (mut far, mut at) = (0.0, 0);
+                for i in a + 1..b {
+                    let d = segment_distance(c[i], c[a], c[b]);
+                    if d > far {
+                        (far, at) = (d, i);
+                    }
+                }
+                if far > tolerance {
+                    self.keep[at] = true;
+                    self.stack.extend([(a, at), (at, b)]);
+                }
+            }
+        }
+        self.pts.clear();
+        for (p, keep) in c.iter().zip(&self.keep) {
+            let q = quantise(*p);
+            if *keep && self.pts.last() != Some(&q) {
+                self.pts.push(q);
+            }
+        }
+    }
+}
+
+/// The distance from `p` to the segment `a`–`b`.
+fn segment_distance(p: Coord, a: Coord, b: Coord) -> f64 {
+    let d = b - a;
+    let len2 = d.x * d.x + d.y * d.y;
+    if len2 == 0.0 {
+        return (p - a).x.hypot((p - a).y);
+    }
+    let t = (((p - a).x * d.x + (p - a).y * d.y) / len2).clamp(0.0, 1.0);
+    let q = a + d * t;
+    (p - q).x.hypot((p - q).y)
 }
 
 fn inside(c: Coord) -> bool {
@@ -110,77 +209,33 @@ fn quantise(c: Coord) -> Pt {
     (c.x.round() as i32, c.y.round() as i32)
 }
 
-/// Simplified, quantised, without repeated points.
-fn simplified(pts: Vec<Coord>, tolerance: f64) -> Vec<Pt> {
-    let line = LineString(pts);
-    let line = if tolerance > 0.0 { line.simplify(tolerance) } else { line };
-    let mut out: Vec<Pt> = line.0.into_iter().map(quantise).collect();
-    out.dedup();
-    out
-}
-
-/// A ring in tile space, open (no closing point), oriented, or None when it collapses.
-fn ring(r: &LineString, to_tile: &impl Fn(Coord) -> Coord, tolerance: f64, exterior: bool) -> Option<Vec<Pt>> {
-    let mut tile: Vec<Coord> = r.0.iter().map(|c| to_tile(*c)).collect();
-    if tile.len() > 1 && tile.first() == tile.last() {
-        tile.pop();
-    }
-    let mut clipped = clip_ring(tile);
-    if let Some(first) = clipped.first().copied() {
-        clipped.push(first);
-    }
-    let mut pts = simplified(clipped, tolerance);
-    if pts.len() > 1 && pts.first() == pts.last() {
-        pts.pop();
-    }
-    if pts.len() < 3 {
-        return None;
-    }
-    let area2: i64 = (0..pts.len())
-        .map(|i| {
-            let (a, b) = (pts[i], pts[(i + 1) % pts.len()]);
-            a.0 as i64 * b.1 as i64 - b.0 as i64 * a.1 as i64
-        })
-        .sum();
-    if area2 == 0 {
-        return None;
-    }
-    if (area2 > 0) != exterior {
-        pts.reverse();
-    }
-    Some(pts)
-}
-
 /// One side of the clip box: which points it keeps, and where a segment crosses it.
 type ClipEdge = (fn(Coord) -> bool, fn(Coord, Coord) -> Coord);
 
-/// Sutherland–Hodgman against the buffered tile: exact for the convex clip box, and a polygon
-/// that leaves and re-enters keeps its pieces joined along the box edge, which renders the same.
-fn clip_ring(ring: Vec<Coord>) -> Vec<Coord> {
-    if ring.iter().all(|c| inside(*c)) {
-        return ring;
-    }
+/// Sutherland–Hodgman against the buffered tile, in place (`spare` is a buffer to swap with):
+/// exact for the convex clip box, and a polygon that leaves and re-enters keeps its pieces
+/// joined along the box edge, which renders the same.
+fn clip_ring(ring: &mut Vec<Coord>, spare: &mut Vec<Coord>) {
     let edges: [ClipEdge; 4] = [
         (|c| c.x >= LO, |a, b| at_x(a, b, LO)),
         (|c| c.x <= HI, |a, b| at_x(a, b, HI)),
         (|c| c.y >= LO, |a, b| at_y(a, b, LO)),
         (|c| c.y <= HI, |a, b| at_y(a, b, HI)),
     ];
-    let mut out = ring;
     for (keep, cross) in edges {
-        let input = std::mem::take(&mut out);
-        let Some(mut prev) = input.last().copied() else { break };
-        for cur in input {
+        std::mem::swap(ring, spare);
+        ring.clear();
+        let Some(mut prev) = spare.last().copied() else { break };
+        for &cur in spare.iter() {
             match (keep(prev), keep(cur)) {
-                (true, true) => out.push(cur),
-                (true, false) => out.push(cross(prev, cur)),
-                (false, true) => out.extend([cross(prev, cur), cur]),
+                (true, true) => ring.push(cur),
+                (true, false) => ring.push(cross(prev, cur)),
+                (false, true) => ring.extend([cross(prev, cur), cur]),
                 (false, false) => {}
             }
             prev = cur;
         }
     }
-    out
 }
 
 fn at_x(a: Coord, b: Coord, x: f64) -> Coord {
