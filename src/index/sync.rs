@@ -112,9 +112,21 @@ async fn listen_and_load(pool: &PgPool, live: &Live) -> anyhow::Result<PgListene
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen_all([PARCELS, LAYERS, BARRIER]).await?;
     let position = live.reads.primary_position().await?;
-    live.index.replace(parcels::current(pool, None).await?);
-    for l in 0..live.layers.catalog().layers.len() {
-        live.layers.reload(pool, l, None).await?;
+    // The index and every layer load at once, each on its own connection and worker thread:
+    // PostgreSQL reads while the service decodes, on every core.
+    let index = tokio::spawn({
+        let pool = pool.clone();
+        async move { parcels::current(&pool, None).await }
+    });
+    let layers: Vec<_> = (0..live.layers.catalog().layers.len())
+        .map(|l| {
+            let (pool, layers) = (pool.clone(), live.layers.clone());
+            tokio::spawn(async move { layers.reload(&pool, l, None).await })
+        })
+        .collect();
+    live.index.replace(index.await??);
+    for layer in layers {
+        layer.await??;
     }
     live.derived.clear();
     live.reads.applied(position);

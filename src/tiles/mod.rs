@@ -86,8 +86,8 @@ pub struct Tile {
 
 impl Tile {
     fn new(bytes: Vec<u8>) -> Tile {
-        use std::hash::{DefaultHasher, Hasher};
-        let mut h = DefaultHasher::new();
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = foldhash::quality::FixedState::with_seed(0x5eed).build_hasher();
         h.write(&bytes);
         // Weak: the same tile may go out gzip- or brotli-encoded.
         Tile { etag: format!("W/\"{:016x}-{:x}\"", h.finish(), bytes.len()), bytes: bytes.into() }
@@ -137,14 +137,14 @@ fn render_from<'a>(
             .filter(|f| spec.admits(view, commune(f)))
             .collect();
         if found.len() > spec.max_features {
-            found.sort_by(|a, b| b.env.area().total_cmp(&a.env.area()));
+            found.select_nth_unstable_by(spec.max_features - 1, |a, b| b.env.area().total_cmp(&a.env.area()));
             found.truncate(spec.max_features);
         }
         found.sort_unstable_by_key(|f| f.id);
         let tolerance = spec.simplify_px * mvt::EXTENT as f64 / 512.0;
         let mut tags = Tags { distinct: data.distinct_fields(), ..Tags::default() };
         tags.value_index.reserve(found.len());
-        let mut features = Vec::with_capacity(found.len() * 64);
+        let mut features = Vec::with_capacity(found.len() * 128);
         for f in found {
             let kind = commands.encode(&f.geom, &to_tile, tolerance).or_else(|| {
                 let (lo, hi) = (f.env.lower(), f.env.upper());
@@ -177,6 +177,8 @@ struct Tags<'a> {
     values: Vec<&'a TileValue>,
     value_index: foldhash::HashMap<&'a TileValue, u32>,
     distinct: &'a [bool],
+    /// Per field: the last value written and its index.
+    last: Vec<Option<(&'a TileValue, u32)>>,
 }
 
 impl<'a> Tags<'a> {
@@ -192,11 +194,21 @@ impl<'a> Tags<'a> {
             self.values.push(value);
             return [key, self.values.len() as u32 - 1];
         }
-        let value = *self.value_index.entry(value).or_insert_with(|| {
+        // Features come in id order, and neighbours mostly share a commune or a land use.
+        if self.last.len() <= field {
+            self.last.resize(field + 1, None);
+        }
+        if let Some((last, index)) = self.last[field]
+            && last == value
+        {
+            return [key, index];
+        }
+        let index = *self.value_index.entry(value).or_insert_with(|| {
             self.values.push(value);
             self.values.len() as u32 - 1
         });
-        [key, value]
+        self.last[field] = Some((value, index));
+        [key, index]
     }
 }
 

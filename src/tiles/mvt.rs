@@ -165,15 +165,16 @@ impl Commands {
             self.keep[first] = true;
             self.keep[last] = true;
             self.stack.push((first, last));
+            let tolerance2 = tolerance * tolerance;
             while let Some((a, b)) = self.stack.pop() {
                 let (mut far, mut at) = (0.0, 0);
                 for i in a + 1..b {
-                    let d = segment_distance(c[i], c[a], c[b]);
+                    let d = segment_distance2(c[i], c[a], c[b]);
                     if d > far {
                         (far, at) = (d, i);
                     }
                 }
-                if far > tolerance {
+                if far > tolerance2 {
                     self.keep[at] = true;
                     self.stack.extend([(a, at), (at, b)]);
                 }
@@ -189,16 +190,13 @@ impl Commands {
     }
 }
 
-/// The distance from `p` to the segment `a`–`b`.
-fn segment_distance(p: Coord, a: Coord, b: Coord) -> f64 {
-    let d = b - a;
+/// The squared distance from `p` to the segment `a`–`b`.
+fn segment_distance2(p: Coord, a: Coord, b: Coord) -> f64 {
+    let (d, ap) = (b - a, p - a);
     let len2 = d.x * d.x + d.y * d.y;
-    if len2 == 0.0 {
-        return (p - a).x.hypot((p - a).y);
-    }
-    let t = (((p - a).x * d.x + (p - a).y * d.y) / len2).clamp(0.0, 1.0);
-    let q = a + d * t;
-    (p - q).x.hypot((p - q).y)
+    let t = if len2 == 0.0 { 0.0 } else { ((ap.x * d.x + ap.y * d.y) / len2).clamp(0.0, 1.0) };
+    let q = ap - d * t;
+    q.x * q.x + q.y * q.y
 }
 
 fn inside(c: Coord) -> bool {
