@@ -105,19 +105,15 @@ function send(method, url, body) {
   return getJson(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 }
 
-/** The base style with every overlay's layers added (one tile source for all), boundaries on top. */
+/**
+ * The map's one style (the server composes the cadastral base, every overlay's layers and one
+ * tile source, opening where the data is densest), with the streets under it, the projects
+ * outlined, and the groups of the URL shown.
+ */
 async function composeStyle() {
-  const names = ["cadastral", "planning", "pricing", "ownership", "market"];
-  const fetched = await Promise.all(names.map((name) => getJson(`/styles/${name}.json`)));
-  const styles = Object.fromEntries(names.map((name, i) => [name, fetched[i]]));
-  const style = styles.cadastral;
-  style.sources.diachinh.url = new URL(TILESET + onQuery("?"), location.href).href;
+  const style = await getJson(`/styles/map.json${onQuery("?")}`);
   const top = style.layers.findIndex((l) => l.id === "communes-line");
-  const overlays = [];
-  for (const g of GROUPS.filter((g) => g.style && g.style !== "cadastral")) {
-    for (const l of styles[g.style].layers.filter((l) => g.layers.includes(l.id))) overlays.push({ ...l, source: "diachinh" });
-  }
-  style.layers.splice(top, 0, ...overlays, ...PROJECT_LAYERS);
+  style.layers.splice(top, 0, ...PROJECT_LAYERS);
   style.layers.splice(1, 0, STREETS);
   for (const g of GROUPS) {
     for (const l of style.layers.filter((l) => g.layers.includes(l.id))) {
@@ -461,11 +457,10 @@ async function search(map, raw) {
 }
 
 async function main() {
-  // The data's bounds and who is signed in are asked for at once, beside the styles.
-  const tileset = getJson(TILESET);
+  // Who is signed in is asked for beside the style; the map starts as soon as the style comes.
   const signedIn = getJson("/api/me");
   const style = await composeStyle();
-  const framed = new URLSearchParams(location.hash.slice(1)).has("map");
+  const tiles = style.metadata["diachinh:tilejson"];
   const map = new maplibregl.Map({ container: "map", style, hash: "map", attributionControl: false, maxZoom: 21 });
   window.diachinh = { map };
   // When the first tile arrived, for the end-to-end test's report.
@@ -478,13 +473,10 @@ async function main() {
   await new Promise((resolve) => map.once("load", resolve));
   map.addSource("highlight", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
   map.addLayer({ id: "highlight", type: "line", source: "highlight", paint: { "line-color": "#00e5ff", "line-width": 4 } });
-  const tiles = await tileset;
+  // Opened where the loaded data is densest, at a zoom that draws its parcels (the style's
+  // centre), unless the URL frames a view: framing all the data would show specks where areas
+  // lie far apart.
   present = categories(tiles);
-  if (!framed) {
-    // Open where the loaded data is densest, at a zoom that draws its parcels (the TileJSON's
-    // centre): framing all the data would show specks where areas lie far apart.
-    if (tiles.center) map.jumpTo({ center: [tiles.center[0], tiles.center[1]], zoom: tiles.center[2] });
-  }
   me = await signedIn.catch(() => ({ anonymous: true }));
   wireAccount();
   showNotices().catch(() => {});

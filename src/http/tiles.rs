@@ -102,14 +102,25 @@ pub async fn tilejson(
     Path(spec): Path<String>,
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    // Tiles of a past moment: the template carries it.
-    let on = past(&q)?.and(q.get("on")).map(|d| format!("?on={}", crate::http::ogc::urlencode(d))).unwrap_or_default();
     let Some(set) = spec.strip_suffix(".json") else {
         return Err(ApiError::not_found(format!(
             "`/tiles/{spec}`: ask for `/tiles/{{layers}}.json` (TileJSON) or `/tiles/{{layers}}/{{z}}/{{x}}/{{y}}.mvt`"
         )));
     };
-    let layers = layer_set(&state, set, principal.audience())?;
+    Ok(axum::Json(tilejson_of(&state, &principal, set, &q)?).into_response())
+}
+
+/// The TileJSON of layer set `set` (`admin,parcels`) as `principal` sees it, of a past moment
+/// when `q` names one.
+fn tilejson_of(
+    state: &AppState,
+    principal: &Principal,
+    set: &str,
+    q: &std::collections::HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    // Tiles of a past moment: the template carries it.
+    let on = past(q)?.and(q.get("on")).map(|d| format!("?on={}", crate::http::ogc::urlencode(d))).unwrap_or_default();
+    let layers = layer_set(state, set, principal.audience())?;
     let all = state.tiles.layers();
     let specs: Vec<&LayerSpec> = layers.iter().map(|l| &all.catalog().layers[*l]).collect();
     let (minzoom, maxzoom) = zoom_range(&specs);
@@ -122,7 +133,7 @@ pub async fn tilejson(
     let zoom = ((360.0 * 700.0 / 512.0 / width).log2().floor() as u8).clamp(OPENING_ZOOMS.0, OPENING_ZOOMS.1);
     let zoom = zoom.clamp(minzoom, maxzoom);
     let audience = principal.audience();
-    let body = json!({
+    Ok(json!({
         "tilejson": "3.0.0",
         "name": set,
         "description": specs.iter().map(|s| s.title.as_str()).collect::<Vec<_>>().join("; "),
@@ -134,8 +145,7 @@ pub async fn tilejson(
         "center": [(w + e) / 2.0, (s + n) / 2.0, zoom],
         "vector_layers": specs.iter().map(|s| s.vector_layer(audience)).collect::<Vec<_>>(),
         "tilestats": tilestats(all, &layers),
-    });
-    Ok(axum::Json(body).into_response())
+    }))
 }
 
 /// The categories present in the layers, in the `tilestats` form of mapbox-geostats (which the
@@ -182,10 +192,19 @@ pub async fn catalog(State(state): State<AppState>, principal: Principal) -> axu
 }
 
 /// `GET /styles/{name}.json`: a style from `styles/`, its sources' URLs made absolute.
-pub async fn style(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, ApiError> {
+pub async fn style(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(file): Path<String>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, ApiError> {
     let name = file.strip_suffix(".json").unwrap_or(&file);
+    if name == MAP_STYLE {
+        return Ok(axum::Json(map_style(&state, &principal, &q)?).into_response());
+    }
     let Some(style) = state.styles.get(name) else {
-        let names: Vec<&str> = state.styles.keys().map(String::as_str).collect();
+        let mut names: Vec<&str> = state.styles.keys().map(String::as_str).collect();
+        names.push(MAP_STYLE);
         return Err(ApiError::not_found(format!("no style '{name}'; styles: {}", names.join(", "))));
     };
     let mut style = style.clone();
@@ -198,6 +217,55 @@ pub async fn style(State(state): State<AppState>, Path(file): Path<String>) -> R
         }
     }
     Ok(axum::Json(style).into_response())
+}
+
+/// The web map's style, `/styles/map.json`: the one request the map waits for before it starts.
+const MAP_STYLE: &str = "map";
+/// The styles whose own layers (`{name}-…`) the web map adds over the cadastral base.
+const OVERLAYS: [&str; 4] = ["planning", "pricing", "ownership", "market"];
+/// Every layer the web map draws, from one tile source.
+const MAP_TILESET: &str = "admin,parcels,planning,pricing,ownership,projects,market";
+
+/// The cadastral style with every overlay's layers (hidden: the map's panel shows them) under
+/// its boundaries, all on one tile source written out from its TileJSON (so the map asks for no
+/// TileJSON before its tiles), opening where the data is densest; the TileJSON itself, which the
+/// legends read, rides in `metadata`.
+fn map_style(
+    state: &AppState,
+    principal: &Principal,
+    q: &std::collections::HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let tilejson = tilejson_of(state, principal, MAP_TILESET, q)?;
+    let mut style =
+        state.styles.get("cadastral").cloned().ok_or_else(|| ApiError::not_found("no style 'cadastral'"))?;
+    let overlays: Vec<Value> = OVERLAYS
+        .iter()
+        .filter_map(|name| Some((name, state.styles.get(*name)?.get("layers")?.as_array()?)))
+        .flat_map(|(name, layers)| {
+            layers.iter().filter(move |l| l["id"].as_str().is_some_and(|id| id.starts_with(&format!("{name}-"))))
+        })
+        .map(|l| {
+            let mut l = l.clone();
+            l["source"] = json!("diachinh");
+            l["layout"]["visibility"] = json!("none");
+            l
+        })
+        .collect();
+    if let Some(layers) = style.get_mut("layers").and_then(Value::as_array_mut) {
+        let top = layers.iter().position(|l| l["id"] == "communes-line").unwrap_or(layers.len());
+        layers.splice(top..top, overlays);
+    }
+    style["sources"] = json!({ "diachinh": {
+        "type": "vector",
+        "tiles": tilejson["tiles"],
+        "minzoom": tilejson["minzoom"],
+        "maxzoom": tilejson["maxzoom"],
+        "bounds": tilejson["bounds"],
+    }});
+    style["center"] = json!([tilejson["center"][0], tilejson["center"][1]]);
+    style["zoom"] = tilejson["center"][2].clone();
+    style["metadata"] = json!({ "diachinh:tilejson": tilejson });
+    Ok(style)
 }
 
 /// Every `*.json` style of `dir` (the built-in ones without), by file stem.

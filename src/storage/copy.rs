@@ -76,9 +76,12 @@ impl CopyRows {
     /// A geometry as hex EWKB with its SRID.
     pub fn geometry(&mut self, g: &geo::Geometry, srid: i32) -> &mut Self {
         self.sep();
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let wkb = g.to_ewkb(CoordDimensions::xy(), Some(srid)).expect("geo geometries always encode");
+        self.buf.reserve(wkb.len() * 2);
         for b in wkb {
-            write!(self.buf, "{b:02x}").expect("writing to a String");
+            self.buf.push(HEX[usize::from(b >> 4)] as char);
+            self.buf.push(HEX[usize::from(b & 15)] as char);
         }
         self
     }
@@ -131,5 +134,7 @@ mod tests {
         r.text(Some("a\tb\\c")).text(None).array(["x\"y", "z"]).num(Some(1.5));
         r.end_row();
         assert_eq!(r.take(), "a\\tb\\\\c\t\\N\t{\"x\\\\\"y\",\"z\"}\t1.5\n");
+        r.geometry(&geo::Geometry::Point(geo::Point::new(1.0, 2.0)), 4326);
+        assert_eq!(r.take(), "0101000020e6100000000000000000f03f0000000000000040");
     }
 }
