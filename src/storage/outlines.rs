@@ -61,7 +61,7 @@ async fn run(pool: &PgPool, lock: &str) -> Result<Option<usize>, sqlx::Error> {
     if !sqlx::query_scalar::<_, bool>(lock).bind(REFRESHING).fetch_one(&mut *tx).await? {
         return Ok(None);
     }
-    let n = refresh(&mut tx).await?;
+    let n = refresh(pool, &mut tx).await?;
     tx.commit().await?;
     Ok(Some(n))
 }
@@ -75,8 +75,30 @@ struct Unit {
     province_code: Option<String>,
 }
 
+/// The outlines of `codes`, computed a commune at a time on as many connections as there are
+/// cores.
+async fn shapes(pool: &PgPool, codes: &[String]) -> Result<(Vec<String>, Vec<Option<Vec<u8>>>), sqlx::Error> {
+    use futures_util::{StreamExt, TryStreamExt};
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    // Owned, so that the future is `Send` for any lifetime (it runs in a spawned task).
+    let rows: Vec<Vec<(String, Option<Vec<u8>>)>> =
+        futures_util::stream::iter(codes.to_vec())
+            .map(|code| {
+                let pool = pool.clone();
+                async move {
+                    sqlx::query_as(include_str!("sql/outlines_shapes.sql")).bind(vec![code]).fetch_all(&pool).await
+                }
+            })
+            .buffer_unordered(cores)
+            .try_collect()
+            .await?;
+    Ok(rows.into_iter().flatten().unzip())
+}
+
 /// Refreshes the outlines of every commune marked stale; returns how many communes it did.
-async fn refresh(conn: &mut PgConnection) -> Result<usize, sqlx::Error> {
+/// `conn` holds the refresh's transaction; the outlines themselves are computed on `pool`'s
+/// other connections, from what is committed (the changes that marked them are).
+async fn refresh(pool: &PgPool, conn: &mut PgConnection) -> Result<usize, sqlx::Error> {
     let stale: Vec<(String, bool)> =
         sqlx::query_as(include_str!("sql/outlines_take_stale.sql")).fetch_all(&mut *conn).await?;
     if stale.is_empty() {
@@ -94,7 +116,13 @@ async fn refresh(conn: &mut PgConnection) -> Result<usize, sqlx::Error> {
         .bind(units.iter().map(|u| u.province_code.as_deref()).collect::<Vec<_>>())
         .execute(&mut *conn)
         .await?;
-    sqlx::query(include_str!("sql/outlines_communes.sql")).bind(&codes).bind(&reshaped).execute(&mut *conn).await?;
+    let (shaped, outlines) = shapes(pool, &reshaped).await?;
+    sqlx::query(include_str!("sql/outlines_communes.sql"))
+        .bind(&codes)
+        .bind(&shaped)
+        .bind(&outlines)
+        .execute(&mut *conn)
+        .await?;
     let province_of = |code: &String| {
         units.iter().find(|u| u.kind == "commune" && &u.code == code).and_then(|u| u.province_code.clone())
     };

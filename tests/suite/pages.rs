@@ -146,7 +146,16 @@ async fn pages_from_memory_equal_pages_from_postgis_for_every_collection_and_vie
         .unwrap();
     assert_eq!(changed.status(), 204);
     let dir = tempfile::tempdir().unwrap();
-    let (mut database, db_base) = app.db.serve_in(dir.path(), &["--pages-from-database"]).await;
+    let (database, db_base) = app.db.serve_in(dir.path(), &["--pages-from-database"]).await;
+    // Stopped however the test ends.
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _database = Stop(database);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
     let get = |base: String, path: String, signed_in: bool| {
         let http = app.http.clone();
@@ -218,7 +227,6 @@ async fn pages_from_memory_equal_pages_from_postgis_for_every_collection_and_vie
             }
         }
     }
-    database.kill().unwrap();
     assert!(compared >= REQUESTS, "{compared} requests compared");
     assert!(with_features * 2 > compared, "most requests find features: {with_features} of {compared}");
     assert!(next_pages > 20, "next pages compared: {next_pages}");

@@ -257,6 +257,26 @@ async fn tilejson_compression_and_styles_that_maplibre_accepts() {
         std::fs::write(&file, style.to_string()).unwrap();
         files.push(file);
     }
+    // The web map's one style: the cadastral base and every overlay's layers (hidden) on one
+    // source written out from its TileJSON, opening at the TileJSON's centre.
+    let (status, map) = app.get("/styles/map.json").await;
+    assert_eq!(status, 200, "{map}");
+    let tilejson = &map["metadata"]["diachinh:tilejson"];
+    let (_, own) = app.get("/tiles/admin,parcels,planning,pricing,ownership,projects,market.json").await;
+    assert_eq!((tilejson["tiles"].clone(), tilejson["center"].clone()), (own["tiles"].clone(), own["center"].clone()));
+    assert_eq!(map["sources"]["diachinh"]["tiles"], own["tiles"]);
+    assert_eq!((map["center"][0].clone(), map["zoom"].clone()), (own["center"][0].clone(), own["center"][2].clone()));
+    let ids: Vec<&str> = map["layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+    for id in ["parcels-fill", "planning-fill", "pricing-line", "ownership-fill", "market-fill", "communes-line"] {
+        assert!(ids.contains(&id), "{id} in {ids:?}");
+    }
+    let hidden = |id: &str| {
+        map["layers"].as_array().unwrap().iter().any(|l| l["id"] == id && l["layout"]["visibility"] == "none")
+    };
+    assert!(hidden("planning-fill") && hidden("market-line") && !hidden("parcels-fill"));
+    let file = dir.path().join("map.json");
+    std::fs::write(&file, map.to_string()).unwrap();
+    files.push(file);
     let paths: Vec<&std::path::Path> = files.iter().map(|f| f.as_path()).collect();
     assert_eq!(common::node("validate-style.mjs", &paths), "");
 }
