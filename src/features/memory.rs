@@ -52,7 +52,13 @@ pub fn page(
             };
             let matched = count.then_some(found.len() as i64);
             found.retain(after_ok);
-            let order = |a: &&Arc<Feature>, b: &&Arc<Feature>| compare(spec, q, a, b);
+            // Each sort key's field position, found once rather than at every comparison.
+            let keys: Vec<(usize, bool)> = q
+                .sort
+                .iter()
+                .filter_map(|(name, _, desc)| Some((spec.fields.iter().position(|f| &f.name == name)?, *desc)))
+                .collect();
+            let order = |a: &&Arc<Feature>, b: &&Arc<Feature>| compare(&keys, a, b);
             let wanted = q.offset + q.limit;
             // Only the first `offset + limit` need sorting.
             if found.len() > wanted && wanted > 0 {
@@ -65,17 +71,16 @@ pub fn page(
     }
 }
 
-/// SQL's order: each sort key ascending or descending with missing values last, then the key.
-fn compare(spec: &LayerSpec, q: &ItemQuery, a: &Feature, b: &Feature) -> Ordering {
-    for (name, _, desc) in &q.sort {
-        let Some(i) = spec.fields.iter().position(|f| &f.name == name) else { continue };
+/// SQL's order: each sort key (field position, descending) with missing values last, then the key.
+fn compare(keys: &[(usize, bool)], a: &Feature, b: &Feature) -> Ordering {
+    for &(i, desc) in keys {
         let order = match (&a.values[i], &b.values[i]) {
             (None, None) => Ordering::Equal,
             (None, Some(_)) => Ordering::Greater,
             (Some(_), None) => Ordering::Less,
             (Some(x), Some(y)) => {
                 let o = value_order(x, y);
-                if *desc { o.reverse() } else { o }
+                if desc { o.reverse() } else { o }
             }
         };
         if order.is_ne() {
