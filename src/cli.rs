@@ -841,6 +841,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     SampleKind::Calendar => import_layer::<CalendarDays>(&pool, source).await?,
                 }
             }
+            // Imports leave outlines to the service; the samples come complete.
+            storage::outlines::refresh_in_transaction(&pool).await?;
         }
     }
     Ok(())

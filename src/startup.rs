@@ -109,22 +109,24 @@ impl Application {
                 .await
                 .unwrap_or(0);
         anyhow::ensure!(pending == 0, "the database lacks {pending} migration(s): run `diachinh migrate` first");
-        // Outlines left stale by writers that stopped before refreshing them.
-        storage::outlines::refresh_in_transaction(&pool).await.context("cannot refresh the admin outlines")?;
         let index = SharedIndex::default();
         let tiles = Arc::new(Tiles::new(Arc::new(Layers::new(Arc::new(catalog))), settings.tile_cache_mb));
         let started = Instant::now();
         let reads = Reads::connect(pool.clone(), &settings.replicas).context("a read replica's URL is not valid")?;
         let barrier = sync::Barrier::new();
+        let outlines = storage::outlines::refresh_on_notice(pool.clone());
         let live = sync::Live {
             index: index.clone(),
             layers: tiles.shared_layers(),
             derived: tiles.clone(),
             reads: reads.clone(),
-            outlines: storage::outlines::refresh_on_notice(pool.clone()),
+            outlines: outlines.clone(),
             barrier: barrier.clone(),
         };
         sync::start(pool.clone(), live).await.context("cannot load the parcel index and tile layers")?;
+        // Outlines left stale by imports or by writers that stopped before refreshing them, while
+        // the service already serves; the feed brings each one in as it is stored.
+        outlines.notify_one();
         tracing::info!(
             "index: {} parcels and the tile layers loaded in {:.2?}",
             index.status().parcels,

@@ -80,7 +80,9 @@ impl Change {
     }
 
     /// Marks tables as bulk-loaded: their statistics are refreshed after the commit, so that
-    /// the first queries after a load do not run on plans made for empty tables.
+    /// the first queries after a load do not run on plans made for empty tables. The outlines
+    /// a load marks are left to the service (its feed's notice, or its start-up): recomputing
+    /// them here would double an import's time.
     pub fn bulk_loaded(&mut self, tables: &[&'static str]) {
         self.bulk_loaded.extend(tables);
     }
@@ -100,7 +102,9 @@ impl Change {
         };
         crate::audit::append(&mut self.tx, &entry).await?;
         self.tx.commit().await?;
-        super::outlines::after_commit(pool).await;
+        if self.bulk_loaded.is_empty() {
+            super::outlines::after_commit(pool).await;
+        }
         for table in self.bulk_loaded {
             sqlx::query(&format!("ANALYZE {table}")).execute(pool).await?;
         }

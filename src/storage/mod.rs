@@ -11,14 +11,24 @@ pub mod replicas;
 use std::time::Duration;
 
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub async fn connect(database_url: &str) -> Result<PgPool, sqlx::Error> {
     // A request waits at most 3 s for a connection: with the database away, callers are told so
     // (503) rather than left hanging.
-    PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(3)).connect(database_url).await
+    PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(3))
+        .connect_with(connect_options(database_url)?)
+        .await
+}
+
+/// The settings of every connection: JIT off, since compiling a plan (over a second for one
+/// that calls PostGIS's costly functions) costs more than the short queries a map service runs.
+pub fn connect_options(database_url: &str) -> Result<PgConnectOptions, sqlx::Error> {
+    Ok(database_url.parse::<PgConnectOptions>()?.options([("jit", "off")]))
 }
 
 /// Whether `e` says the database cannot be reached now (down, restarting, refusing connections,

@@ -2,8 +2,9 @@
 //! `admin_outlines`. Parcel statements mark the communes they touch (a trigger, in the change's
 //! own transaction, so no change loses its mark). A running service refreshes what is marked
 //! after each parcel change its feed brings, in a task of its own, so no editor waits on a union;
-//! a process without one (the command line) refreshes after its own commits through the write
-//! gateway. Start-up takes any marks left over and otherwise only reads outlines. An attribute
+//! a process without one (the command line) refreshes after its own edits through the write
+//! gateway, and leaves an import's to the service. Start-up takes any marks left over in the
+//! background, and otherwise only reads outlines. An attribute
 //! edit costs a count; only a change of geometry recomputes a commune's union (about half a
 //! second for 5,000 parcels), and its province's outline from its communes' hulls.
 

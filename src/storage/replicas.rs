@@ -49,9 +49,12 @@ impl Reads {
             .map(|url| {
                 // Short waits: a replica that does not answer costs a read little, the primary
                 // is there.
-                PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(1)).connect_lazy(url)
+                Ok(PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(1))
+                    .connect_lazy_with(super::connect_options(url)?))
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let reads = Reads::with(primary, pools);
         if !reads.replicas.is_empty() {
             tokio::spawn(poll_forever(Arc::downgrade(&reads)));

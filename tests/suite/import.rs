@@ -442,3 +442,44 @@ async fn every_import_is_one_recorded_change_and_its_tables_are_analysed() {
         assert!(analysed, "{table} was analysed after its import");
     }
 }
+
+#[tokio::test]
+async fn an_import_leaves_its_outlines_to_the_service_which_takes_them_while_serving() {
+    let db = TestDb::new(Content::Empty).await;
+    let out = db.cli(&["import", "parcels", TN]);
+    assert!(out.status.success(), "{}", text(&out));
+    // The import returned without the commune's union: its marks wait.
+    assert!(db.count("SELECT count(*) FROM admin_outlines_stale").await > 0);
+    assert_eq!(db.count("SELECT count(*) FROM admin_outlines WHERE code = '05443' AND geom IS NOT NULL").await, 0);
+    // The service starts serving, then takes the marks; the feed brings the outline in.
+    let (mut child, base) = db.serve().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let page = loop {
+        let page: serde_json::Value = reqwest::get(format!("{base}/ogc/collections/admin/items?kind=commune"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if page["numberMatched"] == 1 || std::time::Instant::now() > deadline {
+            break page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    child.kill().unwrap();
+    assert_eq!(page["features"][0]["properties"]["code"], "05443", "{page}");
+    assert_eq!(page["features"][0]["properties"]["parcels"], 1661, "{page}");
+    assert_eq!(db.count("SELECT count(*) FROM admin_outlines_stale").await, 0);
+
+    // A parcel's current commune is a listed one, whoever writes it; a named commune stays.
+    for sql in [
+        "UPDATE parcels SET commune_code = '99999' WHERE parcel_no = 1",
+        "DELETE FROM communes WHERE code = '05443'",
+        "UPDATE communes SET code = '99998' WHERE code = '05443'",
+    ] {
+        let e = sqlx::query(sql).execute(&db.pool).await.unwrap_err();
+        let e = e.as_database_error().unwrap();
+        assert!(e.is_foreign_key_violation(), "{sql}: {e}");
+        assert!(e.message().contains("99999") || e.message().contains("05443"), "{sql}: {e}");
+    }
+}
