@@ -21,6 +21,7 @@ use diachinh::import::parcels::{self, ParcelImportOptions};
 use diachinh::import::planning::Planning;
 use diachinh::import::prices::Prices;
 use diachinh::import::source::{Assignment, Field, FieldMapping, SourceOptions};
+use diachinh::import::store;
 use diachinh::import::store::overlays::Store;
 use diachinh::import::transactions::Transactions;
 use diachinh::import::zones::CommuneZones;
@@ -992,22 +993,35 @@ async fn import_parcels(pool: &sqlx::PgPool, args: ParcelArgs) -> anyhow::Result
     let communes = CommuneZones::new(storage::commune_zones(pool).await?);
     let files = args.source.files.clone();
     let (on_duplicate, dry_run) = (args.on_duplicate, args.source.dry_run);
-    let (stored, (crs, extent, features)) = prepare_then_store(
-        move |progress| parcels::prepare(&files, &opts, &communes, progress),
-        async |prepared: parcels::Prepared| {
-            let seen = (prepared.crs_label.clone(), prepared.extent, prepared.feature_count);
-            let stored = diachinh::import::store::parcels::store_import(
-                pool,
-                &Actor::operator(),
-                prepared,
-                on_duplicate,
-                dry_run,
-            )
-            .await?;
-            Ok((stored, seen))
+    let actor = Actor::operator();
+    // Streamed while the IDs are computed; the careful way when that meets what it must report.
+    let (streamed, seen) = prepare_then_store(
+        {
+            let (files, opts) = (files.clone(), opts.clone());
+            move |progress| parcels::read(&files, &opts, progress)
+        },
+        async |read: parcels::Read| {
+            let seen = (read.crs_label.clone(), read.feature_count);
+            let stored = store::parcels::store_streaming(pool, &actor, read, opts.clone(), communes.clone(), dry_run);
+            Ok((stored.await?, seen))
         },
     )
     .await?;
+    let (stored, (crs, features)) = match streamed {
+        Some(stored) => (stored, seen),
+        None => {
+            prepare_then_store(
+                move |progress| parcels::prepare(&files, &opts, &communes, progress),
+                async |prepared: parcels::Prepared| {
+                    let seen = (prepared.crs_label.clone(), prepared.feature_count);
+                    let stored = store::parcels::store_import(pool, &actor, prepared, on_duplicate, dry_run);
+                    Ok((stored.await?, seen))
+                },
+            )
+            .await?
+        }
+    };
+    let extent = stored.extent;
     let summary = Summary {
         what: "parcels".into(),
         written: stored.parcels as u64,

@@ -44,6 +44,9 @@ pub struct NewParcel {
 /// A parcel and, for a source not in a TM-3 zone, the zone its ID was computed in and why.
 type Finished = (NewParcel, Option<(Crs, ZoneReason)>);
 
+/// One candidate's outcome: its subject (legacy key), its file, and its parcel or why not.
+pub type Outcome = (String, String, Result<Finished, String>);
+
 /// What `prepare` hands to storage.
 pub struct Prepared {
     pub sources: Vec<String>,
@@ -52,6 +55,33 @@ pub struct Prepared {
     pub parcels: Vec<NewParcel>,
     pub report: Report,
     pub extent: Option<Rect>,
+}
+
+/// Features read and checked, their shared keys resolved: what is left is their parcel IDs.
+pub struct Read {
+    pub sources: Vec<String>,
+    pub crs_label: String,
+    pub feature_count: usize,
+    pub report: Report,
+    pub pending: Pending,
+}
+
+/// Checked features whose parcel IDs are still to compute.
+pub struct Pending(Vec<Candidate>);
+
+impl Pending {
+    /// The legacy keys of the parcels to be, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &LegacyKey> {
+        self.0.iter().map(|c| &c.key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// A feature that passed its own checks, still in its source CRS.
@@ -68,14 +98,13 @@ struct Candidate {
     geom: MultiPolygon,
 }
 
-/// Reads, checks and transforms every feature. Blocking (GDAL, PROJ): run it off the async runtime.
-/// `zones` gives the TM-3 zone of parcel IDs for sources not in a TM-3 zone.
-pub fn prepare(
+/// Reads and checks every feature and resolves shared keys. Blocking (GDAL): run it off the
+/// async runtime.
+pub fn read(
     files: &[PathBuf],
     opts: &ParcelImportOptions,
-    zones: &CommuneZones,
     progress: &dyn crate::progress::Progress,
-) -> Result<Prepared, ImportError> {
+) -> Result<Read, ImportError> {
     let started = std::time::Instant::now();
     let mut report = Report::default();
     let mut candidates: Vec<Candidate> = Vec::new();
@@ -84,51 +113,80 @@ pub fn prepare(
             candidates.push(c);
         }
     })?;
-    let feature_count = read.feature_count;
-    tracing::debug!("import: read and checked {feature_count} features in {:.2?}", started.elapsed());
+    tracing::debug!("import: read and checked {} features in {:.2?}", read.feature_count, started.elapsed());
     let candidates = resolve_duplicates(candidates, opts.on_duplicate, &mut report);
-    progress.stage("computing parcel IDs");
-    let started = std::time::Instant::now();
-    let mut parcels = Vec::with_capacity(candidates.len());
-    let mut by_id: HashMap<ParcelId, LegacyKey> = HashMap::new();
-    let mut extent: Option<Rect> = None;
-    // Parcels per file, zone and reason, for the summary.
-    let mut chosen: std::collections::BTreeMap<(String, String, ZoneReason), usize> = Default::default();
-    for (subject, file, result) in finish_all(candidates, opts, zones) {
-        match result {
-            Ok((p, zone)) => {
-                if let Some((crs, reason)) = zone {
-                    *chosen.entry((file, crs.to_string(), reason)).or_default() += 1;
-                }
-                if let Some(other) = by_id.insert(p.parcel_id.clone(), p.key.clone()) {
-                    report.push(
-                        &subject,
-                        Action::Rejected,
-                        format!("its parcel ID {} is also that of {other}: the two parcels overlap", p.parcel_id),
-                    );
-                    continue;
-                }
-                if let Some(b) = p.geom.bounding_rect() {
-                    extent = Some(extent.map_or(b, |e| union_rect(e, b)));
-                }
-                parcels.push(p);
-            }
-            Err(reason) => report.push(&subject, Action::Rejected, reason),
-        }
-    }
-    for ((file, crs, reason), n) in chosen {
-        report.push(file, Action::Note, format!("parcel IDs of {n} parcel(s) computed in {crs}, the zone of {reason}"));
-    }
-    tracing::debug!("import: parcel IDs and reprojection in {:.2?}", started.elapsed());
-    let report = report.checked()?;
-    Ok(Prepared {
+    Ok(Read {
         sources: super::file_names(files),
         crs_label: read.crs_label,
-        feature_count,
-        parcels,
+        feature_count: read.feature_count,
         report,
-        extent,
+        pending: Pending(candidates),
     })
+}
+
+/// Reads, checks and transforms every feature. Blocking (GDAL, PROJ): run it off the async runtime.
+/// `zones` gives the TM-3 zone of parcel IDs for sources not in a TM-3 zone.
+pub fn prepare(
+    files: &[PathBuf],
+    opts: &ParcelImportOptions,
+    zones: &CommuneZones,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Prepared, ImportError> {
+    let Read { sources, crs_label, feature_count, mut report, pending } = read(files, opts, progress)?;
+    progress.stage("computing parcel IDs");
+    let started = std::time::Instant::now();
+    let mut parcels = Vec::with_capacity(pending.len());
+    let mut gathered = Gathered::default();
+    pending.finish_in_chunks(opts, zones, |chunk| {
+        parcels.extend(chunk.into_iter().filter_map(|o| gathered.take(o, &mut report)));
+    });
+    let extent = gathered.close(&mut report);
+    tracing::debug!("import: parcel IDs and reprojection in {:.2?}", started.elapsed());
+    let report = report.checked()?;
+    Ok(Prepared { sources, crs_label, feature_count, parcels, report, extent })
+}
+
+/// Gathers finished parcels in order: refuses a parcel ID taken twice, keeps the extent and
+/// which zones IDs were computed in, for the summary.
+#[derive(Default)]
+pub struct Gathered {
+    by_id: HashMap<ParcelId, LegacyKey>,
+    extent: Option<Rect>,
+    chosen: std::collections::BTreeMap<(String, String, ZoneReason), usize>,
+}
+
+impl Gathered {
+    /// The parcel of an outcome, or its refusal in `report`.
+    pub fn take(&mut self, (subject, file, result): Outcome, report: &mut Report) -> Option<NewParcel> {
+        let (p, zone) = result.map_err(|reason| report.push(&subject, Action::Rejected, reason)).ok()?;
+        if let Some((crs, reason)) = zone {
+            *self.chosen.entry((file, crs.to_string(), reason)).or_default() += 1;
+        }
+        if let Some(other) = self.by_id.insert(p.parcel_id.clone(), p.key.clone()) {
+            report.push(
+                &subject,
+                Action::Rejected,
+                format!("its parcel ID {} is also that of {other}: the two parcels overlap", p.parcel_id),
+            );
+            return None;
+        }
+        if let Some(b) = p.geom.bounding_rect() {
+            self.extent = Some(self.extent.map_or(b, |e| union_rect(e, b)));
+        }
+        Some(p)
+    }
+
+    /// Notes the zones chosen in `report`; the extent of what was taken.
+    pub fn close(self, report: &mut Report) -> Option<Rect> {
+        for ((file, crs, reason), n) in self.chosen {
+            report.push(
+                file,
+                Action::Note,
+                format!("parcel IDs of {n} parcel(s) computed in {crs}, the zone of {reason}"),
+            );
+        }
+        self.extent
+    }
 }
 
 /// One parcel that does not come from a file (an officer's edit), checked by the same rules and
@@ -286,38 +344,55 @@ fn resolve_duplicates(candidates: Vec<Candidate>, policy: OnDuplicate, report: &
 }
 
 /// `finish` for every candidate, spread over the machine's cores (the pole search dominates an
-/// import); each thread has its own PROJ transforms, which cannot be shared. Keeps the order.
-fn finish_all(
-    candidates: Vec<Candidate>,
-    opts: &ParcelImportOptions,
-    zones: &CommuneZones,
-) -> Vec<(String, String, Result<Finished, String>)> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = candidates.len().div_ceil(threads).max(1);
-    let mut chunks: Vec<Vec<Candidate>> = Vec::new();
-    let mut rest = candidates.into_iter().peekable();
-    while rest.peek().is_some() {
-        chunks.push(rest.by_ref().take(chunk).collect());
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| {
-                scope.spawn(move || {
-                    let mut transforms = Transforms::default();
-                    chunk
-                        .into_iter()
-                        .map(|c| {
-                            let file = file_of(&c.origins[0]).to_owned();
-                            let key = c.key.to_string();
-                            (key, file, finish(c, opts.zone.as_ref(), opts.tolerance_m, zones, &mut transforms))
-                        })
-                        .collect::<Vec<_>>()
+/// import; each thread has its own PROJ transforms, which cannot be shared), handing `each` the
+/// outcomes a chunk at a time in input order as they come, so that a caller can write them
+/// while the rest are computed.
+impl Pending {
+    pub fn finish_in_chunks(
+        self,
+        opts: &ParcelImportOptions,
+        zones: &CommuneZones,
+        mut each: impl FnMut(Vec<Outcome>),
+    ) {
+        const CHUNK: usize = 2_000;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // Chunk i goes to thread i mod threads; taking them back in turn keeps the input order.
+        let mut queues: Vec<Vec<Vec<Candidate>>> = (0..threads).map(|_| Vec::new()).collect();
+        let mut rest = self.0.into_iter().peekable();
+        let mut chunks = 0;
+        while rest.peek().is_some() {
+            queues[chunks % threads].push(rest.by_ref().take(CHUNK).collect());
+            chunks += 1;
+        }
+        std::thread::scope(|scope| {
+            let done: Vec<_> = queues
+                .into_iter()
+                .map(|queue| {
+                    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Outcome>>(2);
+                    scope.spawn(move || {
+                        let mut transforms = Transforms::default();
+                        for chunk in queue {
+                            let outcomes = chunk
+                                .into_iter()
+                                .map(|c| {
+                                    let file = file_of(&c.origins[0]).to_owned();
+                                    let key = c.key.to_string();
+                                    (key, file, finish(c, opts.zone.as_ref(), opts.tolerance_m, zones, &mut transforms))
+                                })
+                                .collect();
+                            if tx.send(outcomes).is_err() {
+                                return;
+                            }
+                        }
+                    });
+                    rx
                 })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("a parcel ID thread panicked")).collect()
-    })
+                .collect();
+            for i in 0..chunks {
+                each(done[i % threads].recv().expect("a parcel ID thread panicked"));
+            }
+        })
+    }
 }
 
 /// The file a feature came from, out of its origin (`FILE[:LAYER] feature N`).

@@ -35,7 +35,7 @@ impl fmt::Display for ZoneReason {
 }
 
 /// Commune codes and their provinces' zones.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct CommuneZones {
     /// Code → (zone, whether it is a 2025 commune).
     communes: HashMap<String, (Crs, bool)>,

@@ -4,28 +4,60 @@ use std::fmt::Write;
 
 use geozero::{CoordDimensions, ToWkb};
 use sqlx::PgConnection;
+use sqlx::postgres::PgCopyIn;
 
 /// Streams `items` through `COPY ... FROM STDIN`, `row` writing each one's fields.
 pub async fn copy_in<T>(
     conn: &mut PgConnection,
     statement: &str,
     items: impl IntoIterator<Item = T>,
-    mut row: impl FnMut(&mut CopyRows, T),
+    row: impl FnMut(&mut CopyRows, T),
 ) -> Result<u64, sqlx::Error> {
-    const CHUNK: usize = 1 << 20;
-    let mut copy = conn.copy_in_raw(statement).await?;
-    let mut rows = CopyRows::default();
-    for item in items {
-        row(&mut rows, item);
-        rows.end_row();
-        if rows.len() >= CHUNK {
-            copy.send(rows.take().into_bytes()).await?;
-        }
-    }
-    if !rows.is_empty() {
-        copy.send(rows.take().into_bytes()).await?;
-    }
+    let mut copy = CopyWriter::begin(conn, statement).await?;
+    copy.write(items, row).await?;
     copy.finish().await
+}
+
+/// A `COPY ... FROM STDIN` written a batch at a time, for rows that are still being computed.
+pub struct CopyWriter<'c> {
+    copy: PgCopyIn<&'c mut PgConnection>,
+    rows: CopyRows,
+}
+
+impl<'c> CopyWriter<'c> {
+    pub async fn begin(conn: &'c mut PgConnection, statement: &str) -> Result<CopyWriter<'c>, sqlx::Error> {
+        Ok(CopyWriter { copy: conn.copy_in_raw(statement).await?, rows: CopyRows::default() })
+    }
+
+    /// Writes `items`, `row` writing each one's fields; sends whenever a megabyte is ready.
+    pub async fn write<T>(
+        &mut self,
+        items: impl IntoIterator<Item = T>,
+        mut row: impl FnMut(&mut CopyRows, T),
+    ) -> Result<(), sqlx::Error> {
+        const CHUNK: usize = 1 << 20;
+        for item in items {
+            row(&mut self.rows, item);
+            self.rows.end_row();
+            if self.rows.len() >= CHUNK {
+                self.copy.send(self.rows.take().into_bytes()).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends what is left and ends the COPY; the number of rows it loaded.
+    pub async fn finish(mut self) -> Result<u64, sqlx::Error> {
+        if !self.rows.is_empty() {
+            self.copy.send(self.rows.take().into_bytes()).await?;
+        }
+        self.copy.finish().await
+    }
+
+    /// Ends the COPY without loading anything; the transaction is then aborted.
+    pub async fn abort(self, why: &str) -> Result<(), sqlx::Error> {
+        self.copy.abort(why).await
+    }
 }
 
 #[derive(Default)]

@@ -333,6 +333,23 @@ async fn parcels_already_in_the_database_are_refused_or_skipped() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("imported 0 parcels from 1394 features"), "{}", text(&out));
     assert_eq!(db.fingerprint().await.0, before.0);
+    // The same shapes under other sheets: new legacy keys, but parcel IDs current parcels hold.
+    // The import streams them until the database refuses one, then reports them all.
+    let dir = tempfile::tempdir().unwrap();
+    let moved = dir.path().join("resheeted.gpkg");
+    ogr2ogr(&moved, std::path::Path::new(HP), &[]);
+    let sql = "UPDATE thua_dat SET SoHieuToBanDo = SoHieuToBanDo || 'b'";
+    let updated = std::process::Command::new("ogrinfo").args([moved.to_str().unwrap(), "-sql", sql]).output().unwrap();
+    assert!(updated.status.success(), "{}", text(&updated));
+    let out = db.cli(&["import", "parcels", moved.to_str().unwrap(), "--on-duplicate", "skip"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("imported 0 parcels from 1394 features"), "{said}");
+    assert!(said.contains("1b-1: skipped — its parcel ID is already held by current parcel 11311-1-1"), "{said}");
+    let out = db.cli(&["import", "parcels", moved.to_str().unwrap(), "--on-duplicate", "reject"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("its parcel ID is already held by current parcel"), "{}", text(&out));
+    assert_eq!(db.fingerprint().await.0, before.0);
 }
 
 #[tokio::test]
