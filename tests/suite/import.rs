@@ -500,3 +500,31 @@ async fn an_import_leaves_its_outlines_to_the_service_which_takes_them_while_ser
         assert!(e.message().contains("99999") || e.message().contains("05443"), "{sql}: {e}");
     }
 }
+
+#[tokio::test]
+async fn two_parcels_with_one_parcel_id_are_refused_and_nothing_is_written() {
+    let db = TestDb::new(Content::Empty).await;
+    let before = db.fingerprint().await;
+    let (x, y, d) = (105.84, 21.59, 0.0002);
+    let ring = [[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]];
+    let features: Vec<_> = (1..=2)
+        .map(|n| {
+            serde_json::json!({
+                "type": "Feature",
+                "properties": { "MaXa": "05443", "SoHieuToBanDo": "7", "SoThuTuThua": n, "KyHieuMucDichSuDung": "ODT" },
+                "geometry": { "type": "Polygon", "coordinates": [ring] },
+            })
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::write_file(
+        &dir,
+        "twins.geojson",
+        &serde_json::json!({ "type": "FeatureCollection", "features": features }).to_string(),
+    );
+    let out = db.cli(&["import", "parcels", &file]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("05443-7-2: rejected — its parcel ID"), "{}", text(&out));
+    assert!(text(&out).contains("is also that of 05443-7-1: the two parcels overlap"), "{}", text(&out));
+    assert_eq!(db.fingerprint().await, before);
+}
