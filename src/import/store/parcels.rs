@@ -7,6 +7,7 @@
 
 use sqlx::{PgConnection, PgPool};
 
+use crate::domain::LegacyKey;
 use crate::import::parcels::{Gathered, NewParcel, ParcelImportOptions, Prepared, Read};
 use crate::import::zones::CommuneZones;
 use crate::import::{Action, ImportError, OnDuplicate, Report, ReportLine};
@@ -82,15 +83,8 @@ pub async fn store_streaming(
     let mut change = Change::begin(pool, actor, "import parcels", None).await?;
     let import_id = imports::begin(&mut change, "parcels", &sources, &crs_label, feature_count).await?;
     let tx = change.conn();
-    let keys: Vec<_> = pending.keys().collect();
-    let conflicts: Vec<(i32, String)> = sqlx::query_as(include_str!("sql/parcel_conflicts.sql"))
-        .bind(keys.iter().map(|k| k.commune.to_string()).collect::<Vec<_>>())
-        .bind(keys.iter().map(|k| k.sheet.to_string()).collect::<Vec<_>>())
-        .bind(keys.iter().map(|k| k.parcel_no.get() as i32).collect::<Vec<_>>())
-        .bind(vec![""; keys.len()])
-        .fetch_all(&mut *tx)
-        .await?;
-    if !conflicts.is_empty() {
+    // Parcel IDs are not known yet: the unique index checks them as they are written.
+    if !held(tx, pending.keys().collect(), vec![String::new(); pending.len()]).await?.is_empty() {
         change.rollback().await?;
         return Ok(None);
     }
@@ -192,14 +186,8 @@ async fn refuse_or_skip_existing(
     prepared: &mut Prepared,
     on_duplicate: OnDuplicate,
 ) -> Result<(), ImportError> {
-    let column = |f: fn(&NewParcel) -> String| prepared.parcels.iter().map(f).collect::<Vec<_>>();
-    let conflicts: Vec<(i32, String)> = sqlx::query_as(include_str!("sql/parcel_conflicts.sql"))
-        .bind(column(|p| p.key.commune.to_string()))
-        .bind(column(|p| p.key.sheet.to_string()))
-        .bind(prepared.parcels.iter().map(|p| p.key.parcel_no.get() as i32).collect::<Vec<_>>())
-        .bind(column(|p| p.parcel_id.to_string()))
-        .fetch_all(&mut *tx)
-        .await?;
+    let keys = prepared.parcels.iter().map(|p| &p.key).collect();
+    let conflicts = held(tx, keys, prepared.parcels.iter().map(|p| p.parcel_id.to_string()).collect()).await?;
     if conflicts.is_empty() {
         return Ok(());
     }
@@ -215,4 +203,20 @@ async fn refuse_or_skip_existing(
         !skipped.contains(&(ord - 1))
     });
     Ok(())
+}
+
+/// Which of `keys` and `ids` (in pairs, in order) a current parcel holds: each one's position and
+/// what holds it.
+async fn held(
+    tx: &mut PgConnection,
+    keys: Vec<&LegacyKey>,
+    ids: Vec<String>,
+) -> Result<Vec<(i32, String)>, sqlx::Error> {
+    sqlx::query_as(include_str!("sql/parcel_conflicts.sql"))
+        .bind(keys.iter().map(|k| k.commune.to_string()).collect::<Vec<_>>())
+        .bind(keys.iter().map(|k| k.sheet.to_string()).collect::<Vec<_>>())
+        .bind(keys.iter().map(|k| k.parcel_no.get() as i32).collect::<Vec<_>>())
+        .bind(ids)
+        .fetch_all(tx)
+        .await
 }
