@@ -994,28 +994,26 @@ async fn import_parcels(pool: &sqlx::PgPool, args: ParcelArgs) -> anyhow::Result
     let files = args.source.files.clone();
     let (on_duplicate, dry_run) = (args.on_duplicate, args.source.dry_run);
     let actor = Actor::operator();
-    // Streamed while the IDs are computed; the careful way when that meets what it must report.
-    let (streamed, seen) = prepare_then_store(
-        {
-            let (files, opts) = (files.clone(), opts.clone());
-            move |progress| parcels::read(&files, &opts, progress)
-        },
-        async |read: parcels::Read| {
-            let seen = (read.crs_label.clone(), read.feature_count);
-            let stored = store::parcels::store_streaming(pool, &actor, read, opts.clone(), communes.clone(), dry_run);
-            Ok((stored.await?, seen))
-        },
+    // Streamed as it is read; the careful way when that meets what it must report.
+    let progress = progress_bar("features");
+    let streamed = store::parcels::store_streaming(
+        pool,
+        &actor,
+        files.clone(),
+        opts.clone(),
+        communes.clone(),
+        Bar(progress.clone()),
+        dry_run,
     )
-    .await?;
-    let (stored, (crs, features)) = match streamed {
-        Some(stored) => (stored, seen),
+    .await;
+    progress.finish_and_clear();
+    let stored = match streamed? {
+        Some(stored) => stored,
         None => {
             prepare_then_store(
                 move |progress| parcels::prepare(&files, &opts, &communes, progress),
                 async |prepared: parcels::Prepared| {
-                    let seen = (prepared.crs_label.clone(), prepared.feature_count);
-                    let stored = store::parcels::store_import(pool, &actor, prepared, on_duplicate, dry_run);
-                    Ok((stored.await?, seen))
+                    store::parcels::store_import(pool, &actor, prepared, on_duplicate, dry_run).await
                 },
             )
             .await?
@@ -1025,9 +1023,9 @@ async fn import_parcels(pool: &sqlx::PgPool, args: ParcelArgs) -> anyhow::Result
     let summary = Summary {
         what: "parcels".into(),
         written: stored.parcels as u64,
-        features,
+        features: stored.feature_count,
         started,
-        crs,
+        crs: stored.crs_label.clone(),
         extent,
         lines: &stored.lines,
     };

@@ -49,39 +49,18 @@ pub type Outcome = (String, String, Result<Finished, String>);
 
 /// What `prepare` hands to storage.
 pub struct Prepared {
-    pub sources: Vec<String>,
-    pub crs_label: String,
-    pub feature_count: usize,
+    pub read: Read,
     pub parcels: Vec<NewParcel>,
-    pub report: Report,
     pub extent: Option<Rect>,
 }
 
-/// Features read and checked, their shared keys resolved: what is left is their parcel IDs.
+/// What reading found besides the parcels: the files, their CRSs, how many features, and what
+/// reading, checking and finishing them reported.
 pub struct Read {
     pub sources: Vec<String>,
     pub crs_label: String,
     pub feature_count: usize,
     pub report: Report,
-    pub pending: Pending,
-}
-
-/// Checked features whose parcel IDs are still to compute.
-pub struct Pending(Vec<Candidate>);
-
-impl Pending {
-    /// The legacy keys of the parcels to be, in order.
-    pub fn keys(&self) -> impl Iterator<Item = &LegacyKey> {
-        self.0.iter().map(|c| &c.key)
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 /// A feature that passed its own checks, still in its source CRS.
@@ -98,33 +77,97 @@ struct Candidate {
     geom: MultiPolygon,
 }
 
-/// Reads and checks every feature and resolves shared keys. Blocking (GDAL): run it off the
-/// async runtime.
-pub fn read(
+/// Reads, checks and finishes every feature in a pipeline: GDAL reads and the checks run on the
+/// calling thread, parcel IDs are computed on threads of their own (the pole search dominates an
+/// import; each thread has its own PROJ transforms, which cannot be shared), and `each` takes the
+/// outcomes a chunk at a time, in input order, as they come, so that a caller can write them
+/// while the rest are read and computed. Blocking (GDAL, PROJ): run it off the async runtime.
+pub fn stream(
     files: &[PathBuf],
     opts: &ParcelImportOptions,
+    zones: &CommuneZones,
     progress: &dyn crate::progress::Progress,
+    mut each: impl FnMut(Vec<Outcome>) + Send,
 ) -> Result<Read, ImportError> {
+    const CHUNK: usize = 2_000;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let started = std::time::Instant::now();
     let mut report = Report::default();
-    let mut candidates: Vec<Candidate> = Vec::new();
-    let read = source::each_feature(files, &opts.source, None, progress, |f, crs, _| {
-        if let Some(c) = check_feature(f, crs, opts.source.on_invalid, &mut report) {
-            candidates.push(c);
+    let read = std::thread::scope(|scope| {
+        let (mut inboxes, mut outboxes) = (Vec::new(), Vec::new());
+        for _ in 0..threads {
+            let (to_thread, chunks) = std::sync::mpsc::sync_channel::<Vec<Candidate>>(2);
+            let (done, from_thread) = std::sync::mpsc::sync_channel::<Vec<Outcome>>(2);
+            scope.spawn(move || {
+                let mut transforms = Transforms::default();
+                for chunk in chunks {
+                    let outcomes = chunk
+                        .into_iter()
+                        .map(|c| {
+                            let file = file_of(&c.origins[0]).to_owned();
+                            let key = c.key.to_string();
+                            (key, file, finish(c, opts.zone.as_ref(), opts.tolerance_m, zones, &mut transforms))
+                        })
+                        .collect();
+                    // A closed channel means the taker gave up: the rest are not wanted.
+                    if done.send(outcomes).is_err() {
+                        return;
+                    }
+                }
+            });
+            inboxes.push(to_thread);
+            outboxes.push(from_thread);
         }
+        // Chunk i goes to thread i mod threads; taking them back in turn keeps the input order,
+        // and the first thread with nothing more to give means every chunk has been taken.
+        scope.spawn(move || {
+            for i in 0.. {
+                match outboxes[i % threads].recv() {
+                    Ok(outcomes) => each(outcomes),
+                    Err(_) => return,
+                }
+            }
+        });
+        let mut batch = Vec::with_capacity(CHUNK);
+        let mut sent = 0;
+        let mut shared = SharedKeys::new(opts.on_duplicate);
+        let mut send = |batch: &mut Vec<Candidate>| {
+            let _ = inboxes[sent % threads].send(std::mem::replace(batch, Vec::with_capacity(CHUNK)));
+            sent += 1;
+        };
+        let read = source::each_feature(files, &opts.source, None, progress, |f, crs, _| {
+            if let Some(c) = check_feature(f, crs, opts.source.on_invalid, &mut report)
+                && let Some(c) = shared.admit(c, &mut report)
+            {
+                batch.push(c);
+                if batch.len() == CHUNK {
+                    send(&mut batch);
+                }
+            }
+        });
+        tracing::debug!(
+            "import: read and checked {} features in {:.2?}",
+            read.as_ref().map_or(0, |r| r.feature_count),
+            started.elapsed()
+        );
+        for c in shared.held(&mut report) {
+            batch.push(c);
+            if batch.len() == CHUNK {
+                send(&mut batch);
+            }
+        }
+        if !batch.is_empty() {
+            send(&mut batch);
+        }
+        // Closing the threads' inboxes lets them, and then the taker, end.
+        drop(inboxes);
+        read
     })?;
-    tracing::debug!("import: read and checked {} features in {:.2?}", read.feature_count, started.elapsed());
-    let candidates = resolve_duplicates(candidates, opts.on_duplicate, &mut report);
-    Ok(Read {
-        sources: super::file_names(files),
-        crs_label: read.crs_label,
-        feature_count: read.feature_count,
-        report,
-        pending: Pending(candidates),
-    })
+    tracing::debug!("import: read, checked and finished in {:.2?}", started.elapsed());
+    Ok(Read { sources: super::file_names(files), crs_label: read.crs_label, feature_count: read.feature_count, report })
 }
 
-/// Reads, checks and transforms every feature. Blocking (GDAL, PROJ): run it off the async runtime.
+/// Reads, checks and finishes every feature, and gathers the parcels. Blocking (GDAL, PROJ).
 /// `zones` gives the TM-3 zone of parcel IDs for sources not in a TM-3 zone.
 pub fn prepare(
     files: &[PathBuf],
@@ -132,18 +175,16 @@ pub fn prepare(
     zones: &CommuneZones,
     progress: &dyn crate::progress::Progress,
 ) -> Result<Prepared, ImportError> {
-    let Read { sources, crs_label, feature_count, mut report, pending } = read(files, opts, progress)?;
-    progress.stage("computing parcel IDs");
-    let started = std::time::Instant::now();
-    let mut parcels = Vec::with_capacity(pending.len());
+    let mut parcels = Vec::new();
     let mut gathered = Gathered::default();
-    pending.finish_in_chunks(opts, zones, |chunk| {
-        parcels.extend(chunk.into_iter().filter_map(|o| gathered.take(o, &mut report)));
-    });
-    let extent = gathered.close(&mut report);
-    tracing::debug!("import: parcel IDs and reprojection in {:.2?}", started.elapsed());
-    let report = report.checked()?;
-    Ok(Prepared { sources, crs_label, feature_count, parcels, report, extent })
+    let mut taken = Report::default();
+    let mut read = stream(files, opts, zones, progress, |chunk| {
+        parcels.extend(chunk.into_iter().filter_map(|o| gathered.take(o, &mut taken)));
+    })?;
+    read.report.lines.append(&mut taken.lines);
+    let extent = gathered.close(&mut read.report);
+    read.report = std::mem::take(&mut read.report).checked()?;
+    Ok(Prepared { read, parcels, extent })
 }
 
 /// Gathers finished parcels in order: refuses a parcel ID taken twice, keeps the extent and
@@ -281,7 +322,61 @@ fn check_feature(f: SourceFeature, crs: &Crs, on_invalid: OnInvalid, report: &mu
     })
 }
 
-fn resolve_duplicates(candidates: Vec<Candidate>, policy: OnDuplicate, report: &mut Report) -> Vec<Candidate> {
+/// Features that share a legacy key, resolved by policy as they come: the first is kept, a later
+/// one refused or skipped. Merging needs every part of a parcel before its ID can be computed, so
+/// under merge every feature is held until the sources are read.
+enum SharedKeys {
+    FirstKept { skip: bool, first: HashMap<LegacyKey, String> },
+    Merging(Vec<Candidate>),
+}
+
+impl SharedKeys {
+    fn new(policy: OnDuplicate) -> SharedKeys {
+        match policy {
+            OnDuplicate::Merge => SharedKeys::Merging(Vec::new()),
+            _ => SharedKeys::FirstKept { skip: policy == OnDuplicate::Skip, first: HashMap::new() },
+        }
+    }
+
+    /// The feature, when it can go on now.
+    fn admit(&mut self, c: Candidate, report: &mut Report) -> Option<Candidate> {
+        match self {
+            SharedKeys::Merging(held) => {
+                held.push(c);
+                None
+            }
+            SharedKeys::FirstKept { skip, first } => {
+                let Some(origins) = first.get(&c.key) else {
+                    first.insert(c.key.clone(), c.origins.join(", "));
+                    return Some(c);
+                };
+                let subject = format!("{} ({})", c.key, c.origins.join(", "));
+                if *skip {
+                    report.push(subject, Action::Skipped, format!("duplicate of {origins}"));
+                } else {
+                    report.push(
+                        subject,
+                        Action::Rejected,
+                        format!("shares its legacy key with {origins}; use --on-duplicate merge or skip"),
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    /// What was held, merged.
+    fn held(self, report: &mut Report) -> Vec<Candidate> {
+        match self {
+            SharedKeys::FirstKept { .. } => Vec::new(),
+            SharedKeys::Merging(held) => merge(held, report),
+        }
+    }
+}
+
+/// Merges features that share a legacy key into one parcel each, in the order their keys first
+/// came.
+fn merge(candidates: Vec<Candidate>, report: &mut Report) -> Vec<Candidate> {
     let mut order: Vec<Candidate> = Vec::with_capacity(candidates.len());
     let mut seen: HashMap<LegacyKey, usize> = HashMap::new();
     for c in candidates {
@@ -291,18 +386,9 @@ fn resolve_duplicates(candidates: Vec<Candidate>, policy: OnDuplicate, report: &
             continue;
         };
         let first = &mut order[i];
-        let subject = format!("{} ({})", c.key, c.origins.join(", "));
-        match policy {
-            OnDuplicate::Reject => report.push(
-                subject,
-                Action::Rejected,
-                format!("shares its legacy key with {}; use --on-duplicate merge or skip", first.origins.join(", ")),
-            ),
-            OnDuplicate::Skip => {
-                report.push(subject, Action::Skipped, format!("duplicate of {}", first.origins.join(", ")))
-            }
-            OnDuplicate::Merge if c.crs != first.crs => report.push(
-                subject,
+        if c.crs != first.crs {
+            report.push(
+                format!("{} ({})", c.key, c.origins.join(", ")),
                 Action::Rejected,
                 format!(
                     "cannot merge with {}: the two come in different CRSs ({} and {})",
@@ -310,21 +396,20 @@ fn resolve_duplicates(candidates: Vec<Candidate>, policy: OnDuplicate, report: &
                     c.crs,
                     first.crs
                 ),
-            ),
-            OnDuplicate::Merge => {
-                first.geom = first.geom.union(&c.geom);
-                first.area = first.area.zip(c.area).map(|(a, b)| a + b);
-                first.land_use = first.land_use.union(&c.land_use);
-                first.address = first.address.take().or(c.address);
-                first.digital_address = first.digital_address.take().or(c.digital_address);
-                for h in c.holders {
-                    if !first.holders.contains(&h) {
-                        first.holders.push(h);
-                    }
-                }
-                first.origins.extend(c.origins);
+            );
+            continue;
+        }
+        first.geom = first.geom.union(&c.geom);
+        first.area = first.area.zip(c.area).map(|(a, b)| a + b);
+        first.land_use = first.land_use.union(&c.land_use);
+        first.address = first.address.take().or(c.address);
+        first.digital_address = first.digital_address.take().or(c.digital_address);
+        for h in c.holders {
+            if !first.holders.contains(&h) {
+                first.holders.push(h);
             }
         }
+        first.origins.extend(c.origins);
     }
     for c in order.iter().filter(|c| c.origins.len() > 1) {
         report.push(
@@ -341,58 +426,6 @@ fn resolve_duplicates(candidates: Vec<Candidate>, policy: OnDuplicate, report: &
         );
     }
     order
-}
-
-/// `finish` for every candidate, spread over the machine's cores (the pole search dominates an
-/// import; each thread has its own PROJ transforms, which cannot be shared), handing `each` the
-/// outcomes a chunk at a time in input order as they come, so that a caller can write them
-/// while the rest are computed.
-impl Pending {
-    pub fn finish_in_chunks(
-        self,
-        opts: &ParcelImportOptions,
-        zones: &CommuneZones,
-        mut each: impl FnMut(Vec<Outcome>),
-    ) {
-        const CHUNK: usize = 2_000;
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        // Chunk i goes to thread i mod threads; taking them back in turn keeps the input order.
-        let mut queues: Vec<Vec<Vec<Candidate>>> = (0..threads).map(|_| Vec::new()).collect();
-        let mut rest = self.0.into_iter().peekable();
-        let mut chunks = 0;
-        while rest.peek().is_some() {
-            queues[chunks % threads].push(rest.by_ref().take(CHUNK).collect());
-            chunks += 1;
-        }
-        std::thread::scope(|scope| {
-            let done: Vec<_> = queues
-                .into_iter()
-                .map(|queue| {
-                    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Outcome>>(2);
-                    scope.spawn(move || {
-                        let mut transforms = Transforms::default();
-                        for chunk in queue {
-                            let outcomes = chunk
-                                .into_iter()
-                                .map(|c| {
-                                    let file = file_of(&c.origins[0]).to_owned();
-                                    let key = c.key.to_string();
-                                    (key, file, finish(c, opts.zone.as_ref(), opts.tolerance_m, zones, &mut transforms))
-                                })
-                                .collect();
-                            if tx.send(outcomes).is_err() {
-                                return;
-                            }
-                        }
-                    });
-                    rx
-                })
-                .collect();
-            for i in 0..chunks {
-                each(done[i % threads].recv().expect("a parcel ID thread panicked"));
-            }
-        })
-    }
 }
 
 /// The file a feature came from, out of its origin (`FILE[:LAYER] feature N`).

@@ -81,10 +81,12 @@ impl FieldMapping {
             .map(|f| f.name)
     }
 
-    fn fill_defaults(&self, fields: &mut HashMap<&'static str, String>) {
+    /// The feature with what `--set` gives where it has nothing.
+    fn filled(&self, mut feature: SourceFeature) -> SourceFeature {
         for (target, value) in &self.defaults {
-            fields.entry(target).or_insert_with(|| value.clone());
+            feature.fields.entry(target).or_insert_with(|| value.clone());
         }
+        feature
     }
 }
 
@@ -104,8 +106,9 @@ pub struct ReadSummary {
     pub feature_count: usize,
 }
 
-/// Reads every file and hands each feature to `each`, with the file's CRS: the option's, else the
-/// file's own, else `fallback` (None: a file without a CRS is refused) — and with the file's folder.
+/// Reads every file and hands each feature to `each` as GDAL reads it, with the file's CRS: the
+/// option's, else the file's own, else `fallback` (None: a file without a CRS is refused) — and
+/// with the file's folder.
 pub fn each_feature(
     files: &[PathBuf],
     opts: &SourceOptions,
@@ -116,23 +119,22 @@ pub fn each_feature(
     let mut labels: Vec<String> = Vec::new();
     let mut feature_count = 0;
     for path in files {
-        let file = read(path, opts.layer.as_deref(), &opts.mapping)?;
+        let file = SourceFile::open(path, opts.layer.as_deref())?;
         let crs = opts
             .crs
             .clone()
-            .or(file.crs)
+            .or(file.crs.clone())
             .or(fallback.cloned())
             .ok_or_else(|| super::ImportError::NoCrs(path.display().to_string()))?;
         if !labels.contains(&crs.to_string()) {
             labels.push(crs.to_string());
         }
-        feature_count += file.features.len();
-        progress.grow(file.features.len() as u64);
         let dir = path.parent().unwrap_or(Path::new("."));
-        for f in file.features {
+        file.features(opts.layer.as_deref(), &opts.mapping, progress, |f| {
+            feature_count += 1;
             progress.advance(1);
-            each(f, &crs, dir);
-        }
+            each(f, &crs, dir)
+        });
     }
     if feature_count == 0 {
         return Err(super::ImportError::Empty);
@@ -156,10 +158,12 @@ impl SourceFeature {
     }
 }
 
+/// An opened source: its layers are read one feature at a time.
 pub struct SourceFile {
-    pub path: PathBuf,
+    dataset: Dataset,
+    file_name: String,
+    /// The CRS of the first layer read.
     pub crs: Option<Crs>,
-    pub features: Vec<SourceFeature>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -170,71 +174,105 @@ pub enum SourceError {
     Read { path: String, reason: String },
 }
 
-pub fn read(path: &Path, layer: Option<&str>, mapping: &FieldMapping) -> Result<SourceFile, SourceError> {
-    let display = path.display().to_string();
-    let read_err = |reason: String| SourceError::Read { path: display.clone(), reason };
-    let open = |open_options| {
-        let flags = GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY;
-        Dataset::open_ex(path, DatasetOptions { open_flags: flags, open_options, ..Default::default() })
-            .map_err(|e| SourceError::Open { path: display.clone(), reason: e.to_string() })
-    };
-    let mut dataset = open(None)?;
-    if dataset.driver().short_name() == "CSV" {
-        // A WKT column, or X and Y columns, under any of these names are the geometry.
-        dataset = open(Some(&[
-            "GEOM_POSSIBLE_NAMES=WKT,geom,geometry,the_geom",
-            "X_POSSIBLE_NAMES=X,lon,longitude,KinhDo",
-            "Y_POSSIBLE_NAMES=Y,lat,latitude,ViDo",
-            "KEEP_GEOM_COLUMNS=NO",
-        ]))?;
-    }
-    let is_dgn = dataset.driver().short_name() == "DGN";
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+/// Where a layer's field goes: to an attribute, or (DGN) the text of a label.
+#[derive(Clone, Copy)]
+enum Target {
+    Attribute(&'static str),
+    Label,
+}
 
-    let mut crs = None;
-    let mut features = Vec::new();
-    let mut found_layer = false;
-    for mut lyr in dataset.layers() {
-        if layer.is_some_and(|l| l != lyr.name()) {
-            continue;
+impl SourceFile {
+    /// Opens `path` and finds the CRS of the layer to read (`layer`, or the first).
+    pub fn open(path: &Path, layer: Option<&str>) -> Result<SourceFile, SourceError> {
+        let display = path.display().to_string();
+        let open = |open_options| {
+            let flags = GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY;
+            Dataset::open_ex(path, DatasetOptions { open_flags: flags, open_options, ..Default::default() })
+                .map_err(|e| SourceError::Open { path: display.clone(), reason: e.to_string() })
+        };
+        let mut dataset = open(None)?;
+        if dataset.driver().short_name() == "CSV" {
+            // A WKT column, or X and Y columns, under any of these names are the geometry.
+            dataset = open(Some(&[
+                "GEOM_POSSIBLE_NAMES=WKT,geom,geometry,the_geom",
+                "X_POSSIBLE_NAMES=X,lon,longitude,KinhDo",
+                "Y_POSSIBLE_NAMES=Y,lat,latitude,ViDo",
+                "KEEP_GEOM_COLUMNS=NO",
+            ]))?;
         }
-        found_layer = true;
-        if crs.is_none() {
-            crs = lyr.spatial_ref().and_then(|s| crs_of(&s));
-        }
-        let lname = lyr.name();
-        let multi = dataset.layer_count() > 1;
-        for f in lyr.features() {
-            let fid = f.fid().map(|n| n.to_string()).unwrap_or_else(|| "?".into());
-            let origin =
-                if multi { format!("{file_name}:{lname} feature {fid}") } else { format!("{file_name} feature {fid}") };
-            let mut fields = HashMap::new();
-            let mut text = None;
-            for (name, value) in f.fields() {
-                let Some(value) = value.and_then(field_text) else {
-                    continue;
+        let Some(first) = dataset.layers().find(|l| layer.is_none_or(|name| name == l.name())) else {
+            let name = layer.unwrap_or_default();
+            return Err(SourceError::Read { path: display, reason: format!("has no layer named `{name}`") });
+        };
+        let crs = first.spatial_ref().and_then(|s| crs_of(&s));
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        Ok(SourceFile { dataset, file_name, crs })
+    }
+
+    /// Hands every feature of the layer (`layer`, or all) to `each`, as it is read. A DGN sheet is read whole first: its labels are attached to the shapes holding them.
+    pub fn features(
+        &self,
+        layer: Option<&str>,
+        mapping: &FieldMapping,
+        progress: &dyn crate::progress::Progress,
+        mut each: impl FnMut(SourceFeature),
+    ) {
+        let is_dgn = self.dataset.driver().short_name() == "DGN";
+        let multi = self.dataset.layer_count() > 1;
+        let mut dgn = Vec::new();
+        for mut lyr in self.dataset.layers().filter(|l| layer.is_none_or(|name| name == l.name())) {
+            progress.grow(lyr.feature_count());
+            let lname = lyr.name();
+            // Fields are matched to attributes once per layer, not once per feature.
+            let targets: Vec<(usize, Target)> = lyr
+                .defn()
+                .fields()
+                .enumerate()
+                .filter_map(|(i, field)| {
+                    let name = field.name();
+                    let target = if is_dgn && name == "Text" {
+                        Some(Target::Label)
+                    } else {
+                        mapping.target_of(&name).map(Target::Attribute)
+                    };
+                    Some((i, target?))
+                })
+                .collect();
+            for f in lyr.features() {
+                let fid = f.fid().map(|n| n.to_string()).unwrap_or_else(|| "?".into());
+                let file_name = &self.file_name;
+                let origin = if multi {
+                    format!("{file_name}:{lname} feature {fid}")
+                } else {
+                    format!("{file_name} feature {fid}")
                 };
-                if is_dgn && name == "Text" {
-                    text = Some(value);
-                } else if let Some(t) = mapping.target_of(&name) {
-                    fields.entry(t).or_insert(value);
+                let mut fields = HashMap::new();
+                let mut label = None;
+                for &(i, target) in &targets {
+                    let Some(value) = f.field(i).ok().flatten().and_then(field_text) else {
+                        continue;
+                    };
+                    match target {
+                        Target::Label => label = Some(value),
+                        Target::Attribute(t) => {
+                            fields.entry(t).or_insert(value);
+                        }
+                    }
+                }
+                // GDAL hands out a null geometry handle for features without geometry.
+                let geometry = f.geometry().filter(|g| g.has_gdal_ptr()).cloned();
+                let feature = SourceFeature { origin, fields, geometry, label };
+                if is_dgn {
+                    dgn.push(feature);
+                } else {
+                    each(mapping.filled(feature));
                 }
             }
-            // GDAL hands out a null geometry handle for features without geometry.
-            let geometry = f.geometry().filter(|g| g.has_gdal_ptr()).cloned();
-            features.push(SourceFeature { origin, fields, geometry, label: text });
+        }
+        for feature in attach_dgn_labels(dgn) {
+            each(mapping.filled(feature));
         }
     }
-    if let Some(l) = layer.filter(|_| !found_layer) {
-        return Err(read_err(format!("has no layer named `{l}`")));
-    }
-    if is_dgn {
-        features = attach_dgn_labels(features);
-    }
-    for f in &mut features {
-        mapping.fill_defaults(&mut f.fields);
-    }
-    Ok(SourceFile { path: path.to_owned(), crs, features })
 }
 
 /// Field names match in any case, and Shapefile's 10-character DBF names (`SoThuTuThu`) match

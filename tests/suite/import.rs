@@ -35,8 +35,26 @@ async fn geopackage_loads_with_summary_and_personal_data_apart() {
         db.count("SELECT count(*) FROM parcels WHERE commune_code = '05443' AND source_crs = 'EPSG:9213'").await,
         1661
     );
-    // Holder names went to the personal schema, and the parcels table has nowhere to put one.
-    assert!(db.count("SELECT count(*) FROM personal.recorded_holders").await > 1400);
+    // Holder names went to the personal schema, each to its own parcel (found by parcel ID after
+    // the COPY), and the parcels table has nowhere to put one.
+    let file = std::process::Command::new("ogr2ogr")
+        .args(["-f", "CSV", "/vsistdout/", TN, "-sql"])
+        .arg("SELECT MaXa, SoHieuToBanDo, SoThuTuThua, TenChu FROM thua_dat WHERE TenChu IS NOT NULL")
+        .output()
+        .unwrap();
+    let mut in_file: Vec<String> =
+        String::from_utf8(file.stdout).unwrap().lines().skip(1).map(|l| l.replace('"', "")).collect();
+    let mut stored: Vec<String> = sqlx::query_scalar(
+        "SELECT concat_ws(',', p.commune_code_recorded, p.sheet, p.parcel_no, h.name)
+         FROM personal.recorded_holders h JOIN parcels p ON p.uid = h.parcel_uid AND p.import_id = h.import_id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    in_file.sort();
+    stored.sort();
+    assert!(in_file.len() > 1400, "{}", in_file.len());
+    assert_eq!(stored, in_file);
     assert_eq!(
         db.count("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'parcels' AND column_name ~* 'holder|chu|name'").await,
         0
@@ -499,6 +517,22 @@ async fn an_import_leaves_its_outlines_to_the_service_which_takes_them_while_ser
         assert!(e.is_foreign_key_violation(), "{sql}: {e}");
         assert!(e.message().contains("99999") || e.message().contains("05443"), "{sql}: {e}");
     }
+    // A recorded holder's parcel exists, and keeps its uid; deleting a parcel takes its holders.
+    for (sql, says) in [
+        ("INSERT INTO personal.recorded_holders (parcel_uid, name, import_id) VALUES (-7, 'X', 0)", "-7"),
+        ("UPDATE personal.recorded_holders SET parcel_uid = -8 WHERE name = 'Đỗ Thu An'", "-8"),
+        ("UPDATE parcels SET uid = -9 WHERE parcel_no = 1", "-9"),
+    ] {
+        let e = sqlx::query(sql).execute(&db.pool).await.unwrap_err();
+        let e = e.as_database_error().unwrap();
+        assert!(e.is_foreign_key_violation() && e.message().contains(says), "{sql}: {e}");
+    }
+    let holders = "SELECT count(*) FROM personal.recorded_holders h JOIN parcels p ON p.uid = h.parcel_uid
+                   WHERE p.sheet = '1' AND p.parcel_no = 1";
+    assert_eq!(db.count(holders).await, 1);
+    let before = db.count("SELECT count(*) FROM personal.recorded_holders").await;
+    sqlx::query("DELETE FROM parcels WHERE sheet = '1' AND parcel_no = 1").execute(&db.pool).await.unwrap();
+    assert_eq!(db.count("SELECT count(*) FROM personal.recorded_holders").await, before - 1);
 }
 
 #[tokio::test]

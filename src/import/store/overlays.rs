@@ -69,14 +69,14 @@ pub async fn store<L: Store>(
 ) -> Result<Written, ImportError> {
     let OverlayPrepared { sources, crs_label, feature_count, rows, mut report } = prepared;
     let mut change = Change::begin(pool, actor, &format!("import {}", L::KIND), None).await?;
-    let import_id = imports::begin(&mut change, L::KIND, &sources, &crs_label, feature_count).await?;
+    let import_id = imports::begin(&mut change, L::KIND, &sources).await?;
     let written =
         L::write(change.conn(), Some(import_id), &rows, &mut report, Write::Add).await.map_err(|e| match e {
             ImportError::Database(e) => constraint_message(e),
             e => e,
         })?;
     let report = report.checked()?;
-    imports::finish(&mut change, import_id, &report.lines).await?;
+    imports::finish(&mut change, import_id, &crs_label, feature_count, &report.lines).await?;
     if dry_run {
         change.rollback().await?
     } else {

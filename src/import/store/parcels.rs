@@ -5,12 +5,15 @@
 //! still being computed (PostgreSQL maintains the table on one core while the IDs take the
 //! others); at the first thing the careful way must report it writes nothing and says so.
 
+use std::path::PathBuf;
+
 use sqlx::{PgConnection, PgPool};
 
 use crate::domain::LegacyKey;
-use crate::import::parcels::{Gathered, NewParcel, ParcelImportOptions, Prepared, Read};
+use crate::import::parcels::{self, Gathered, NewParcel, ParcelImportOptions, Prepared, Read};
 use crate::import::zones::CommuneZones;
 use crate::import::{Action, ImportError, OnDuplicate, Report, ReportLine};
+use crate::progress::Progress;
 use crate::storage::copy::{CopyRows, CopyWriter, copy_in};
 use crate::storage::gateway::{Actor, Change};
 use crate::storage::imports;
@@ -23,13 +26,15 @@ pub struct Stored {
     pub lines: Vec<ReportLine>,
     /// The stored parcels' extent (WGS84).
     pub extent: Option<geo::Rect>,
+    pub crs_label: String,
+    pub feature_count: usize,
 }
 
-const COPY_PARCELS: &str = "COPY parcels (uid, parcel_id, commune_code_recorded, sheet, parcel_no, commune_code, land_use, legal_area_m2, alley_width_m, address, digital_address, source_crs, geom, import_id) FROM STDIN";
+// Uids come from the identity: reserving them first would need the count before the reading ends.
+const COPY_PARCELS: &str = "COPY parcels (parcel_id, commune_code_recorded, sheet, parcel_no, commune_code, land_use, legal_area_m2, alley_width_m, address, digital_address, source_crs, geom, import_id) FROM STDIN";
 
-fn parcel_row(row: &mut CopyRows, uid: i64, p: &NewParcel, import_id: i64) {
-    row.num(Some(uid))
-        .text(Some(p.parcel_id.as_str()))
+fn parcel_row(row: &mut CopyRows, p: &NewParcel, import_id: i64) {
+    row.text(Some(p.parcel_id.as_str()))
         .text(Some(p.key.commune.as_str()))
         .text(Some(p.key.sheet.as_str()))
         .num(Some(p.key.parcel_no))
@@ -44,6 +49,24 @@ fn parcel_row(row: &mut CopyRows, uid: i64, p: &NewParcel, import_id: i64) {
         .num(Some(import_id));
 }
 
+/// Holders of the parcels being loaded, by parcel ID, for `recorded_holders_of_import.sql`.
+#[derive(Default)]
+struct Holders {
+    parcel_ids: Vec<String>,
+    names: Vec<String>,
+}
+
+impl Holders {
+    fn add(&mut self, parcels: Vec<NewParcel>) {
+        for p in parcels {
+            for name in p.holders {
+                self.parcel_ids.push(p.parcel_id.to_string());
+                self.names.push(name);
+            }
+        }
+    }
+}
+
 /// The careful way: loads prepared parcels in one transaction, after checking them against
 /// current parcels. Any refusal rolls everything back; so does `dry_run`, at the end.
 pub async fn store_import(
@@ -54,130 +77,122 @@ pub async fn store_import(
     dry_run: bool,
 ) -> Result<Stored, ImportError> {
     let mut change = Change::begin(pool, actor, "import parcels", None).await?;
-    let import_id =
-        imports::begin(&mut change, "parcels", &prepared.sources, &prepared.crs_label, prepared.feature_count).await?;
+    let import_id = imports::begin(&mut change, "parcels", &prepared.read.sources).await?;
     let tx = change.conn();
     refuse_or_skip_existing(tx, &mut prepared, on_duplicate).await?;
-    let uids = reserve_uids(tx, prepared.parcels.len()).await?;
-    let inserted = copy_in(tx, COPY_PARCELS, uids.iter().zip(&prepared.parcels), |row, (uid, p)| {
-        parcel_row(row, *uid, p, import_id)
-    })
-    .await?;
-    let holders: Vec<(i64, String)> =
-        uids.iter().zip(prepared.parcels).flat_map(|(uid, p)| p.holders.into_iter().map(move |h| (*uid, h))).collect();
-    let lines = complete(pool, change, import_id, holders, prepared.report, dry_run).await?;
-    Ok(Stored { import_id, parcels: inserted as usize, lines, extent: prepared.extent })
+    let Prepared { read, parcels, extent } = prepared;
+    let inserted = copy_in(tx, COPY_PARCELS, &parcels, |row, p| parcel_row(row, p, import_id)).await?;
+    let mut holders = Holders::default();
+    holders.add(parcels);
+    let mut read = read;
+    complete(pool, change, import_id, holders, &mut read, dry_run).await?;
+    Ok(stored(import_id, inserted as usize, extent, read))
 }
 
-/// The streaming way; `None` when the import needs the careful way (a legacy key or parcel ID
-/// already held, a parcel refused): nothing is written then.
+fn stored(import_id: i64, parcels: usize, extent: Option<geo::Rect>, read: Read) -> Stored {
+    let Read { crs_label, feature_count, report, .. } = read;
+    Stored { import_id, parcels, lines: report.lines, extent, crs_label, feature_count }
+}
+
+/// The streaming way: parcels are COPYed as they are read and their IDs computed. `None` when
+/// the import needs the careful way (a legacy key or parcel ID already held, a parcel refused):
+/// nothing is written then.
 pub async fn store_streaming(
     pool: &PgPool,
     actor: &Actor,
-    read: Read,
+    files: Vec<PathBuf>,
     opts: ParcelImportOptions,
     zones: CommuneZones,
+    progress: impl Progress + 'static,
     dry_run: bool,
 ) -> Result<Option<Stored>, ImportError> {
-    let Read { sources, crs_label, feature_count, mut report, pending } = read;
     let mut change = Change::begin(pool, actor, "import parcels", None).await?;
-    let import_id = imports::begin(&mut change, "parcels", &sources, &crs_label, feature_count).await?;
-    let tx = change.conn();
-    // Parcel IDs are not known yet: the unique index checks them as they are written.
-    if !held(tx, pending.keys().collect(), vec![String::new(); pending.len()]).await?.is_empty() {
-        change.rollback().await?;
-        return Ok(None);
-    }
-    let uids = reserve_uids(tx, pending.len()).await?;
-    // The IDs are computed on threads of their own, which hand over a chunk at a time.
+    let import_id = imports::begin(&mut change, "parcels", &crate::import::file_names(&files)).await?;
     let (chunks, mut computed) = tokio::sync::mpsc::channel(2);
-    let computing = tokio::task::spawn_blocking(move || {
-        pending.finish_in_chunks(&opts, &zones, |chunk| {
+    let reading = tokio::task::spawn_blocking(move || {
+        parcels::stream(&files, &opts, &zones, &progress, |chunk| {
             // A closed channel means the writer gave up: the rest are not wanted.
             let _ = chunks.blocking_send(chunk);
         })
     });
-    let mut copy = CopyWriter::begin(tx, COPY_PARCELS).await?;
     let mut gathered = Gathered::default();
-    let mut holders = Vec::new();
-    let mut uids = uids.into_iter();
+    let mut taken = Report::default();
+    let mut holders = Holders::default();
     let mut written = 0;
-    while let Some(chunk) = computed.recv().await {
-        let parcels: Vec<NewParcel> = chunk.into_iter().filter_map(|o| gathered.take(o, &mut report)).collect();
-        if report.rejected() {
-            break;
+    // Legacy keys and parcel IDs that current parcels hold are refused by the unique indexes.
+    let loaded = async {
+        let mut copy = CopyWriter::begin(change.conn(), COPY_PARCELS).await?;
+        while let Some(chunk) = computed.recv().await {
+            let parcels: Vec<NewParcel> = chunk.into_iter().filter_map(|o| gathered.take(o, &mut taken)).collect();
+            if taken.rejected() {
+                return copy.abort("a parcel was refused").await.map(|()| false);
+            }
+            written += parcels.len();
+            copy.write(&parcels, |row, p| parcel_row(row, p, import_id)).await?;
+            holders.add(parcels);
         }
-        let rows: Vec<(i64, NewParcel)> = uids.by_ref().zip(parcels).collect();
-        written += rows.len();
-        copy.write(&rows, |row, (uid, p)| parcel_row(row, *uid, p, import_id)).await?;
-        holders.extend(rows.into_iter().flat_map(|(uid, p)| p.holders.into_iter().map(move |h| (uid, h))));
+        copy.finish().await.map(|_| true)
     }
+    .await;
     drop(computed);
-    if let Err(e) = computing.await {
-        std::panic::resume_unwind(e.into_panic());
-    }
-    let loaded =
-        if report.rejected() { copy.abort("a parcel was refused").await.map(|()| 0) } else { copy.finish().await };
+    let mut read = match reading.await {
+        Ok(read) => read?,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    };
     match loaded {
-        Ok(_) if !report.rejected() => {}
+        Ok(true) if !read.report.rejected() => {}
         Ok(_) => {
             change.rollback().await?;
             return Ok(None);
         }
-        // A parcel ID a current parcel holds (the unique index refused it).
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             change.rollback().await?;
             return Ok(None);
         }
         Err(e) => return Err(e.into()),
     }
-    let extent = gathered.close(&mut report);
-    let lines = complete(pool, change, import_id, holders, report, dry_run).await?;
-    Ok(Some(Stored { import_id, parcels: written, lines, extent }))
-}
-
-async fn reserve_uids(tx: &mut PgConnection, n: usize) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(include_str!("sql/parcel_uids.sql")).bind(n as i64).fetch_all(tx).await
+    read.report.lines.append(&mut taken.lines);
+    let extent = gathered.close(&mut read.report);
+    complete(pool, change, import_id, holders, &mut read, dry_run).await?;
+    Ok(Some(stored(import_id, written, extent, read)))
 }
 
 /// What both ways do once the parcels are in: their holders, the communes of parcels recorded
-/// under pre-reform codes, the import's record; then commit, or roll back a dry run.
+/// under pre-reform codes (a warning in `read`'s report for those left unknown), the import's
+/// record; then commit, or roll back a dry run.
 async fn complete(
     pool: &PgPool,
     mut change: Change,
     import_id: i64,
-    holders: Vec<(i64, String)>,
-    mut report: Report,
+    holders: Holders,
+    read: &mut Read,
     dry_run: bool,
-) -> Result<Vec<ReportLine>, ImportError> {
+) -> Result<(), ImportError> {
     let tx = change.conn();
-    copy_in(
-        tx,
-        "COPY personal.recorded_holders (parcel_uid, name, import_id) FROM STDIN",
-        &holders,
-        |row, (uid, name)| {
-            row.num(Some(uid)).text(Some(name)).num(Some(import_id));
-        },
-    )
-    .await?;
+    sqlx::query(include_str!("sql/recorded_holders_of_import.sql"))
+        .bind(&holders.parcel_ids)
+        .bind(&holders.names)
+        .bind(import_id)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(include_str!("sql/parcel_communes_by_location.sql")).bind(import_id).execute(&mut *tx).await?;
     let unlinked: Vec<(String, i64)> =
         sqlx::query_as(include_str!("sql/parcel_unlinked_communes.sql")).bind(import_id).fetch_all(&mut *tx).await?;
     for (code, n) in unlinked {
-        report.push(
+        read.report.push(
             format!("commune {code}"),
             Action::Warning,
             format!("{n} parcel(s) carry commune code {code}, which is not in the 2025 list (a pre-reform code?) and no loaded boundary holds them; kept as recorded, current commune unknown"),
         );
     }
-    imports::finish(&mut change, import_id, &report.lines).await?;
+    imports::finish(&mut change, import_id, &read.crs_label, read.feature_count, &read.report.lines).await?;
     if dry_run {
         change.rollback().await?;
     } else {
         change.bulk_loaded(&["parcels", "personal.recorded_holders"]);
         change.commit(pool).await?;
     }
-    Ok(report.lines)
+    Ok(())
 }
 
 /// Parcels whose legacy key or parcel ID a current parcel holds: refused, or skipped by policy.
@@ -193,9 +208,9 @@ async fn refuse_or_skip_existing(
     }
     let action = if on_duplicate == OnDuplicate::Skip { Action::Skipped } else { Action::Rejected };
     for (ord, what) in &conflicts {
-        prepared.report.push(prepared.parcels[*ord as usize].key.to_string(), action, what);
+        prepared.read.report.push(prepared.parcels[*ord as usize].key.to_string(), action, what);
     }
-    prepared.report = std::mem::take(&mut prepared.report).checked()?;
+    prepared.read.report = std::mem::take(&mut prepared.read.report).checked()?;
     let skipped: std::collections::HashSet<usize> = conflicts.iter().map(|(ord, _)| *ord as usize).collect();
     let mut ord = 0;
     prepared.parcels.retain(|_| {
