@@ -1,12 +1,12 @@
-//! Rows for PostgreSQL's `COPY ... FROM STDIN` text format, the fast path for bulk loads.
-
-use std::fmt::Write;
+//! Rows for PostgreSQL's binary `COPY ... FROM STDIN`, the fast path for bulk loads: no text to
+//! parse on the server, and geometries go as the EWKB PostGIS reads directly.
 
 use geozero::{CoordDimensions, ToWkb};
 use sqlx::PgConnection;
 use sqlx::postgres::PgCopyIn;
 
-/// Streams `items` through `COPY ... FROM STDIN`, `row` writing each one's fields.
+/// Streams `items` through `statement` (a `COPY ... FROM STDIN (FORMAT binary)`), `row` writing
+/// each one's fields.
 pub async fn copy_in<T>(
     conn: &mut PgConnection,
     statement: &str,
@@ -18,7 +18,8 @@ pub async fn copy_in<T>(
     copy.finish().await
 }
 
-/// A `COPY ... FROM STDIN` written a batch at a time, for rows that are still being computed.
+/// A binary `COPY ... FROM STDIN` written a batch at a time, for rows that are still being
+/// computed.
 pub struct CopyWriter<'c> {
     copy: PgCopyIn<&'c mut PgConnection>,
     rows: CopyRows,
@@ -26,7 +27,11 @@ pub struct CopyWriter<'c> {
 
 impl<'c> CopyWriter<'c> {
     pub async fn begin(conn: &'c mut PgConnection, statement: &str) -> Result<CopyWriter<'c>, sqlx::Error> {
-        Ok(CopyWriter { copy: conn.copy_in_raw(statement).await?, rows: CopyRows::default() })
+        let mut rows = CopyRows::default();
+        // The signature, no flags, no header extension.
+        rows.buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
+        rows.buf.extend_from_slice(&[0; 8]);
+        Ok(CopyWriter { copy: conn.copy_in_raw(statement).await?, rows })
     }
 
     /// Writes `items`, `row` writing each one's fields; sends whenever a megabyte is ready.
@@ -37,20 +42,20 @@ impl<'c> CopyWriter<'c> {
     ) -> Result<(), sqlx::Error> {
         const CHUNK: usize = 1 << 20;
         for item in items {
+            self.rows.begin_row();
             row(&mut self.rows, item);
             self.rows.end_row();
-            if self.rows.len() >= CHUNK {
-                self.copy.send(self.rows.take().into_bytes()).await?;
+            if self.rows.buf.len() >= CHUNK {
+                self.copy.send(std::mem::take(&mut self.rows.buf)).await?;
             }
         }
         Ok(())
     }
 
-    /// Sends what is left and ends the COPY; the number of rows it loaded.
+    /// Sends what is left and the trailer, and ends the COPY; the number of rows it loaded.
     pub async fn finish(mut self) -> Result<u64, sqlx::Error> {
-        if !self.rows.is_empty() {
-            self.copy.send(self.rows.take().into_bytes()).await?;
-        }
+        self.rows.buf.extend_from_slice(&(-1i16).to_be_bytes());
+        self.copy.send(std::mem::take(&mut self.rows.buf)).await?;
         self.copy.finish().await
     }
 
@@ -60,99 +65,77 @@ impl<'c> CopyWriter<'c> {
     }
 }
 
+/// Rows in the binary COPY format: a field count, then each field's length and bytes in the
+/// type's binary form (`-1` for NULL).
 #[derive(Default)]
 pub struct CopyRows {
-    buf: String,
-    in_row: bool,
+    buf: Vec<u8>,
+    /// Where the current row's field count goes, and how many fields it has so far.
+    row_start: usize,
+    fields: i16,
 }
+
+/// `text`'s type OID, for the elements of a `text[]`.
+const TEXT_OID: i32 = 25;
 
 impl CopyRows {
     pub fn text(&mut self, v: Option<&str>) -> &mut Self {
-        self.sep();
-        match v {
-            None => self.buf.push_str("\\N"),
-            Some(s) => escape_into(&mut self.buf, s),
-        }
-        self
+        self.field(v.map(str::as_bytes))
     }
 
-    pub fn num(&mut self, v: Option<impl std::fmt::Display>) -> &mut Self {
-        self.sep();
-        match v {
-            None => self.buf.push_str("\\N"),
-            Some(n) => write!(self.buf, "{n}").expect("writing to a String"),
-        }
-        self
+    pub fn int4(&mut self, v: Option<i32>) -> &mut Self {
+        self.field(v.map(i32::to_be_bytes).as_ref().map(|b| &b[..]))
     }
 
-    /// A `text[]` value.
-    pub fn array<'a>(&mut self, items: impl IntoIterator<Item = &'a str>) -> &mut Self {
-        let mut lit = String::from("{");
-        for (i, item) in items.into_iter().enumerate() {
-            if i > 0 {
-                lit.push(',');
-            }
-            lit.push('"');
-            for c in item.chars() {
-                if c == '"' || c == '\\' {
-                    lit.push('\\');
-                }
-                lit.push(c);
-            }
-            lit.push('"');
-        }
-        lit.push('}');
-        self.text(Some(&lit))
+    pub fn int8(&mut self, v: Option<i64>) -> &mut Self {
+        self.field(v.map(i64::to_be_bytes).as_ref().map(|b| &b[..]))
     }
 
-    /// A geometry as hex EWKB with its SRID.
+    pub fn float8(&mut self, v: Option<f64>) -> &mut Self {
+        self.field(v.map(f64::to_be_bytes).as_ref().map(|b| &b[..]))
+    }
+
+    /// A one-dimensional `text[]` without NULLs.
+    pub fn text_array<'a>(&mut self, items: impl IntoIterator<Item = &'a str>) -> &mut Self {
+        let items: Vec<&str> = items.into_iter().collect();
+        let mut a = Vec::with_capacity(20 + items.iter().map(|i| 4 + i.len()).sum::<usize>());
+        for n in [1, 0, TEXT_OID, items.len() as i32, 1] {
+            // dimensions, has NULLs, element type, length, lower bound
+            a.extend_from_slice(&n.to_be_bytes());
+        }
+        for item in items {
+            a.extend_from_slice(&(item.len() as i32).to_be_bytes());
+            a.extend_from_slice(item.as_bytes());
+        }
+        self.field(Some(&a))
+    }
+
+    /// A geometry as EWKB with its SRID.
     pub fn geometry(&mut self, g: &geo::Geometry, srid: i32) -> &mut Self {
-        self.sep();
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         let wkb = g.to_ewkb(CoordDimensions::xy(), Some(srid)).expect("geo geometries always encode");
-        self.buf.reserve(wkb.len() * 2);
-        for b in wkb {
-            self.buf.push(HEX[usize::from(b >> 4)] as char);
-            self.buf.push(HEX[usize::from(b & 15)] as char);
+        self.field(Some(&wkb))
+    }
+
+    fn field(&mut self, bytes: Option<&[u8]>) -> &mut Self {
+        self.fields += 1;
+        match bytes {
+            None => self.buf.extend_from_slice(&(-1i32).to_be_bytes()),
+            Some(b) => {
+                self.buf.extend_from_slice(&(b.len() as i32).to_be_bytes());
+                self.buf.extend_from_slice(b);
+            }
         }
         self
     }
 
-    pub fn end_row(&mut self) {
-        self.buf.push('\n');
-        self.in_row = false;
+    fn begin_row(&mut self) {
+        self.row_start = self.buf.len();
+        self.fields = 0;
+        self.buf.extend_from_slice(&0i16.to_be_bytes());
     }
 
-    pub fn len(&self) -> usize {
-        self.buf.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.buf.is_empty()
-    }
-
-    /// The complete rows written so far.
-    pub fn take(&mut self) -> String {
-        std::mem::take(&mut self.buf)
-    }
-
-    fn sep(&mut self) {
-        if self.in_row {
-            self.buf.push('\t');
-        }
-        self.in_row = true;
-    }
-}
-
-fn escape_into(buf: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '\\' => buf.push_str("\\\\"),
-            '\t' => buf.push_str("\\t"),
-            '\n' => buf.push_str("\\n"),
-            '\r' => buf.push_str("\\r"),
-            c => buf.push(c),
-        }
+    fn end_row(&mut self) {
+        self.buf[self.row_start..self.row_start + 2].copy_from_slice(&self.fields.to_be_bytes());
     }
 }
 
@@ -161,12 +144,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_text_and_arrays() {
+    fn writes_fields_in_the_binary_copy_format() {
         let mut r = CopyRows::default();
-        r.text(Some("a\tb\\c")).text(None).array(["x\"y", "z"]).num(Some(1.5));
+        r.begin_row();
+        r.text(Some("ab")).text(None).int4(Some(7)).text_array(["x"]);
         r.end_row();
-        assert_eq!(r.take(), "a\\tb\\\\c\t\\N\t{\"x\\\\\"y\",\"z\"}\t1.5\n");
-        r.geometry(&geo::Geometry::Point(geo::Point::new(1.0, 2.0)), 4326);
-        assert_eq!(r.take(), "0101000020e6100000000000000000f03f0000000000000040");
+        let mut want = vec![0, 4, 0, 0, 0, 2, b'a', b'b', 255, 255, 255, 255, 0, 0, 0, 4, 0, 0, 0, 7];
+        want.extend_from_slice(&[0, 0, 0, 25, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 25, 0, 0, 0, 1, 0, 0, 0, 1]);
+        want.extend_from_slice(&[0, 0, 0, 1, b'x']);
+        assert_eq!(r.buf, want);
     }
 }

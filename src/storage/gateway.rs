@@ -87,7 +87,8 @@ impl Change {
         self.bulk_loaded.extend(tables);
     }
 
-    /// Commits, then analyses the bulk-loaded tables (the store's own names, never input).
+    /// Commits, then analyses the bulk-loaded tables (the store's own names, never input), each
+    /// on a connection of its own at once.
     pub async fn commit(mut self, pool: &PgPool) -> Result<(), sqlx::Error> {
         let object =
             format!("change {}{}", self.id, self.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default());
@@ -105,9 +106,10 @@ impl Change {
         if self.bulk_loaded.is_empty() {
             super::outlines::after_commit(pool).await;
         }
-        for table in self.bulk_loaded {
-            sqlx::query(&format!("ANALYZE {table}")).execute(pool).await?;
-        }
+        let analyses = self.bulk_loaded.iter().map(|table| async move {
+            sqlx::query(&format!("ANALYZE {table}")).execute(pool).await
+        });
+        futures_util::future::try_join_all(analyses).await?;
         Ok(())
     }
 

@@ -31,22 +31,23 @@ pub struct Stored {
 }
 
 // Uids come from the identity: reserving them first would need the count before the reading ends.
-const COPY_PARCELS: &str = "COPY parcels (parcel_id, commune_code_recorded, sheet, parcel_no, commune_code, land_use, legal_area_m2, alley_width_m, address, digital_address, source_crs, geom, import_id) FROM STDIN";
+const COPY_PARCELS: &str = "COPY parcels (parcel_id, commune_code_recorded, sheet, parcel_no, commune_code, land_use, legal_area_m2, alley_width_m, address, digital_address, source_crs, geom, import_id) FROM STDIN (FORMAT binary)";
 
 fn parcel_row(row: &mut CopyRows, p: &NewParcel, import_id: i64) {
     row.text(Some(p.parcel_id.as_str()))
         .text(Some(p.key.commune.as_str()))
         .text(Some(p.key.sheet.as_str()))
-        .num(Some(p.key.parcel_no))
+        // Parcel numbers are at most i32::MAX (`ParcelNo`).
+        .int4(Some(p.key.parcel_no.get() as i32))
         .text(p.commune.as_ref().map(|c| c.as_str()))
-        .array(p.land_use.codes().iter().map(|c| c.as_str()))
-        .num(p.legal_area_m2)
-        .num(p.alley_width_m)
+        .text_array(p.land_use.codes().iter().map(|c| c.as_str()))
+        .float8(p.legal_area_m2)
+        .float8(p.alley_width_m)
         .text(p.address.as_deref())
         .text(p.digital_address.as_ref().map(|d| d.as_str()))
         .text(Some(&p.source_crs))
         .geometry(&geo::Geometry::MultiPolygon(p.geom.clone()), 4326)
-        .num(Some(import_id));
+        .int8(Some(import_id));
 }
 
 /// Holders of the parcels being loaded, by parcel ID, for `recorded_holders_of_import.sql`.
