@@ -111,7 +111,8 @@ function send(method, url, body) {
  * outlined, and the groups of the URL shown.
  */
 async function composeStyle() {
-  const style = await getJson(`/styles/map.json${onQuery("?")}`);
+  // The head's early.js asked for it already; asked again only if that failed, to say why.
+  const style = (await window.diachinhStyle) ?? (await getJson(`/styles/map.json${onQuery("?")}`));
   const top = style.layers.findIndex((l) => l.id === "communes-line");
   style.layers.splice(top, 0, ...PROJECT_LAYERS);
   style.layers.splice(1, 0, STREETS);

@@ -8,6 +8,7 @@ use super::error::ApiError;
 
 /// The files under `web/`, by path, with their media types.
 const FILES: &[(&str, &str, &[u8])] = &[
+    ("early.js", "text/javascript; charset=utf-8", include_bytes!("../../web/early.js")),
     ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../web/app.js")),
     ("app.css", "text/css; charset=utf-8", include_bytes!("../../web/app.css")),
     (

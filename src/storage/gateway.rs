@@ -106,9 +106,10 @@ impl Change {
         if self.bulk_loaded.is_empty() {
             super::outlines::after_commit(pool).await;
         }
-        let analyses = self.bulk_loaded.iter().map(|table| async move {
-            sqlx::query(&format!("ANALYZE {table}")).execute(pool).await
-        });
+        let analyses = self
+            .bulk_loaded
+            .iter()
+            .map(|table| async move { sqlx::query(&format!("ANALYZE {table}")).execute(pool).await });
         futures_util::future::try_join_all(analyses).await?;
         Ok(())
     }

@@ -1,6 +1,6 @@
 // Opens the web map in headless Chromium as a planner would, with no view in the URL, and reports
-// what the map area (not the panel over it) shows once idle: its view and how much of it is
-// background.
+// what the map area (not the panel over it) shows once idle: its view, its bounds, how much of
+// it is background, and the tiles the page asked for before the map started (web/early.js).
 // Usage: node web-opening.mjs BASE_URL OUT_PNG
 import { chromium } from "playwright-core";
 import { PNG } from "pngjs";
@@ -37,6 +37,12 @@ for (let y = 0; y < png.height; y++) {
     if ([0xf4, 0xf1, 0xea].every((c, k) => Math.abs(png.data[i + k] - c) <= 3)) background++;
   }
 }
-const view = await page.evaluate(() => ({ zoom: window.diachinh.map.getZoom(), centre: window.diachinh.map.getCenter().toArray() }));
+const view = await page.evaluate(() => ({
+  zoom: window.diachinh.map.getZoom(),
+  centre: window.diachinh.map.getCenter().toArray(),
+  bounds: window.diachinh.map.getBounds().toArray().flat(),
+  // MapLibre's worker asks for tiles from its own context: the page's own tile requests are the early ones.
+  early: performance.getEntriesByType("resource").filter((e) => e.initiatorType === "fetch" && e.name.includes(".mvt")).map((e) => e.name),
+}));
 console.log(JSON.stringify({ ...view, pixels, background }));
 await browser.close();

@@ -118,6 +118,23 @@ async fn opens_on_drawn_data(app: &TestApp, png: &std::path::Path) {
     assert!(seen["zoom"].as_f64().unwrap() >= 14.0, "{seen}");
     let drawn = 1.0 - seen["background"].as_f64().unwrap() / seen["pixels"].as_f64().unwrap();
     assert!(drawn > 0.05, "only {:.1}% of the map area is drawn at the opening view: {seen}", drawn * 100.0);
+    // The first view's tiles were asked for before the map started, and they are the view's.
+    let early = seen["early"].as_array().unwrap();
+    assert!(!early.is_empty(), "{seen}");
+    let zoom = seen["zoom"].as_f64().unwrap();
+    let bounds: Vec<f64> = seen["bounds"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    for url in early {
+        let url = url.as_str().unwrap();
+        let zxy: Vec<f64> =
+            url.split(".mvt").next().unwrap().rsplitn(4, '/').take(3).map(|v| v.parse().unwrap()).collect();
+        let (y, x, z) = (zxy[0], zxy[1], zxy[2]);
+        let n = 2f64.powf(z);
+        let lon = |x: f64| x / n * 360.0 - 180.0;
+        let lat = |y: f64| (std::f64::consts::PI * (1.0 - 2.0 * y / n)).sinh().atan().to_degrees();
+        assert_eq!(z, zoom.floor(), "{url} at zoom {zoom}");
+        let overlaps = lon(x) < bounds[2] && lon(x + 1.0) > bounds[0] && lat(y + 1.0) < bounds[3] && lat(y) > bounds[1];
+        assert!(overlaps, "{url} lies outside the opening view {bounds:?}");
+    }
     let (_, tiles) = app.get("/tiles/admin,parcels.json").await;
     let (b, c) = (&tiles["bounds"], &seen["centre"]);
     let (lon, lat) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
