@@ -162,7 +162,7 @@ impl SourceFeature {
 pub struct SourceFile {
     dataset: Dataset,
     file_name: String,
-    /// The CRS of the first layer read.
+    /// The CRS of the first layer read that has one.
     pub crs: Option<Crs>,
 }
 
@@ -182,7 +182,8 @@ enum Target {
 }
 
 impl SourceFile {
-    /// Opens `path` and finds the CRS of the layer to read (`layer`, or the first).
+    /// Opens `path` and finds the CRS of the layers to read (`layer`, or all: the first that has
+    /// one).
     pub fn open(path: &Path, layer: Option<&str>) -> Result<SourceFile, SourceError> {
         let display = path.display().to_string();
         let open = |open_options| {
@@ -200,11 +201,13 @@ impl SourceFile {
                 "KEEP_GEOM_COLUMNS=NO",
             ]))?;
         }
-        let Some(first) = dataset.layers().find(|l| layer.is_none_or(|name| name == l.name())) else {
-            let name = layer.unwrap_or_default();
+        if let Some(name) = layer.filter(|name| !dataset.layers().any(|l| l.name() == *name)) {
             return Err(SourceError::Read { path: display, reason: format!("has no layer named `{name}`") });
-        };
-        let crs = first.spatial_ref().and_then(|s| crs_of(&s));
+        }
+        let crs = dataset
+            .layers()
+            .filter(|l| layer.is_none_or(|name| name == l.name()))
+            .find_map(|l| l.spatial_ref().and_then(|s| crs_of(&s)));
         let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         Ok(SourceFile { dataset, file_name, crs })
     }
