@@ -89,7 +89,6 @@ pub fn stream(
     progress: &dyn crate::progress::Progress,
     mut each: impl FnMut(Vec<Outcome>) + Send,
 ) -> Result<Read, ImportError> {
-    const CHUNK: usize = 2_000;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let started = std::time::Instant::now();
     let mut report = Report::default();
@@ -128,21 +127,13 @@ pub fn stream(
                 }
             }
         });
-        let mut batch = Vec::with_capacity(CHUNK);
-        let mut sent = 0;
+        let mut dispatch = Dispatch { inboxes, batch: Vec::with_capacity(CHUNK), sent: 0 };
         let mut shared = SharedKeys::new(opts.on_duplicate);
-        let mut send = |batch: &mut Vec<Candidate>| {
-            let _ = inboxes[sent % threads].send(std::mem::replace(batch, Vec::with_capacity(CHUNK)));
-            sent += 1;
-        };
         let read = source::each_feature(files, &opts.source, None, progress, |f, crs, _| {
             if let Some(c) = check_feature(f, crs, opts.source.on_invalid, &mut report)
                 && let Some(c) = shared.admit(c, &mut report)
             {
-                batch.push(c);
-                if batch.len() == CHUNK {
-                    send(&mut batch);
-                }
+                dispatch.push(c);
             }
         });
         tracing::debug!(
@@ -151,21 +142,47 @@ pub fn stream(
             started.elapsed()
         );
         for c in shared.held(&mut report) {
-            batch.push(c);
-            if batch.len() == CHUNK {
-                send(&mut batch);
-            }
+            dispatch.push(c);
         }
-        if !batch.is_empty() {
-            send(&mut batch);
-        }
-        // Closing the threads' inboxes lets them, and then the taker, end.
-        drop(inboxes);
+        dispatch.close();
         read
     })?;
     tracing::debug!("import: read, checked and finished in {:.2?}", started.elapsed());
     Ok(Read { sources: super::file_names(files), crs_label: read.crs_label, feature_count: read.feature_count, report })
 }
+
+/// Hands candidates to the ID threads in chunks of `CHUNK`, chunk i to thread i mod threads.
+struct Dispatch {
+    inboxes: Vec<std::sync::mpsc::SyncSender<Vec<Candidate>>>,
+    batch: Vec<Candidate>,
+    sent: usize,
+}
+
+impl Dispatch {
+    fn push(&mut self, c: Candidate) {
+        self.batch.push(c);
+        if self.batch.len() == CHUNK {
+            self.send();
+        }
+    }
+
+    fn send(&mut self) {
+        let chunk = std::mem::replace(&mut self.batch, Vec::with_capacity(CHUNK));
+        // A closed inbox means the taker gave up: the rest are not wanted.
+        let _ = self.inboxes[self.sent % self.inboxes.len()].send(chunk);
+        self.sent += 1;
+    }
+
+    /// Sends the last chunk; closing the inboxes lets the threads, and then the taker, end.
+    fn close(mut self) {
+        if !self.batch.is_empty() {
+            self.send();
+        }
+    }
+}
+
+/// Parcels handed to each ID thread at a time.
+const CHUNK: usize = 2_000;
 
 /// Reads, checks and finishes every feature, and gathers the parcels. Blocking (GDAL, PROJ).
 /// `zones` gives the TM-3 zone of parcel IDs for sources not in a TM-3 zone.
