@@ -35,8 +35,8 @@ async fn geopackage_loads_with_summary_and_personal_data_apart() {
         db.count("SELECT count(*) FROM parcels WHERE commune_code = '05443' AND source_crs = 'EPSG:9213'").await,
         1661
     );
-    // Holder names went to the personal schema, each to its own parcel (found by parcel ID after
-    // the COPY), and the parcels table has nowhere to put one.
+    // Holder names went to the personal schema, each to its own parcel (by the uid reserved for
+    // it during the COPY), and the parcels table has nowhere to put one.
     let file = std::process::Command::new("ogr2ogr")
         .args(["-f", "CSV", "/vsistdout/", TN, "-sql"])
         .arg("SELECT MaXa, SoHieuToBanDo, SoThuTuThua, TenChu FROM thua_dat WHERE TenChu IS NOT NULL")

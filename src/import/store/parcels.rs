@@ -18,6 +18,9 @@ use crate::storage::copy::{CopyRows, CopyWriter, copy_in};
 use crate::storage::gateway::{Actor, Change};
 use crate::storage::imports;
 
+/// Uids reserved at a time by a streamed import.
+const UID_BLOCK: usize = 20_000;
+
 /// What a committed import stored.
 #[derive(Debug)]
 pub struct Stored {
@@ -30,11 +33,11 @@ pub struct Stored {
     pub feature_count: usize,
 }
 
-// Uids come from the identity: reserving them first would need the count before the reading ends.
-const COPY_PARCELS: &str = "COPY parcels (parcel_id, commune_code_recorded, sheet, parcel_no, commune_code, land_use, legal_area_m2, alley_width_m, address, digital_address, source_crs, geom, import_id) FROM STDIN (FORMAT binary)";
+const COPY_PARCELS: &str = "COPY parcels (uid, parcel_id, commune_code_recorded, sheet, parcel_no, commune_code, land_use, legal_area_m2, alley_width_m, address, digital_address, source_crs, geom, import_id) FROM STDIN (FORMAT binary)";
 
-fn parcel_row(row: &mut CopyRows, p: &NewParcel, import_id: i64) {
-    row.text(Some(p.parcel_id.as_str()))
+fn parcel_row(row: &mut CopyRows, uid: i64, p: &NewParcel, import_id: i64) {
+    row.int8(Some(uid))
+        .text(Some(p.parcel_id.as_str()))
         .text(Some(p.key.commune.as_str()))
         .text(Some(p.key.sheet.as_str()))
         // Parcel numbers are at most i32::MAX (`ParcelNo`).
@@ -50,22 +53,31 @@ fn parcel_row(row: &mut CopyRows, p: &NewParcel, import_id: i64) {
         .int8(Some(import_id));
 }
 
-/// Holders of the parcels being loaded, by parcel ID, for `recorded_holders_of_import.sql`.
+/// Parcels with their uids, COPYed; their holders kept for the COPY after.
 #[derive(Default)]
-struct Holders {
-    parcel_ids: Vec<String>,
-    names: Vec<String>,
+struct Loaded {
+    parcels: usize,
+    holders: Vec<(i64, String)>,
 }
 
-impl Holders {
-    fn add(&mut self, parcels: Vec<NewParcel>) {
-        for p in parcels {
-            for name in p.holders {
-                self.parcel_ids.push(p.parcel_id.to_string());
-                self.names.push(name);
-            }
-        }
+impl Loaded {
+    async fn copy(
+        &mut self,
+        copy: &mut CopyWriter<'_>,
+        uids: Vec<i64>,
+        parcels: Vec<NewParcel>,
+        import_id: i64,
+    ) -> Result<(), sqlx::Error> {
+        let rows: Vec<(i64, NewParcel)> = uids.into_iter().zip(parcels).collect();
+        self.parcels += rows.len();
+        copy.write(&rows, |row, (uid, p)| parcel_row(row, *uid, p, import_id)).await?;
+        self.holders.extend(rows.into_iter().flat_map(|(uid, p)| p.holders.into_iter().map(move |h| (uid, h))));
+        Ok(())
     }
+}
+
+async fn reserve_uids(conn: impl sqlx::PgExecutor<'_>, n: usize) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(include_str!("sql/parcel_uids.sql")).bind(n as i64).fetch_all(conn).await
 }
 
 /// The careful way: loads prepared parcels in one transaction, after checking them against
@@ -81,13 +93,14 @@ pub async fn store_import(
     let import_id = imports::begin(&mut change, "parcels", &prepared.read.sources).await?;
     let tx = change.conn();
     refuse_or_skip_existing(tx, &mut prepared, on_duplicate).await?;
-    let Prepared { read, parcels, extent } = prepared;
-    let inserted = copy_in(tx, COPY_PARCELS, &parcels, |row, p| parcel_row(row, p, import_id)).await?;
-    let mut holders = Holders::default();
-    holders.add(parcels);
-    let mut read = read;
-    complete(pool, change, import_id, holders, &mut read, dry_run).await?;
-    Ok(stored(import_id, inserted as usize, extent, read))
+    let Prepared { mut read, parcels, extent } = prepared;
+    let uids = reserve_uids(&mut *tx, parcels.len()).await?;
+    let mut loaded = Loaded::default();
+    let mut copy = CopyWriter::begin(tx, COPY_PARCELS).await?;
+    loaded.copy(&mut copy, uids, parcels, import_id).await?;
+    copy.finish().await?;
+    complete(pool, change, import_id, loaded.holders, &mut read, dry_run).await?;
+    Ok(stored(import_id, loaded.parcels, extent, read))
 }
 
 fn stored(import_id: i64, parcels: usize, extent: Option<geo::Rect>, read: Read) -> Stored {
@@ -118,19 +131,22 @@ pub async fn store_streaming(
     });
     let mut gathered = Gathered::default();
     let mut taken = Report::default();
-    let mut holders = Holders::default();
-    let mut written = 0;
+    let mut loaded = Loaded::default();
     // Legacy keys and parcel IDs that current parcels hold are refused by the unique indexes.
-    let loaded = async {
+    let outcome = async {
         let mut copy = CopyWriter::begin(change.conn(), COPY_PARCELS).await?;
+        // Uids come a block at a time from another connection: this one is busy with the COPY.
+        let mut uids = Vec::new();
         while let Some(chunk) = computed.recv().await {
             let parcels: Vec<NewParcel> = chunk.into_iter().filter_map(|o| gathered.take(o, &mut taken)).collect();
             if taken.rejected() {
                 return copy.abort("a parcel was refused").await.map(|()| false);
             }
-            written += parcels.len();
-            copy.write(&parcels, |row, p| parcel_row(row, p, import_id)).await?;
-            holders.add(parcels);
+            if uids.len() < parcels.len() {
+                uids.extend(reserve_uids(pool, UID_BLOCK.max(parcels.len())).await?);
+            }
+            let rest = uids.split_off(parcels.len());
+            loaded.copy(&mut copy, std::mem::replace(&mut uids, rest), parcels, import_id).await?;
         }
         copy.finish().await.map(|_| true)
     }
@@ -140,7 +156,7 @@ pub async fn store_streaming(
         Ok(read) => read?,
         Err(e) => std::panic::resume_unwind(e.into_panic()),
     };
-    match loaded {
+    match outcome {
         Ok(true) if !read.report.rejected() => {}
         Ok(_) => {
             change.rollback().await?;
@@ -154,8 +170,8 @@ pub async fn store_streaming(
     }
     read.report.lines.append(&mut taken.lines);
     let extent = gathered.close(&mut read.report);
-    complete(pool, change, import_id, holders, &mut read, dry_run).await?;
-    Ok(Some(stored(import_id, written, extent, read)))
+    complete(pool, change, import_id, loaded.holders, &mut read, dry_run).await?;
+    Ok(Some(stored(import_id, loaded.parcels, extent, read)))
 }
 
 /// What both ways do once the parcels are in: their holders, the communes of parcels recorded
@@ -165,17 +181,20 @@ async fn complete(
     pool: &PgPool,
     mut change: Change,
     import_id: i64,
-    holders: Holders,
+    holders: Vec<(i64, String)>,
     read: &mut Read,
     dry_run: bool,
 ) -> Result<(), ImportError> {
     let tx = change.conn();
-    sqlx::query(include_str!("sql/recorded_holders_of_import.sql"))
-        .bind(&holders.parcel_ids)
-        .bind(&holders.names)
-        .bind(import_id)
-        .execute(&mut *tx)
-        .await?;
+    copy_in(
+        &mut *tx,
+        "COPY personal.recorded_holders (parcel_uid, name, import_id) FROM STDIN (FORMAT binary)",
+        &holders,
+        |row, (uid, name)| {
+            row.int8(Some(*uid)).text(Some(name)).int8(Some(import_id));
+        },
+    )
+    .await?;
     sqlx::query(include_str!("sql/parcel_communes_by_location.sql")).bind(import_id).execute(&mut *tx).await?;
     let unlinked: Vec<(String, i64)> =
         sqlx::query_as(include_str!("sql/parcel_unlinked_communes.sql")).bind(import_id).fetch_all(&mut *tx).await?;
