@@ -35,7 +35,8 @@ pub struct Stored {
 
 const COPY_PARCELS: &str = "COPY parcels (uid, parcel_id, commune_code_recorded, sheet, parcel_no, commune_code, land_use, legal_area_m2, alley_width_m, address, digital_address, source_crs, geom, import_id) FROM STDIN (FORMAT binary)";
 
-fn parcel_row(row: &mut CopyRows, uid: i64, p: &NewParcel, import_id: i64) {
+/// The parcel's row; its geometry is moved into the row (the parcel is not written twice).
+fn parcel_row(row: &mut CopyRows, uid: i64, p: &mut NewParcel, import_id: i64) {
     row.int8(Some(uid))
         .text(Some(p.parcel_id.as_str()))
         .text(Some(p.key.commune.as_str()))
@@ -49,7 +50,7 @@ fn parcel_row(row: &mut CopyRows, uid: i64, p: &NewParcel, import_id: i64) {
         .text(p.address.as_deref())
         .text(p.digital_address.as_ref().map(|d| d.as_str()))
         .text(Some(&p.source_crs))
-        .geometry(&geo::Geometry::MultiPolygon(p.geom.clone()), 4326)
+        .geometry(&geo::Geometry::MultiPolygon(std::mem::replace(&mut p.geom, geo::MultiPolygon(Vec::new()))), 4326)
         .int8(Some(import_id));
 }
 
@@ -68,9 +69,9 @@ impl Loaded {
         parcels: Vec<NewParcel>,
         import_id: i64,
     ) -> Result<(), sqlx::Error> {
-        let rows: Vec<(i64, NewParcel)> = uids.into_iter().zip(parcels).collect();
+        let mut rows: Vec<(i64, NewParcel)> = uids.into_iter().zip(parcels).collect();
         self.parcels += rows.len();
-        copy.write(&rows, |row, (uid, p)| parcel_row(row, *uid, p, import_id)).await?;
+        copy.write(rows.iter_mut(), |row, (uid, p)| parcel_row(row, *uid, p, import_id)).await?;
         self.holders.extend(rows.into_iter().flat_map(|(uid, p)| p.holders.into_iter().map(move |h| (uid, h))));
         Ok(())
     }
