@@ -33,7 +33,7 @@ impl ApiError {
         Self { status: StatusCode::SERVICE_UNAVAILABLE, message: message.into() }
     }
     /// A database error: the database away (503), else the server's fault.
-    fn database(e: &sqlx::Error) -> Self {
+    pub fn database(e: &sqlx::Error) -> Self {
         match crate::storage::unavailable(e) {
             true => ApiError::database_away(&e.to_string()),
             false => ApiError::internal(format!("database: {e}")),

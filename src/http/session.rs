@@ -76,7 +76,7 @@ pub async fn sign_out(
         return Err(ApiError::bad_request("no session to sign out of: this request came without a session cookie"));
     };
     sessions::end(&state.pool, &Actor::account(&account.username), &session.0).await.map_err(refusal)?;
-    state.signed_in.invalidate(&session.cache_key());
+    state.signed_in.invalidate(&session.cache_key()).await;
     let mut resp = StatusCode::NO_CONTENT.into_response();
     set_cookie(&mut resp, &cookie(&state.public_url, "", 0));
     Ok(resp)

@@ -185,6 +185,30 @@ async fn accounts_lock_by_rule_and_unlock() {
     assert_eq!(get_as(&app, "/api/me", "user.forced", GOOD).await.0, 200);
 }
 
+#[tokio::test]
+async fn requests_arriving_together_with_one_password_share_one_sign_in() {
+    let app = TestApp::spawn(Content::Empty).await;
+    let out = add(&app, "user.many", "000000000009", &["--role", "viewer"], GOOD);
+    assert!(out.status.success(), "{}", text(&out));
+    let failed = || async {
+        sqlx::query_scalar::<_, i32>("SELECT failed_attempts FROM personal.accounts WHERE username = 'user.many'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+    };
+    // A GIS client retrying one wrong password on 16 connections at once made one guess, not 16:
+    // the account is not paused, and the right password still signs in.
+    let wrong =
+        futures_util::future::join_all((0..16).map(|_| get_as(&app, "/api/me", "user.many", "Wrong-password 123")))
+            .await;
+    assert!(wrong.iter().all(|(status, _, _)| *status == 401), "{:?}", wrong.iter().map(|r| r.0).collect::<Vec<_>>());
+    let guesses = failed().await;
+    assert!((1..5).contains(&guesses), "{guesses} failed attempts counted for one password sent 16 times at once");
+    let right = futures_util::future::join_all((0..16).map(|_| get_as(&app, "/api/me", "user.many", GOOD))).await;
+    assert!(right.iter().all(|(status, body, _)| *status == 200 && body["account"] == "user.many"), "{right:?}");
+    assert_eq!(failed().await, 0);
+}
+
 /// A parcel with recorded rights in `commune`: its ID, its first holder, and where it lies.
 async fn parcel(app: &TestApp, commune: &str) -> (String, String, f64, f64) {
     sqlx::query_as(
