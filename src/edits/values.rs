@@ -2,15 +2,13 @@
 //! CRS it came in) turned into the fields a parcel import reads, so that an edit is checked by
 //! exactly the import's rules and messages.
 
-use std::collections::HashMap;
-
 use serde_json::{Map, Value};
 
 use super::EditError;
 use crate::crs::Crs;
 use crate::domain::LegacyKey;
 use crate::import::parcel_fields::{ADDRESS, ALLEY_WIDTH, AREA, COMMUNE, DIGITAL_ADDRESS, LAND_USE, NUMBER, SHEET};
-use crate::import::source::Field;
+use crate::import::source::{Attributes, Field};
 
 /// How properties apply: merged onto the current parcel (PATCH, WFS Update), or standing for the
 /// whole parcel (PUT, POST, WFS Insert), where a property left out is cleared.
@@ -50,13 +48,15 @@ pub fn legacy_key(c: &Current) -> String {
 }
 
 /// The parcel's fields as an import would read them.
-fn fields_of(c: &Current) -> HashMap<&'static str, String> {
-    let mut f = HashMap::from([
+fn fields_of(c: &Current) -> Attributes {
+    let mut f: Attributes = [
         (COMMUNE.name, c.commune_code_recorded.clone()),
         (SHEET.name, c.sheet.clone()),
         (NUMBER.name, c.parcel_no.to_string()),
         (LAND_USE.name, c.land_use.join("+")),
-    ]);
+    ]
+    .into_iter()
+    .collect();
     let optional = [
         (AREA.name, c.legal_area_m2.map(|a| a.to_string())),
         (ALLEY_WIDTH.name, c.alley_width_m.map(|a| a.to_string())),
@@ -69,18 +69,14 @@ fn fields_of(c: &Current) -> HashMap<&'static str, String> {
 
 /// The import fields of the parcel after the edit: `current`'s (when patching) with
 /// `properties` applied. A new parcel (`current` None) takes its key from `legacy_key`.
-pub fn fields(
-    current: Option<&Current>,
-    mode: Mode,
-    properties: &Map<String, Value>,
-) -> Result<HashMap<&'static str, String>, EditError> {
+pub fn fields(current: Option<&Current>, mode: Mode, properties: &Map<String, Value>) -> Result<Attributes, EditError> {
     let invalid = |m: String| EditError::Invalid(m);
     let mut out = match (current, mode) {
         (Some(c), Mode::Patch) => fields_of(c),
         (Some(c), Mode::Replace) => {
             fields_of(c).into_iter().filter(|(k, _)| [COMMUNE.name, SHEET.name, NUMBER.name].contains(k)).collect()
         }
-        (None, _) => HashMap::new(),
+        (None, _) => Attributes::default(),
     };
     for (name, v) in properties {
         let name = name.as_str();

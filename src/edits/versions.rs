@@ -139,7 +139,7 @@ impl Editor<'_> {
     /// The parcel the fields and geometry make, checked as an import checks a feature.
     pub(super) async fn check(
         &self,
-        fields: std::collections::HashMap<&'static str, String>,
+        fields: crate::import::source::Attributes,
         geometry: EditGeometry,
     ) -> Result<NewParcel, EditError> {
         let zones = self.zones.clone();

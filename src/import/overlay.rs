@@ -2,7 +2,7 @@
 //! CRS, geometry checks, reprojection to WGS84 and per-feature reporting. Each kind says which
 //! fields it reads, what geometry it needs and how a row is built.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use gdal::vector::{OGRwkbGeometryType, geometry_type_flatten};
@@ -37,7 +37,7 @@ pub struct Context<'a> {
     pub dir: &'a std::path::Path,
 }
 
-pub type Attributes = HashMap<&'static str, String>;
+pub use super::source::Attributes;
 
 /// An overlay kind (planning zones, prices, holders, projects, units, addresses).
 pub trait Overlay {
@@ -116,7 +116,7 @@ pub fn attributes_of(
     object: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<Attributes, String> {
     use serde_json::Value;
-    let mut attributes = Attributes::new();
+    let mut attributes = Attributes::default();
     for (key, value) in object {
         let field = fields.iter().find(|f| f.matches(key)).ok_or_else(|| {
             let names: Vec<&str> = fields.iter().map(|f| f.aliases.first().copied().unwrap_or(f.name)).collect();

@@ -1,13 +1,13 @@
 //! Cadastral parcels: check each feature, resolve shared keys, compute parcel IDs, reproject.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::path::PathBuf;
 
 use geo::{BooleanOps, BoundingRect, MultiPolygon, Rect};
 
 use super::overlay::positive;
 use super::parcel_fields::{ADDRESS, ALLEY_WIDTH, AREA, COMMUNE, DIGITAL_ADDRESS, HOLDER, LAND_USE, NUMBER, SHEET};
-use super::source::{self, Field, SourceFeature, SourceOptions};
+use super::source::{self, Attributes, Field, SourceFeature, SourceOptions};
 use super::zones::{CommuneZones, ZoneReason};
 use super::{Action, ImportError, OnDuplicate, OnInvalid, Report, check_wgs84, polygonal, refuse, union_rect};
 use crate::crs::{Crs, Transforms, WGS84};
@@ -251,7 +251,7 @@ impl Gathered {
 /// with the same messages as every imported feature, its parcel ID computed as an import
 /// computes it. Blocking (PROJ, the pole search).
 pub fn check_one(
-    fields: HashMap<&'static str, String>,
+    fields: Attributes,
     geometry: Option<gdal::vector::Geometry>,
     crs: &Crs,
     zones: &CommuneZones,
@@ -351,7 +351,7 @@ impl SharedKeys {
     fn new(policy: OnDuplicate) -> SharedKeys {
         match policy {
             OnDuplicate::Merge => SharedKeys::Merging(Vec::new()),
-            _ => SharedKeys::FirstKept { skip: policy == OnDuplicate::Skip, first: HashMap::new() },
+            _ => SharedKeys::FirstKept { skip: policy == OnDuplicate::Skip, first: HashMap::default() },
         }
     }
 
@@ -395,7 +395,7 @@ impl SharedKeys {
 /// came.
 fn merge(candidates: Vec<Candidate>, report: &mut Report) -> Vec<Candidate> {
     let mut order: Vec<Candidate> = Vec::with_capacity(candidates.len());
-    let mut seen: HashMap<LegacyKey, usize> = HashMap::new();
+    let mut seen: HashMap<LegacyKey, usize> = HashMap::default();
     for c in candidates {
         let Some(&i) = seen.get(&c.key) else {
             seen.insert(c.key.clone(), order.len());

@@ -2,7 +2,7 @@
 //! that ViLIS/VBDLIS/ELIS exports carry. DGN sheets carry no attributes: their labels are text
 //! elements placed inside each parcel shape, which are read back into fields here.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -142,10 +142,13 @@ pub fn each_feature(
     Ok(ReadSummary { crs_label: labels.join(", "), feature_count })
 }
 
+/// A feature's recognised attributes as text, by the name the import knows them by.
+pub type Attributes = HashMap<&'static str, String>;
+
 /// One feature as read: where it came from, its recognised attributes as text, its geometry.
 pub struct SourceFeature {
     pub origin: String,
-    pub fields: HashMap<&'static str, String>,
+    pub fields: Attributes,
     pub geometry: Option<Geometry>,
     /// The text of a DGN text element, which labels the shape it lies in rather than being a parcel.
     label: Option<String>,
@@ -153,7 +156,7 @@ pub struct SourceFeature {
 
 impl SourceFeature {
     /// A feature that comes from elsewhere than a file (an edit), checked as read ones are.
-    pub fn new(origin: String, fields: HashMap<&'static str, String>, geometry: Option<Geometry>) -> SourceFeature {
+    pub fn new(origin: String, fields: Attributes, geometry: Option<Geometry>) -> SourceFeature {
         SourceFeature { origin, fields, geometry, label: None }
     }
 }
@@ -249,7 +252,7 @@ impl SourceFile {
                 } else {
                     format!("{file_name} feature {fid}")
                 };
-                let mut fields = HashMap::new();
+                let mut fields = HashMap::default();
                 let mut label = None;
                 for &(i, target) in &targets {
                     let Some(value) = f.field(i).ok().flatten().and_then(field_text) else {

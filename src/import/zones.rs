@@ -4,7 +4,7 @@
 //! former province. A code in neither list falls back on where the parcel lies: the TM-3 zones
 //! whose area of use (PROJ's database) holds it, the nearest central meridian among them.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
