@@ -306,6 +306,23 @@ async fn market_statistics_suppress_small_cells_on_every_surface() {
     for f in features.iter().filter(|f| f["properties"]["suppressed"] == true) {
         assert!(f["properties"].get("median_price_mvnd_m2").is_none(), "{f}");
     }
+    // A commune without a surveyed boundary is drawn by its outline (the union of its parcels
+    // that the gateway keeps), not by a hull computed at each reload.
+    for f in features.iter().filter(|f| f["properties"]["latest"] == true && f["properties"]["product_kind"] == "all") {
+        let (drawn, outline): (f64, f64) = sqlx::query_as(
+            "SELECT ST_Area(ST_GeomFromGeoJSON($2)), ST_Area(geom) FROM admin_outlines WHERE kind = 'commune' AND code = $1",
+        )
+        .bind(f["properties"]["commune_code"].as_str().unwrap())
+        .bind(f["geometry"].to_string())
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        assert!(
+            (drawn - outline).abs() <= outline * 1e-6,
+            "{}: drawn {drawn}, outline {outline}",
+            f["properties"]["cell"]
+        );
+    }
     let wfs = app
         .get_text_owned("/wfs?service=WFS&version=2.0.0&request=GetFeature&typeNames=dc:market&count=5".into())
         .await;
