@@ -562,3 +562,29 @@ async fn two_parcels_with_one_parcel_id_are_refused_and_nothing_is_written() {
     assert!(text(&out).contains("is also that of 05443-7-1: the two parcels overlap"), "{}", text(&out));
     assert_eq!(db.fingerprint().await, before);
 }
+
+#[tokio::test]
+async fn a_load_that_grows_the_parcels_by_a_tenth_is_analysed_and_a_sheet_is_left_to_autovacuum() {
+    let db = TestDb::new(Content::Empty).await;
+    let estimate = || async {
+        sqlx::query_scalar::<_, f32>("SELECT reltuples FROM pg_class WHERE oid = 'parcels'::regclass")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+    };
+    let import = |file: String| {
+        let out = db.cli(&["import", "parcels", &file]);
+        assert!(out.status.success(), "{}", text(&out));
+    };
+    // Into an empty table: analysed, so the planner knows the 1,394 parcels.
+    import(HP.to_owned());
+    assert_eq!(estimate().await, 1394.0);
+    // One sheet of 6 more: left to autovacuum, which analyses at a tenth too.
+    let dir = tempfile::tempdir().unwrap();
+    import(common::write_file(&dir, "sheet.geojson", &parcels_geojson(&[("05443", 105.9, 21.7)])));
+    assert_eq!(db.count("SELECT count(*) FROM parcels").await, 1400);
+    assert_eq!(estimate().await, 1394.0);
+    // Another commune's 1,661: analysed again.
+    import(TN.to_owned());
+    assert_eq!(estimate().await, 3061.0);
+}

@@ -80,7 +80,7 @@ pub async fn store<L: Store>(
     if dry_run {
         change.rollback().await?
     } else {
-        change.bulk_loaded(L::TABLES);
+        change.bulk_loaded(L::TABLES, written);
         change.commit(pool).await?
     }
     Ok(Written { rows: written, report })

@@ -100,8 +100,9 @@ pub async fn store_import(
     let mut copy = CopyWriter::begin(tx, COPY_PARCELS).await?;
     loaded.copy(&mut copy, uids, parcels, import_id).await?;
     copy.finish().await?;
-    complete(pool, change, import_id, loaded.holders, &mut read, dry_run).await?;
-    Ok(stored(import_id, loaded.parcels, extent, read))
+    let parcels = loaded.parcels;
+    complete(pool, change, import_id, loaded, &mut read, dry_run).await?;
+    Ok(stored(import_id, parcels, extent, read))
 }
 
 fn stored(import_id: i64, parcels: usize, extent: Option<geo::Rect>, read: Read) -> Stored {
@@ -171,8 +172,9 @@ pub async fn store_streaming(
     }
     read.report.lines.append(&mut taken.lines);
     let extent = gathered.close(&mut read.report);
-    complete(pool, change, import_id, loaded.holders, &mut read, dry_run).await?;
-    Ok(Some(stored(import_id, loaded.parcels, extent, read)))
+    let parcels = loaded.parcels;
+    complete(pool, change, import_id, loaded, &mut read, dry_run).await?;
+    Ok(Some(stored(import_id, parcels, extent, read)))
 }
 
 /// What both ways do once the parcels are in: their holders, the communes of parcels recorded
@@ -182,7 +184,7 @@ async fn complete(
     pool: &PgPool,
     mut change: Change,
     import_id: i64,
-    holders: Vec<(i64, String)>,
+    loaded: Loaded,
     read: &mut Read,
     dry_run: bool,
 ) -> Result<(), ImportError> {
@@ -190,7 +192,7 @@ async fn complete(
     copy_in(
         &mut *tx,
         "COPY personal.recorded_holders (parcel_uid, name, import_id) FROM STDIN (FORMAT binary)",
-        &holders,
+        &loaded.holders,
         |row, (uid, name)| {
             row.int8(Some(*uid)).text(Some(name)).int8(Some(import_id));
         },
@@ -210,7 +212,8 @@ async fn complete(
     if dry_run {
         change.rollback().await?;
     } else {
-        change.bulk_loaded(&["parcels", "personal.recorded_holders"]);
+        change.bulk_loaded(&["parcels"], loaded.parcels as u64);
+        change.bulk_loaded(&["personal.recorded_holders"], loaded.holders.len() as u64);
         change.commit(pool).await?;
     }
     Ok(())
