@@ -159,6 +159,7 @@ impl Application {
             time_limit: settings.time_limit,
             pages_in_memory: !settings.pages_from_database,
             barrier,
+            item_queues: Arc::default(),
         };
         Ok(Application { listener, metrics_listener, state, signer, checkpoint_every: settings.checkpoint_every })
     }

@@ -117,6 +117,8 @@ pub struct AppState {
     pub pages_in_memory: bool,
     /// Where a write waits for the change feed to apply it before it is answered.
     pub barrier: Arc<crate::index::sync::Barrier>,
+    /// Where edits of one feature wait for each other.
+    pub item_queues: Arc<ogc::editing::ItemQueues>,
 }
 
 impl AppState {

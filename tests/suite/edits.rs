@@ -179,11 +179,36 @@ async fn concurrent_editors_lose_no_write_and_one_tag_wins_once() {
     assert_eq!(statuses.iter().filter(|s| **s == 204).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 412).count(), 49, "{statuses:?}");
     // 50 more without a tag, each changing the address: each makes a version, none is lost.
+    // They wait for each other in the service, not in PostgreSQL on the parcel's locks (its
+    // edit lock, `parcel_edit_lock.sql`, or its row) with a pooled connection each: no backend
+    // of this database waits on the parcel while they run.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = tokio::spawn({
+        let (pool, done) = (app.db.pool.clone(), done.clone());
+        async move {
+            let mut most = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let waiting: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                     WHERE NOT l.granted AND a.datname = current_database()
+                       AND (l.locktype IN ('transactionid', 'tuple') OR (l.locktype = 'advisory' AND l.classid = 7450013))",
+                )
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+                most = most.max(waiting);
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            most
+        }
+    });
     let mut statuses = Vec::new();
     for handle in (50..100).map(|n| edit(n, None)).collect::<Vec<_>>() {
         statuses.push(handle.await.unwrap());
     }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
     assert!(statuses.iter().all(|s| *s == 204), "{statuses:?}");
+    assert_eq!(watcher.await.unwrap(), 0, "backends waited on the parcel's locks");
     let (versions, current, overlapping) = versions_of(&app.db.pool, &parcel).await;
     assert_eq!((versions, current, overlapping), (52, 1, 0));
 }

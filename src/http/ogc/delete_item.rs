@@ -19,6 +19,7 @@ pub async fn delete_item(
     Path((id, fid)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let account = editing::editor(principal, &id, "DELETE", true)?;
+    let _turn = state.item_queues.turn(&id, &fid).await;
     let mut editor = Editor::begin(&state.pool, &account, &format!("DELETE {id} {fid}")).await?;
     match id.as_str() {
         "parcels" => editor.retire(&fid.parse::<ParcelId>()?, editing::if_match(&headers), &Grounds::default()).await?,

@@ -13,6 +13,29 @@ use crate::crs::ApiCrs;
 use crate::edits::EditGeometry;
 use crate::http::error::ApiError;
 
+/// Where edits of one item wait for each other: in the service, holding nothing, rather than on
+/// the item's row lock in PostgreSQL, each holding one of the pool's connections (50 editors of
+/// one parcel took every connection, and the requests queued behind them were answered 503).
+/// Items share a queue when their keys fall in the same one of 256 stripes.
+pub struct ItemQueues(Vec<tokio::sync::Mutex<()>>);
+
+impl Default for ItemQueues {
+    fn default() -> ItemQueues {
+        ItemQueues((0..256).map(|_| tokio::sync::Mutex::new(())).collect())
+    }
+}
+
+impl ItemQueues {
+    /// Waits for the edits of item `fid` of collection `id` before this one; the turn lasts
+    /// while the guard lives.
+    pub async fn turn(&self, id: &str, fid: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut h = foldhash::fast::FixedState::with_seed(0).build_hasher();
+        (id, fid).hash(&mut h);
+        self.0[(h.finish() % self.0.len() as u64) as usize].lock().await
+    }
+}
+
 /// Collections that take edits: parcels (versioned, with events), and the overlays each checked
 /// by its import kind.
 pub const EDITABLE: &[&str] = &["parcels", "planning", "projects", "units", "addresses"];
@@ -188,6 +211,7 @@ pub async fn change(
     if mode == Mode::Patch && properties.is_empty() && geometry.is_none() {
         return Err(ApiError::bad_request("the patch changes nothing: give properties or a geometry"));
     }
+    let _turn = state.item_queues.turn(id, fid).await;
     let mut editor = crate::edits::Editor::begin(&state.pool, &account, &format!("{method} {id} {fid}")).await?;
     let tag = match id {
         "parcels" => {
