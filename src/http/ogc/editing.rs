@@ -29,10 +29,9 @@ impl ItemQueues {
     /// Waits for the edits of item `fid` of collection `id` before this one; the turn lasts
     /// while the guard lives.
     pub async fn turn(&self, id: &str, fid: &str) -> tokio::sync::MutexGuard<'_, ()> {
-        use std::hash::{BuildHasher, Hash, Hasher};
-        let mut h = foldhash::fast::FixedState::with_seed(0).build_hasher();
-        (id, fid).hash(&mut h);
-        self.0[(h.finish() % self.0.len() as u64) as usize].lock().await
+        use std::hash::BuildHasher;
+        let h = foldhash::fast::FixedState::with_seed(0).hash_one((id, fid));
+        self.0[(h % self.0.len() as u64) as usize].lock().await
     }
 }
 
