@@ -22,9 +22,8 @@ const UNKNOWN: i64 = -1;
 /// Where reads go: the primary, and the replicas as far as they have replayed.
 pub struct Reads {
     primary: PgPool,
-    /// The change feed's own connections to the primary. On the requests' pool the feed queued
-    /// behind 20 editors for each re-read while every one of them waited for the feed to apply
-    /// its write (a mixed load's acknowledged edits took 2 s at p50).
+    /// The change feed's own connections to the primary: on the requests' pool its re-reads
+    /// queued for a connection behind the very writers that wait for the feed to apply them.
     feed: PgPool,
     replicas: Vec<Replica>,
     /// The WAL position the in-memory data reflects (bytes since 0/0).
