@@ -484,7 +484,7 @@ async fn an_import_leaves_its_outlines_to_the_service_which_takes_them_while_ser
     let out = db.cli(&["import", "parcels", TN]);
     assert!(out.status.success(), "{}", text(&out));
     // The import returned without the commune's union: its marks wait.
-    assert!(db.count("SELECT count(*) FROM admin_outlines_stale").await > 0);
+    assert!(db.count("SELECT count(*) FROM admin_outlines_marks").await > 0);
     assert_eq!(db.count("SELECT count(*) FROM admin_outlines WHERE code = '05443' AND geom IS NOT NULL").await, 0);
     // The service starts serving, then takes the marks; the feed brings the outline in.
     let (mut child, base) = db.serve().await;
@@ -504,7 +504,7 @@ async fn an_import_leaves_its_outlines_to_the_service_which_takes_them_while_ser
     child.kill().unwrap();
     assert_eq!(page["features"][0]["properties"]["code"], "05443", "{page}");
     assert_eq!(page["features"][0]["properties"]["parcels"], 1661, "{page}");
-    assert_eq!(db.count("SELECT count(*) FROM admin_outlines_stale").await, 0);
+    assert_eq!(db.count("SELECT count(*) FROM admin_outlines_marks").await, 0);
 
     // A parcel's current commune is a listed one, whoever writes it; a named commune stays.
     for sql in [
@@ -587,4 +587,35 @@ async fn a_load_that_grows_the_parcels_by_a_tenth_is_analysed_and_a_sheet_is_lef
     // Another commune's 1,661: analysed again.
     import(TN.to_owned());
     assert_eq!(estimate().await, 3061.0);
+}
+
+#[tokio::test]
+async fn a_first_load_builds_the_parcels_indexes_after_its_copy_as_the_migrations_define_them() {
+    let db = TestDb::new(Content::Empty).await;
+    let indexes = || async {
+        sqlx::query_as::<_, (String, String, bool)>(
+            "SELECT c.relname::text, pg_get_indexdef(i.indexrelid), i.indisvalid FROM pg_index i
+             JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'parcels'::regclass ORDER BY 1",
+        )
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+    };
+    let defined = indexes().await;
+    assert!(defined.len() >= 6, "{defined:?}");
+    // The first load drops all but the primary key's and builds them after its COPY; the next,
+    // into a table that holds parcels, keeps them. Either way they end as defined and valid.
+    for file in [HP, TN] {
+        let out = db.cli(&["import", "parcels", file]);
+        assert!(out.status.success(), "{}", text(&out));
+        assert_eq!(indexes().await, defined);
+    }
+    let first_ids =
+        sqlx::query_as::<_, (String,)>("SELECT parcel_id FROM parcels LIMIT 1").fetch_one(&db.pool).await.unwrap();
+    let plan: Vec<String> =
+        sqlx::query_scalar(&format!("EXPLAIN SELECT * FROM parcels WHERE parcel_id = '{}'", first_ids.0))
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert!(plan.iter().any(|l| l.contains("parcels_parcel_id_versions")), "{plan:?}");
 }

@@ -57,7 +57,7 @@ async fn outlines_follow_imports_edits_and_outside_writers_commune_by_commune() 
     assert_eq!(province, (true, 1661), "Thái Nguyên's outline is the hull of its one loaded commune");
     assert_eq!(admin_feature_counts(&app, "05443", 1661).await["kind"], "commune");
     assert_eq!(admin_feature_counts(&app, "19", 1661).await["kind"], "province");
-    assert_eq!(app.db.count("SELECT count(*) FROM admin_outlines_stale").await, 0);
+    assert_eq!(app.db.count("SELECT count(*) FROM admin_outlines_marks").await, 0);
 
     app.db.add_account("dangky", "Mai K", "016000000001", "registrar", Some("05443"), "Địa-chính 2026!");
     assert_eq!(crate::accounts::change_password(&app, "dangky", "Địa-chính 2026!", PASSWORD).await.0, 204);
@@ -106,7 +106,7 @@ async fn outlines_follow_imports_edits_and_outside_writers_commune_by_commune() 
         .unwrap();
     admin_feature_counts(&app, "05443", 1659).await;
     assert_eq!(outline_matches_parcels(pool, "05443").await, (true, 1659));
-    assert_eq!(app.db.count("SELECT count(*) FROM admin_outlines_stale").await, 0);
+    assert_eq!(app.db.count("SELECT count(*) FROM admin_outlines_marks").await, 0);
     // Hải Phòng was never touched: still its import's outline.
     assert_eq!(outline_matches_parcels(pool, "11311").await, (true, 1604));
 }
