@@ -610,12 +610,10 @@ async fn a_first_load_builds_the_parcels_indexes_after_its_copy_as_the_migration
         assert!(out.status.success(), "{}", text(&out));
         assert_eq!(indexes().await, defined);
     }
-    let first_ids =
-        sqlx::query_as::<_, (String,)>("SELECT parcel_id FROM parcels LIMIT 1").fetch_one(&db.pool).await.unwrap();
-    let plan: Vec<String> =
-        sqlx::query_scalar(&format!("EXPLAIN SELECT * FROM parcels WHERE parcel_id = '{}'", first_ids.0))
-            .fetch_all(&db.pool)
-            .await
-            .unwrap();
+    let id: String = sqlx::query_scalar("SELECT parcel_id FROM parcels LIMIT 1").fetch_one(&db.pool).await.unwrap();
+    let plan: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN SELECT * FROM parcels WHERE parcel_id = '{id}'"))
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
     assert!(plan.iter().any(|l| l.contains("parcels_parcel_id_versions")), "{plan:?}");
 }
