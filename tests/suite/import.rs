@@ -617,3 +617,39 @@ async fn a_first_load_builds_the_parcels_indexes_after_its_copy_as_the_migration
         .unwrap();
     assert!(plan.iter().any(|l| l.contains("parcels_parcel_id_versions")), "{plan:?}");
 }
+
+#[tokio::test]
+async fn the_database_itself_refuses_malformed_parcel_ids_and_digital_addresses() {
+    let db = TestDb::new(Content::Empty).await;
+    // Written past the service, as a writer outside the gateway would: the table's own checks
+    // (migration 28 rewrote them to run faster) must hold the same rules as the domain types.
+    let insert = |parcel_id: &'static str, digital_address: Option<&'static str>| {
+        let pool = db.pool.clone();
+        async move {
+            let mut tx = pool.begin().await.unwrap();
+            let result = sqlx::query(
+                "INSERT INTO parcels (parcel_id, commune_code_recorded, sheet, parcel_no, land_use, digital_address,
+                                      source_crs, geom)
+                 VALUES ($1, '26734', '12', 7, '{ODT}', $2, 'EPSG:9210',
+                         'SRID=4326;MULTIPOLYGON(((105.8 21.0,105.8001 21.0,105.8001 21.0001,105.8 21.0)))')",
+            )
+            .bind(parcel_id)
+            .bind(digital_address)
+            .execute(&mut *tx)
+            .await;
+            tx.rollback().await.unwrap();
+            result.map(|_| ()).map_err(|e| e.to_string())
+        }
+    };
+    assert_eq!(insert("w7g4xtt2md67", None).await, Ok(()));
+    assert_eq!(insert("w7g4xtt2md67", Some("684466")).await, Ok(()));
+    assert_eq!(insert("w7g4xtt2md67", Some("AbC123def456ghi789jkl012mno345pq")).await, Ok(()));
+    for bad in ["w7g4xtt2md6", "w7g4xtt2md678", "w7g4xtt2md6a", "W7G4XTT2MD67", "w7g4xtt2md6\u{1ea1}", ""] {
+        let err = insert(bad, None).await.unwrap_err();
+        assert!(err.contains("parcels_parcel_id_check"), "{bad:?}: {err}");
+    }
+    for bad in ["68446", "AbC123def456ghi789jkl012mno345pqr", "6844-66", "68446\u{1ea1}"] {
+        let err = insert("w7g4xtt2md67", Some(bad)).await.unwrap_err();
+        assert!(err.contains("parcels_digital_address_check"), "{bad:?}: {err}");
+    }
+}

@@ -66,13 +66,13 @@ impl Loaded {
         &mut self,
         copy: &mut CopyWriter<'_>,
         uids: Vec<i64>,
-        parcels: Vec<NewParcel>,
+        mut parcels: Vec<NewParcel>,
         import_id: i64,
     ) -> Result<(), sqlx::Error> {
-        let mut rows: Vec<(i64, NewParcel)> = uids.into_iter().zip(parcels).collect();
-        self.parcels += rows.len();
-        copy.write(rows.iter_mut(), |row, (uid, p)| parcel_row(row, *uid, p, import_id)).await?;
-        self.holders.extend(rows.into_iter().flat_map(|(uid, p)| p.holders.into_iter().map(move |h| (uid, h))));
+        self.parcels += parcels.len();
+        copy.write(uids.iter().zip(parcels.iter_mut()), |row, (uid, p)| parcel_row(row, *uid, p, import_id)).await?;
+        self.holders
+            .extend(uids.into_iter().zip(parcels).flat_map(|(uid, p)| p.holders.into_iter().map(move |h| (uid, h))));
         Ok(())
     }
 }
