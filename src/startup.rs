@@ -144,7 +144,7 @@ impl Application {
             Some(url) => url,
             None => format!("http://{}", listener.local_addr()?),
         };
-        let state = AppState {
+        let state = AppState::new(crate::http::Shared {
             recorder: Recorder::start(pool.clone()),
             pool,
             reads,
@@ -160,7 +160,7 @@ impl Application {
             pages_in_memory: !settings.pages_from_database,
             barrier,
             item_queues: Arc::default(),
-        };
+        });
         Ok(Application { listener, metrics_listener, state, signer, checkpoint_every: settings.checkpoint_every })
     }
 
