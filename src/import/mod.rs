@@ -204,14 +204,22 @@ pub fn polygonal(
     crs: &Crs,
 ) -> Result<(MultiPolygon, Option<String>), String> {
     let g = g.filter(|g| !g.is_empty()).ok_or("no geometry")?;
-    let mut g = g.clone();
-    g.flatten_to_2d();
-    let kind = geometry_type_flatten(g.geometry_type());
+    // Z or M dropped on a copy; a flat geometry, the usual case, is read as it is.
+    let flattened;
+    let g = if geometry_type_flatten(g.geometry_type()) == g.geometry_type() {
+        g
+    } else {
+        let mut copy = g.clone();
+        copy.flatten_to_2d();
+        flattened = copy;
+        &flattened
+    };
+    let kind = g.geometry_type();
     if kind != OGRwkbGeometryType::wkbPolygon && kind != OGRwkbGeometryType::wkbMultiPolygon {
         return Err(format!("geometry is a {}, a parcel must be a polygon", g.geometry_name()));
     }
     if g.is_valid() {
-        return Ok((to_multipolygon(&g)?, None));
+        return Ok((to_multipolygon(g)?, None));
     }
     let why = "invalid polygon (self-intersecting or badly nested rings)";
     if on_invalid != OnInvalid::Repair {

@@ -41,11 +41,16 @@ pub struct NewParcel {
     pub geom: MultiPolygon,
 }
 
-/// A parcel and, for a source not in a TM-3 zone, the zone its ID was computed in and why.
-type Finished = (NewParcel, Option<(Crs, ZoneReason)>);
+/// A finished parcel, the first feature it came from (`FILE[:LAYER] feature N`) and, for a source
+/// not in a TM-3 zone, the zone its ID was computed in and why.
+pub struct Finished {
+    parcel: NewParcel,
+    origin: String,
+    zone: Option<(Crs, ZoneReason)>,
+}
 
-/// One candidate's outcome: its subject (legacy key), its file, and its parcel or why not.
-pub type Outcome = (String, String, Result<Finished, String>);
+/// One candidate's outcome: its parcel, or its subject (legacy key) and why not.
+pub type Outcome = Result<Finished, (String, String)>;
 
 /// What `prepare` hands to storage.
 pub struct Prepared {
@@ -102,11 +107,7 @@ pub fn stream(
                 for chunk in chunks {
                     let outcomes = chunk
                         .into_iter()
-                        .map(|c| {
-                            let file = file_of(&c.origins[0]).to_owned();
-                            let key = c.key.to_string();
-                            (key, file, finish(c, opts.zone.as_ref(), opts.tolerance_m, zones, &mut transforms))
-                        })
+                        .map(|c| finish(c, opts.zone.as_ref(), opts.tolerance_m, zones, &mut transforms))
                         .collect();
                     // A closed channel means the taker gave up: the rest are not wanted.
                     if done.send(outcomes).is_err() {
@@ -215,14 +216,15 @@ pub struct Gathered {
 
 impl Gathered {
     /// The parcel of an outcome, or its refusal in `report`.
-    pub fn take(&mut self, (subject, file, result): Outcome, report: &mut Report) -> Option<NewParcel> {
-        let (p, zone) = result.map_err(|reason| report.push(&subject, Action::Rejected, reason)).ok()?;
+    pub fn take(&mut self, outcome: Outcome, report: &mut Report) -> Option<NewParcel> {
+        let Finished { parcel: p, origin, zone } =
+            outcome.map_err(|(subject, reason)| report.push(subject, Action::Rejected, reason)).ok()?;
         if let Some((crs, reason)) = zone {
-            *self.chosen.entry((file, crs.to_string(), reason)).or_default() += 1;
+            *self.chosen.entry((file_of(&origin).to_owned(), crs.to_string(), reason)).or_default() += 1;
         }
         if let Some(other) = self.by_id.insert(p.parcel_id.clone(), p.key.clone()) {
             report.push(
-                &subject,
+                p.key.to_string(),
                 Action::Rejected,
                 format!("its parcel ID {} is also that of {other}: the two parcels overlap", p.parcel_id),
             );
@@ -263,7 +265,7 @@ pub fn check_one(
         return Err(report.lines.into_iter().map(|l| l.detail).collect::<Vec<_>>().join("; "));
     };
     let mut transforms = Transforms::default();
-    finish(candidate, None, tolerance_m, zones, &mut transforms).map(|(p, _)| p)
+    finish(candidate, None, tolerance_m, zones, &mut transforms).map(|f| f.parcel).map_err(|(_, reason)| reason)
 }
 
 /// Refuses, skips or repairs one feature according to the policy.
@@ -290,18 +292,19 @@ fn check_feature(f: SourceFeature, crs: &Crs, on_invalid: OnInvalid, report: &mu
             return None;
         }
     };
-    let subject = format!("{key} ({})", f.origin);
+    // Only a refused or repaired feature needs its subject spelled out.
+    let subject = || format!("{key} ({})", f.origin);
     let land_use = match field(LAND_USE).unwrap_or("").parse::<LandUse>() {
         Ok(l) => l,
         Err(e) => {
-            refuse(report, &subject, on_invalid, e.to_string());
+            refuse(report, &subject(), on_invalid, e.to_string());
             return None;
         }
     };
     let (area, alley_width) = match (positive(&f.fields, &AREA), positive(&f.fields, &ALLEY_WIDTH)) {
         (Ok(a), Ok(w)) => (a, w),
         (Err(e), _) | (_, Err(e)) => {
-            refuse(report, &subject, on_invalid, e);
+            refuse(report, &subject(), on_invalid, e);
             return None;
         }
     };
@@ -309,24 +312,24 @@ fn check_feature(f: SourceFeature, crs: &Crs, on_invalid: OnInvalid, report: &mu
         None => None,
         Some(Ok(d)) => Some(d),
         Some(Err(e)) => {
-            refuse(report, &subject, on_invalid, e.to_string());
+            refuse(report, &subject(), on_invalid, e.to_string());
             return None;
         }
     };
     let geom = match polygonal(f.geometry.as_ref(), on_invalid, crs) {
         Ok((g, repaired)) => {
             if let Some(detail) = repaired {
-                report.push(&subject, Action::Repaired, detail);
+                report.push(subject(), Action::Repaired, detail);
             }
             g
         }
         Err(reason) => {
-            refuse(report, &subject, on_invalid, reason);
+            refuse(report, &subject(), on_invalid, reason);
             return None;
         }
     };
     Some(Candidate {
-        origins: vec![f.origin.clone()],
+        origins: vec![f.origin],
         key,
         land_use,
         area,
@@ -450,32 +453,42 @@ fn file_of(origin: &str) -> &str {
     origin.rsplit_once(" feature ").map_or(origin, |(file, _)| file)
 }
 
-/// Computes the parcel ID and reprojects to WGS84.
+/// Computes the parcel ID and reprojects to WGS84; a refusal comes with its subject.
 fn finish(
-    c: Candidate,
+    mut c: Candidate,
     given_zone: Option<&Crs>,
     tolerance_m: f64,
     zones: &CommuneZones,
     transforms: &mut Transforms,
-) -> Result<Finished, String> {
-    let mut geom = c.geom.clone();
-    transforms.get(&c.crs, &WGS84).and_then(|t| t.geometry(&mut geom)).map_err(|e| e.to_string())?;
-    check_wgs84(&geom, &c.crs)?;
-    let (pid, zone) = if c.crs.is_vn2000_tm3() {
-        (parcel_id::parcel_id(&c.geom, &c.crs, transforms, tolerance_m).map_err(|e| e.to_string())?, None)
-    } else {
-        let (zone, reason) = match given_zone {
-            Some(z) => (z.clone(), ZoneReason::Given),
-            None => {
-                let at = geom.bounding_rect().map(|r| r.center()).unwrap_or_default();
-                zones.choose(c.key.commune.as_str(), at.x, at.y)?
-            }
-        };
-        let mut zone_geom = c.geom.clone();
-        transforms.get(&c.crs, &zone).and_then(|t| t.geometry(&mut zone_geom)).map_err(|e| e.to_string())?;
-        let pid = parcel_id::parcel_id(&zone_geom, &zone, transforms, tolerance_m).map_err(|e| e.to_string())?;
-        (pid, Some((zone, reason)))
+) -> Outcome {
+    let refused = |c: &Candidate, reason: String| (c.key.to_string(), reason);
+    let to_wgs84 = |geom: &mut MultiPolygon, transforms: &mut Transforms| -> Result<(), String> {
+        transforms.get(&c.crs, &WGS84).and_then(|t| t.geometry(geom)).map_err(|e| e.to_string())?;
+        check_wgs84(geom, &c.crs)
     };
+    // In a TM-3 source the ID is computed on the geometry as read, which is then reprojected in
+    // place: no copy of it.
+    let ided = if c.crs.is_vn2000_tm3() {
+        parcel_id::parcel_id(&c.geom, &c.crs, transforms, tolerance_m)
+            .map_err(|e| e.to_string())
+            .and_then(|pid| to_wgs84(&mut c.geom, transforms).map(|()| (pid, None)))
+    } else {
+        let mut zone_geom = c.geom.clone();
+        to_wgs84(&mut c.geom, transforms).and_then(|()| {
+            let (zone, reason) = match given_zone {
+                Some(z) => (z.clone(), ZoneReason::Given),
+                None => {
+                    let at = c.geom.bounding_rect().map(|r| r.center()).unwrap_or_default();
+                    zones.choose(c.key.commune.as_str(), at.x, at.y)?
+                }
+            };
+            transforms.get(&c.crs, &zone).and_then(|t| t.geometry(&mut zone_geom)).map_err(|e| e.to_string())?;
+            let pid = parcel_id::parcel_id(&zone_geom, &zone, transforms, tolerance_m).map_err(|e| e.to_string())?;
+            Ok((pid, Some((zone, reason))))
+        })
+    };
+    let (pid, zone) = ided.map_err(|reason| refused(&c, reason))?;
+    let origin = c.origins.swap_remove(0);
     let parcel = NewParcel {
         parcel_id: pid,
         commune: zones.is_current(c.key.commune.as_str()).then(|| c.key.commune.clone()),
@@ -487,7 +500,7 @@ fn finish(
         digital_address: c.digital_address,
         holders: c.holders,
         source_crs: c.crs.to_string(),
-        geom,
+        geom: c.geom,
     };
-    Ok((parcel, zone))
+    Ok(Finished { parcel, origin, zone })
 }

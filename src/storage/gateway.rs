@@ -82,7 +82,8 @@ impl Change {
 
     /// Marks tables as bulk-loaded with `rows` rows each: the statistics of those the load
     /// grew by a tenth or more are refreshed after the commit, so that the first queries after a
-    /// load do not run on plans made for empty tables. A smaller load is left to autovacuum, which
+    /// load do not run on plans made for empty tables (at half the default statistics target:
+    /// see `sql/analyse_target.sql`). A smaller load is left to autovacuum, which
     /// analyses at that same tenth (an officer's sheet of 25 parcels analysed 3,000 others: 74 ms
     /// of the database each time). The outlines a load marks are left to the service (its feed's
     /// notice, or its start-up): recomputing them here would double an import's time.
@@ -113,7 +114,10 @@ impl Change {
             let estimate: f64 =
                 sqlx::query_scalar(include_str!("sql/table_rows.sql")).bind(table).fetch_one(pool).await?;
             if estimate < 0.0 || rows as f64 >= estimate / 10.0 {
-                sqlx::query(&format!("ANALYZE {table}")).execute(pool).await?;
+                let mut tx = pool.begin().await?;
+                sqlx::query(include_str!("sql/analyse_target.sql")).execute(&mut *tx).await?;
+                sqlx::query(&format!("ANALYZE {table}")).execute(&mut *tx).await?;
+                tx.commit().await?;
             }
             Ok::<_, sqlx::Error>(())
         });

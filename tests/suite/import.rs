@@ -590,20 +590,22 @@ async fn a_load_that_grows_the_parcels_by_a_tenth_is_analysed_and_a_sheet_is_lef
 }
 
 #[tokio::test]
-async fn a_first_load_builds_the_parcels_indexes_after_its_copy_as_the_migrations_define_them() {
+async fn a_first_load_builds_the_parcels_and_holders_indexes_after_its_copies_as_the_migrations_define_them() {
     let db = TestDb::new(Content::Empty).await;
     let indexes = || async {
         sqlx::query_as::<_, (String, String, bool)>(
             "SELECT c.relname::text, pg_get_indexdef(i.indexrelid), i.indisvalid FROM pg_index i
-             JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'parcels'::regclass ORDER BY 1",
+             JOIN pg_class c ON c.oid = i.indexrelid
+             WHERE i.indrelid IN ('parcels'::regclass, 'personal.recorded_holders'::regclass) ORDER BY 1",
         )
         .fetch_all(&db.pool)
         .await
         .unwrap()
     };
     let defined = indexes().await;
-    assert!(defined.len() >= 6, "{defined:?}");
-    // The first load drops all but the primary key's and builds them after its COPY; the next,
+    assert!(defined.len() >= 7, "{defined:?}");
+    assert!(defined.iter().any(|(name, ..)| name == "recorded_holders_parcel"), "{defined:?}");
+    // The first load drops all but the primary key's (the holders' too) and builds them after its COPY; the next,
     // into a table that holds parcels, keeps them. Either way they end as defined and valid.
     for file in [HP, TN] {
         let out = db.cli(&["import", "parcels", file]);

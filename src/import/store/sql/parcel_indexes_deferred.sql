@@ -1,10 +1,12 @@
--- The indexes a first load of parcels builds after its COPY instead of row by row: every index
--- of the table but its primary key's (a constraint's index cannot be dropped alone; uids come in
--- order, so its inserts stay cheap), and none at all unless the table holds no row yet. Their
--- definitions come from the catalogue, so the migrations stay the one place they are written.
+-- The indexes a first load of parcels builds after its COPYs instead of row by row: every index
+-- of the parcels and their recorded holders but a constraint's (its index cannot be dropped
+-- alone; uids come in order, so the primary key's inserts stay cheap), and none of a table that
+-- already holds a row. Their definitions come from the catalogue, so the migrations stay the one
+-- place they are written. Parcels' first, as they were made.
 SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
 FROM pg_index i
-WHERE i.indrelid = 'parcels'::regclass
-  AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-  AND NOT EXISTS (SELECT FROM parcels)
-ORDER BY i.indexrelid
+WHERE NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+  AND ((i.indrelid = 'parcels'::regclass AND NOT EXISTS (SELECT FROM parcels))
+    OR (i.indrelid = 'personal.recorded_holders'::regclass
+        AND NOT EXISTS (SELECT FROM personal.recorded_holders)))
+ORDER BY i.indrelid = 'parcels'::regclass DESC, i.indexrelid
