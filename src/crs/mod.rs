@@ -169,6 +169,36 @@ impl Transform {
         g.try_map_coords_in_place(|c| self.point(c))
     }
 
+    /// As [`Transform::geometry`], for polygons: a ring's closing coordinate repeats its first, so
+    /// it takes the first's image instead of being transformed again (a fifth of a lot's
+    /// coordinates; the image is the same, PROJ being a function of its input).
+    pub fn multipolygon(&self, mp: &mut geo::MultiPolygon) -> Result<(), CrsError> {
+        let ring = |r: &mut geo::LineString| -> Result<(), CrsError> {
+            let closed = r.is_closed() && r.0.len() > 1;
+            let open = r.0.len() - usize::from(closed);
+            for c in &mut r.0[..open] {
+                *c = self.point(*c)?;
+            }
+            if closed {
+                r.0[open] = r.0[0];
+            }
+            Ok(())
+        };
+        for p in &mut mp.0 {
+            let mut done = Ok(());
+            p.exterior_mut(|r| done = ring(r));
+            p.interiors_mut(|rs| {
+                for r in rs {
+                    if done.is_ok() {
+                        done = ring(r);
+                    }
+                }
+            });
+            done?;
+        }
+        Ok(())
+    }
+
     /// As [`Transform::geometry`], for any geometry: the fallible walk does not instantiate for
     /// `geo::Geometry` (its collections recurse), so the first failure is kept aside.
     pub fn any_geometry(&self, g: &mut geo::Geometry) -> Result<(), CrsError> {
@@ -219,6 +249,23 @@ mod tests {
         }
         assert_eq!("CRS84".parse::<Crs>().unwrap(), WGS84);
         assert!("EPSG:abc".parse::<Crs>().unwrap_err().to_string().contains("EPSG:abc"));
+    }
+
+    #[test]
+    fn a_multipolygon_reprojects_as_every_coordinate_would() {
+        use geo::{MapCoords, polygon};
+        let holed = polygon!(
+            exterior: [(x: 595_000.0, y: 2_306_000.0), (x: 595_040.0, y: 2_306_000.0), (x: 595_040.0, y: 2_306_030.0),
+                       (x: 595_000.0, y: 2_306_030.0), (x: 595_000.0, y: 2_306_000.0)],
+            interiors: [[(x: 595_010.0, y: 2_306_010.0), (x: 595_020.0, y: 2_306_010.0), (x: 595_020.0, y: 2_306_020.0),
+                         (x: 595_010.0, y: 2_306_010.0)]],
+        );
+        let mut mp = geo::MultiPolygon(vec![holed.clone(), holed]);
+        let t = Transform::new(&Crs::Epsg(9210), &WGS84).unwrap();
+        let each = mp.map_coords(|c| t.point(c).unwrap());
+        t.multipolygon(&mut mp).unwrap();
+        assert_eq!(mp, each);
+        assert!((102.0..110.0).contains(&mp.0[0].exterior().0[0].x), "{mp:?}");
     }
 
     #[test]

@@ -150,7 +150,7 @@ fn shape(
         GeometryRule::OptionalPolygon => shape(GeometryRule::Polygon, g, crs, on_invalid, transforms),
         GeometryRule::Polygon => {
             let (mut mp, repaired) = polygonal(g, on_invalid, crs)?;
-            transforms.get(crs, &WGS84).and_then(|t| t.geometry(&mut mp)).map_err(|e| e.to_string())?;
+            transforms.get(crs, &WGS84).and_then(|t| t.multipolygon(&mut mp)).map_err(|e| e.to_string())?;
             check_wgs84(&mp, crs)?;
             Ok((Shape::Polygon(mp), repaired))
         }

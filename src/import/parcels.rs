@@ -463,7 +463,7 @@ fn finish(
 ) -> Outcome {
     let refused = |c: &Candidate, reason: String| (c.key.to_string(), reason);
     let to_wgs84 = |geom: &mut MultiPolygon, transforms: &mut Transforms| -> Result<(), String> {
-        transforms.get(&c.crs, &WGS84).and_then(|t| t.geometry(geom)).map_err(|e| e.to_string())?;
+        transforms.get(&c.crs, &WGS84).and_then(|t| t.multipolygon(geom)).map_err(|e| e.to_string())?;
         check_wgs84(geom, &c.crs)
     };
     // In a TM-3 source the ID is computed on the geometry as read, which is then reprojected in
@@ -482,7 +482,7 @@ fn finish(
                     zones.choose(c.key.commune.as_str(), at.x, at.y)?
                 }
             };
-            transforms.get(&c.crs, &zone).and_then(|t| t.geometry(&mut zone_geom)).map_err(|e| e.to_string())?;
+            transforms.get(&c.crs, &zone).and_then(|t| t.multipolygon(&mut zone_geom)).map_err(|e| e.to_string())?;
             let pid = parcel_id::parcel_id(&zone_geom, &zone, transforms, tolerance_m).map_err(|e| e.to_string())?;
             Ok((pid, Some((zone, reason))))
         })

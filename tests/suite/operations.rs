@@ -419,6 +419,30 @@ async fn kill_9_of_the_importer_mid_import_leaves_exactly_the_committed_state() 
     let out = db.cli(&["import", "parcels", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", common::text(&out));
     assert_eq!(db.count("SELECT count(*) FROM parcels WHERE valid_to IS NULL").await, 100_000);
+    // Parcels go in a COPY per block of uids, each followed by its parcels' holders: every
+    // holder the file names arrives, on the parcel that names it.
+    let named = std::process::Command::new("ogrinfo")
+        .args(["-q", "-ro", file.to_str().unwrap(), "-sql"])
+        .arg("SELECT MaXa || '/' || SoHieuToBanDo || '/' || SoThuTuThua || '/' || TenChu AS k FROM thua_dat WHERE TenChu IS NOT NULL")
+        .output()
+        .unwrap();
+    let mut in_file: Vec<String> = String::from_utf8(named.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("k (String) = ").map(str::to_owned))
+        .collect();
+    let mut stored: Vec<String> = sqlx::query_scalar(
+        "SELECT p.commune_code_recorded || '/' || p.sheet || '/' || p.parcel_no || '/' || h.name
+         FROM personal.recorded_holders h JOIN parcels p ON p.uid = h.parcel_uid",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert!(in_file.len() > 50_000, "{}", in_file.len());
+    in_file.sort();
+    stored.sort();
+    assert_eq!(stored.len(), in_file.len());
+    assert!(stored == in_file, "holders differ from the file's");
 }
 
 /// Edits in a loop: each editor changes its own parcel's address again and again, until `until`

@@ -19,7 +19,7 @@ use crate::storage::gateway::{Actor, Change};
 use crate::storage::imports;
 
 /// Uids reserved at a time by a streamed import.
-const UID_BLOCK: usize = 20_000;
+const UID_BLOCK: usize = 10_000;
 
 /// What a committed import stored.
 #[derive(Debug)]
@@ -54,11 +54,12 @@ fn parcel_row(row: &mut CopyRows, uid: i64, p: &mut NewParcel, import_id: i64) {
         .int8(Some(import_id));
 }
 
-/// Parcels with their uids, COPYed; their holders kept for the COPY after.
+/// Parcels with their uids, COPYed; their holders kept for the COPY after, and how many were.
 #[derive(Default)]
 struct Loaded {
     parcels: usize,
     holders: Vec<(i64, String)>,
+    holders_copied: usize,
 }
 
 impl Loaded {
@@ -76,14 +77,15 @@ impl Loaded {
         Ok(())
     }
 
-    /// COPYs the holders of the parcels COPYed.
-    async fn copy_holders(&self, tx: &mut PgConnection, import_id: i64) -> Result<u64, sqlx::Error> {
+    /// COPYs the holders of the parcels COPYed since the last call.
+    async fn copy_holders(&mut self, tx: &mut PgConnection, import_id: i64) -> Result<u64, sqlx::Error> {
+        self.holders_copied += self.holders.len();
         copy_in(
             tx,
             "COPY personal.recorded_holders (parcel_uid, name, import_id) FROM STDIN (FORMAT binary)",
-            &self.holders,
+            self.holders.drain(..),
             |row, (uid, name)| {
-                row.int8(Some(*uid)).text(Some(name)).int8(Some(import_id));
+                row.int8(Some(uid)).text(Some(&name)).int8(Some(import_id));
             },
         )
         .await
@@ -192,6 +194,14 @@ pub async fn store_streaming(
                 return copy.abort("a parcel was refused").await.map(|()| false);
             }
             if uids.len() < parcels.len() {
+                // A COPY per block of uids, then its parcels' holders: the statement triggers run at
+                // the end of each, while the next parcels are read and computed, instead of all
+                // after the last.
+                if loaded.parcels > 0 {
+                    copy.finish().await?;
+                    loaded.copy_holders(change.conn(), import_id).await?;
+                    copy = CopyWriter::begin(change.conn(), COPY_PARCELS).await?;
+                }
                 uids.extend(reserve_uids(pool, UID_BLOCK.max(parcels.len())).await?);
             }
             let rest = uids.split_off(parcels.len());
@@ -252,7 +262,7 @@ async fn complete(
         change.rollback().await?;
     } else {
         change.bulk_loaded(&["parcels"], loaded.parcels as u64);
-        change.bulk_loaded(&["personal.recorded_holders"], loaded.holders.len() as u64);
+        change.bulk_loaded(&["personal.recorded_holders"], loaded.holders_copied as u64);
         change.commit(pool).await?;
     }
     Ok(())
