@@ -194,6 +194,7 @@ impl Application {
             let (board, pool) = (state.notices.clone(), pool.clone());
             async move { board.every(&pool).await }
         });
+        tokio::task::spawn_blocking(crate::http::web::prepare);
         let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(listener, app).with_graceful_shutdown(stop_signal()).await;
         signing.abort();

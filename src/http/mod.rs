@@ -28,7 +28,7 @@ mod session;
 mod tickets;
 pub mod tiles;
 mod transactions;
-mod web;
+pub mod web;
 mod wfs;
 
 use axum::Router;

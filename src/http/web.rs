@@ -1,7 +1,10 @@
 //! The planners' web map (`web/`), built into the binary so the server needs no files beside it.
 
+use std::io::Write;
+use std::sync::OnceLock;
+
 use axum::extract::Path;
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
@@ -32,8 +35,82 @@ pub async fn index() -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], include_str!("../../web/index.html")).into_response()
 }
 
-pub async fn file(Path(path): Path<String>) -> Result<Response, ApiError> {
-    let (_, media, body) =
-        FILES.iter().find(|(p, _, _)| *p == path).ok_or_else(|| ApiError::not_found(format!("no file web/{path}")))?;
-    Ok(([(header::CONTENT_TYPE, *media), (header::CACHE_CONTROL, "public, max-age=300")], *body).into_response())
+/// A file's bytes compressed once, at the best ratios, for the clients that accept them: the
+/// compression layer would compress each response anew (MapLibre's megabyte took it 20–90 ms a
+/// request, holding up the style and tiles the page asks for beside it), and it leaves alone a
+/// response that names its encoding.
+struct Compressed {
+    br: Vec<u8>,
+    gzip: Vec<u8>,
+}
+
+static COMPRESSED: OnceLock<Vec<Compressed>> = OnceLock::new();
+
+fn compressed() -> &'static [Compressed] {
+    COMPRESSED.get_or_init(|| {
+        FILES
+            .iter()
+            .map(|(_, _, body)| {
+                let mut br = Vec::new();
+                let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+                brotli::BrotliCompress(&mut &body[..], &mut br, &params).expect("compressing into memory cannot fail");
+                let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+                gzip.write_all(body).expect("compressing into memory cannot fail");
+                Compressed { br, gzip: gzip.finish().expect("compressing into memory cannot fail") }
+            })
+            .collect()
+    })
+}
+
+/// Compresses the files ahead of the first page (on a blocking thread: about a second of CPU).
+pub fn prepare() {
+    compressed();
+}
+
+pub async fn file(Path(path): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let i = FILES
+        .iter()
+        .position(|(p, _, _)| *p == path)
+        .ok_or_else(|| ApiError::not_found(format!("no file web/{path}")))?;
+    let (_, media, body) = FILES[i];
+    let all = match COMPRESSED.get() {
+        Some(all) => all,
+        None => tokio::task::spawn_blocking(compressed)
+            .await
+            .map_err(|e| ApiError::internal(format!("compressing the web files: {e}")))?,
+    };
+    let (encoding, bytes) = if accepts(&headers, "br") {
+        (Some("br"), &all[i].br[..])
+    } else if accepts(&headers, "gzip") {
+        (Some("gzip"), &all[i].gzip[..])
+    } else {
+        (None, body)
+    };
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, media),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+            (header::VARY, "accept-encoding"),
+        ],
+        bytes,
+    )
+        .into_response();
+    if let Some(encoding) = encoding {
+        response.headers_mut().insert(header::CONTENT_ENCODING, header::HeaderValue::from_static(encoding));
+    }
+    Ok(response)
+}
+
+/// Whether `Accept-Encoding` names `coding` without refusing it (`;q=0`).
+fn accepts(headers: &HeaderMap, coding: &str) -> bool {
+    headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(
+        |item| {
+            let mut parts = item.split(';');
+            let named = parts.next().is_some_and(|c| c.trim().eq_ignore_ascii_case(coding));
+            named
+                && parts.all(|p| {
+                    p.trim().strip_prefix("q=").is_none_or(|q| q.trim().parse::<f32>().map_or(true, |q| q > 0.0))
+                })
+        },
+    )
 }

@@ -259,3 +259,46 @@ async fn the_public_reports_an_error_and_requests_data_from_a_parcel_card_and_se
     assert_eq!(format, "csv");
     assert!(seen["requested"].as_str().unwrap().contains(&no), "{seen}");
 }
+
+/// The page's files go out compressed once, at the best ratios, in the encoding the browser
+/// prefers (with a length: not compressed again on the way), and decode to the files themselves.
+#[tokio::test]
+async fn web_files_are_sent_precompressed_in_the_encoding_asked_for() {
+    use std::io::Read;
+    let app = TestApp::spawn(Content::Empty).await;
+    for file in ["vendor/maplibre-gl/maplibre-gl.js", "app.js", "early.js", "vendor/maplibre-gl/maplibre-gl.css"] {
+        let original = std::fs::read(common::repo().join("web").join(file)).unwrap();
+        for (accept, encoding) in [
+            ("gzip, deflate, br, zstd", Some("br")),
+            ("gzip;q=0.5, br;q=0", Some("gzip")),
+            ("GZIP", Some("gzip")),
+            ("br;q=0, gzip;q=0", None),
+            ("identity", None),
+        ] {
+            let resp = app.get_with(&format!("/web/{file}"), &[("accept-encoding", accept)]).await;
+            assert_eq!(resp.status(), 200, "{file} {accept}");
+            let header = |name: &str| resp.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
+            assert_eq!(header("content-encoding").as_deref(), encoding, "{file} {accept}");
+            assert_eq!(header("vary").as_deref(), Some("accept-encoding"), "{file} {accept}");
+            let length: usize = header("content-length").expect("a length: sent as stored").parse().unwrap();
+            let body = resp.bytes().await.unwrap();
+            assert_eq!(body.len(), length);
+            let mut decoded = Vec::new();
+            match encoding {
+                Some("br") => brotli::Decompressor::new(&body[..], 4096).read_to_end(&mut decoded).unwrap(),
+                Some(_) => flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut decoded).unwrap(),
+                None => {
+                    decoded = body.to_vec();
+                    0
+                }
+            };
+            assert!(decoded == original, "{file} {accept}: not the file itself");
+            if encoding.is_some() {
+                assert!(body.len() < original.len(), "{file} {accept}: {} of {} bytes", body.len(), original.len());
+            }
+        }
+    }
+    // Absent files are still answered as such.
+    let resp = app.get_with("/web/none.js", &[("accept-encoding", "br")]).await;
+    assert_eq!(resp.status(), 404);
+}

@@ -194,12 +194,12 @@ pub async fn store_streaming(
                 return copy.abort("a parcel was refused").await.map(|()| false);
             }
             if uids.len() < parcels.len() {
-                // A COPY per block of uids, then its parcels' holders: the statement triggers run at
-                // the end of each, while the next parcels are read and computed, instead of all
-                // after the last.
+                // A COPY per block of uids: the statement triggers run at the end of each, while
+                // the next parcels are read and computed, instead of all after the last. Holders
+                // wait for the last: their check against parcels, planned on the statistics of
+                // a table that was empty, reads every parcel COPYed so far each time.
                 if loaded.parcels > 0 {
                     copy.finish().await?;
-                    loaded.copy_holders(change.conn(), import_id).await?;
                     copy = CopyWriter::begin(change.conn(), COPY_PARCELS).await?;
                 }
                 uids.extend(reserve_uids(pool, UID_BLOCK.max(parcels.len())).await?);
