@@ -8,6 +8,7 @@ pub mod backup;
 pub mod bundled;
 pub mod calendar;
 pub mod catalog;
+pub mod compression;
 pub mod crs;
 pub mod domain;
 pub mod edits;

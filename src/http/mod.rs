@@ -263,6 +263,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The coding the request prefers among those the service stores answers in.
+fn preferred_coding(headers: &axum::http::HeaderMap) -> Option<crate::compression::Coding> {
+    let values: Vec<&str> =
+        headers.get_all(axum::http::header::ACCEPT_ENCODING).into_iter().filter_map(|v| v.to_str().ok()).collect();
+    crate::compression::Coding::preferred(&values)
+}
+
 /// A panic in one request ends that request alone, answered as the server's fault.
 fn catch_panics<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
     router.layer(CatchPanicLayer::custom(panicked))

@@ -88,7 +88,19 @@ pub async fn tile(
     if matches {
         return Ok((StatusCode::NOT_MODIFIED, head).into_response());
     }
-    Ok((head, [(header::CONTENT_TYPE, MVT)], t.bytes.clone()).into_response())
+    // Compressed once per tile and coding, kept with the cached tile; the compression layer
+    // leaves a response that names its coding alone.
+    let Some(coding) = super::preferred_coding(&headers) else {
+        return Ok((head, [(header::CONTENT_TYPE, MVT)], t.bytes.clone()).into_response());
+    };
+    let bytes = match t.coded(coding) {
+        Some(bytes) => bytes,
+        None => tokio::task::spawn_blocking(move || t.code(coding))
+            .await
+            .map_err(|e| ApiError::internal(format!("compressing tile {set}/{z}/{x}/{y}: {e}")))?,
+    };
+    let coded = [(header::CONTENT_TYPE, MVT), (header::CONTENT_ENCODING, coding.name())];
+    Ok((head, coded, bytes).into_response())
 }
 
 fn zoom_range(specs: &[&LayerSpec]) -> (u8, u8) {

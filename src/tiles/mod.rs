@@ -6,7 +6,7 @@ pub mod pmtiles;
 mod projection;
 mod protobuf;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use geo::Coord;
 use geozero::mvt::TileValue;
@@ -16,6 +16,7 @@ use rstar::{AABB, Envelope};
 use crate::access::View;
 use crate::catalog::Catalog;
 use crate::catalog::MAX_ZOOM;
+use crate::compression::{Coding, Effort};
 use crate::index::layers::{Collection, Feature, Layers, to_lonlat};
 use crate::index::sync::Derived;
 
@@ -82,6 +83,9 @@ impl TileId {
 pub struct Tile {
     pub bytes: bytes::Bytes,
     pub etag: String,
+    /// The bytes in each content coding, compressed the first time a client asks for it: kept
+    /// with the tile in the cache, so a hit is not compressed again.
+    coded: [OnceLock<bytes::Bytes>; 2],
 }
 
 impl Tile {
@@ -90,7 +94,19 @@ impl Tile {
         let mut h = foldhash::quality::FixedState::with_seed(0x5eed).build_hasher();
         h.write(&bytes);
         // Weak: the same tile may go out gzip- or brotli-encoded.
-        Tile { etag: format!("W/\"{:016x}-{:x}\"", h.finish(), bytes.len()), bytes: bytes.into() }
+        let etag = format!("W/\"{:016x}-{:x}\"", h.finish(), bytes.len());
+        Tile { etag, bytes: bytes.into(), coded: Default::default() }
+    }
+
+    /// The tile in `coding`, if it was compressed already.
+    pub fn coded(&self, coding: Coding) -> Option<bytes::Bytes> {
+        self.coded[coding.index()].get().cloned()
+    }
+
+    /// The tile in `coding`, compressed now if it was not (CPU-bound: a few milliseconds for a
+    /// dense tile).
+    pub fn code(&self, coding: Coding) -> bytes::Bytes {
+        self.coded[coding.index()].get_or_init(|| coding.compress(&self.bytes, Effort::Quick).into()).clone()
     }
 }
 
@@ -236,7 +252,9 @@ impl Tiles {
         let cache = (cache_mb > 0).then(|| {
             Cache::builder()
                 .max_capacity(cache_mb * 1024 * 1024)
-                .weigher(|_: &Key, t: &Arc<Tile>| (t.bytes.len() + 128).try_into().unwrap_or(u32::MAX))
+                // Half again for the compressed copies a tile comes to hold (brotli's is about a
+                // quarter of the tile, gzip's a third).
+                .weigher(|_: &Key, t: &Arc<Tile>| (t.bytes.len() * 3 / 2 + 128).try_into().unwrap_or(u32::MAX))
                 .support_invalidation_closures()
                 .build()
         });

@@ -207,6 +207,7 @@ async fn bad_tile_requests_say_what_is_wrong() {
 
 #[tokio::test]
 async fn tilejson_compression_and_styles_that_maplibre_accepts() {
+    use std::io::Read;
     let app = TestApp::spawn(Content::Samples).await;
     let (status, tj) = app.get("/tiles/parcels,admin.json").await;
     assert_eq!(status, 200);
@@ -229,16 +230,34 @@ async fn tilejson_compression_and_styles_that_maplibre_accepts() {
         "{b:?} {extent:?}"
     );
 
-    // The same tile, brotli, gzip or plain as the client accepts.
+    // The same tile, brotli, gzip or plain as the client accepts, compressed once and kept with
+    // the cached tile: the second answer in a coding is the first's bytes, with their length.
     let path = "/tiles/parcels,admin/16/52034/28741.mvt";
     let plain = app.get_with(path, &[]).await.bytes().await.unwrap();
     assert!(plain.len() > 1000);
-    for encoding in ["br", "gzip"] {
-        let resp = app.get_with(path, &[("accept-encoding", encoding)]).await;
-        assert_eq!(resp.headers()["content-encoding"], encoding);
-        assert_eq!(resp.headers()["content-type"], "application/vnd.mapbox-vector-tile");
-        assert!(resp.bytes().await.unwrap().len() < plain.len());
+    for (accept, encoding) in [("gzip, deflate, br, zstd", "br"), ("gzip;q=0.8, br;q=0", "gzip")] {
+        let mut answers = Vec::new();
+        for _ in 0..2 {
+            let resp = app.get_with(path, &[("accept-encoding", accept)]).await;
+            assert_eq!(resp.headers()["content-encoding"], encoding);
+            assert_eq!(resp.headers()["content-type"], "application/vnd.mapbox-vector-tile");
+            assert_eq!(resp.headers()["x-cache"], "hit");
+            let length: usize = resp.headers()["content-length"].to_str().unwrap().parse().unwrap();
+            let body = resp.bytes().await.unwrap();
+            assert!(body.len() == length && body.len() < plain.len(), "{encoding}: {} bytes", body.len());
+            answers.push(body);
+        }
+        assert_eq!(answers[0], answers[1]);
+        let mut decoded = Vec::new();
+        match encoding {
+            "br" => brotli::Decompressor::new(&answers[0][..], 4096).read_to_end(&mut decoded).unwrap(),
+            _ => flate2::read::GzDecoder::new(&answers[0][..]).read_to_end(&mut decoded).unwrap(),
+        };
+        assert!(decoded == plain, "{encoding}: not the tile itself");
     }
+    let resp = app.get_with(path, &[("accept-encoding", "br;q=0, gzip;q=0")]).await;
+    assert!(resp.headers().get("content-encoding").is_none());
+    assert_eq!(resp.bytes().await.unwrap(), plain);
 
     // Every style validates, and its source is this server's TileJSON.
     let (_, catalog) = app.get("/tiles").await;
