@@ -231,3 +231,39 @@ async fn pages_from_memory_equal_pages_from_postgis_for_every_collection_and_vie
     assert!(with_features * 2 > compared, "most requests find features: {with_features} of {compared}");
     assert!(next_pages > 20, "next pages compared: {next_pages}");
 }
+
+/// Pages go out compressed in the coding the client prefers, and decode to the plain page.
+#[tokio::test]
+async fn a_page_compressed_on_the_way_decodes_to_the_plain_page() {
+    use std::io::Read;
+    let app = TestApp::spawn(Content::Samples).await;
+    for path in [
+        "/ogc/collections/parcels/items?limit=100",
+        "/wfs?service=WFS&version=2.0.0&request=GetFeature&typeNames=parcels&count=50",
+    ] {
+        let plain = app.get_with(path, &[]).await.bytes().await.unwrap();
+        assert!(plain.len() > 10_000, "{path}: {} bytes", plain.len());
+        for (accept, coding) in [("gzip, deflate, br", "br"), ("gzip", "gzip")] {
+            let resp = app.get_with(path, &[("accept-encoding", accept)]).await;
+            assert_eq!(resp.status(), 200);
+            assert_eq!(resp.headers()["content-encoding"], coding, "{path}");
+            let body = resp.bytes().await.unwrap();
+            let mut decoded = Vec::new();
+            match coding {
+                "br" => brotli::Decompressor::new(&body[..], 4096).read_to_end(&mut decoded).unwrap(),
+                _ => flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut decoded).unwrap(),
+            };
+            assert_eq!(undated(&decoded), undated(&plain), "{path} {coding}: not the plain page");
+            assert!(body.len() * 4 < plain.len(), "{path} {coding}: {} of {} bytes", body.len(), plain.len());
+        }
+    }
+}
+
+/// A page with its `timeStamp` (to the second) blanked, to compare pages asked for apart.
+fn undated(page: &[u8]) -> String {
+    let mut page = String::from_utf8(page.to_vec()).unwrap();
+    let key = page.find("timeStamp").expect("a page has a timeStamp");
+    let at = key + page[key..].find(|c: char| c.is_ascii_digit()).unwrap();
+    page.replace_range(at..at + "2026-01-01T00:00:00Z".len(), "");
+    page
+}
