@@ -503,3 +503,16 @@ pub async fn parcels_where(app: &TestApp, condition: &str) -> std::collections::
     let sql = format!("SELECT p.parcel_id FROM parcels p WHERE p.valid_to IS NULL AND ({condition})");
     sqlx::query_scalar::<_, String>(&sql).fetch_all(&app.db.pool).await.unwrap().into_iter().collect()
 }
+
+/// A body as sent in `Content-Encoding` `coding` (`br`, `gzip`, or none), decoded.
+pub fn decoded(coding: Option<&str>, body: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    match coding {
+        Some("br") => brotli::Decompressor::new(body, 4096).read_to_end(&mut out).unwrap(),
+        Some("gzip") => flate2::read::GzDecoder::new(body).read_to_end(&mut out).unwrap(),
+        Some(other) => panic!("no decoder for {other}"),
+        None => return body.to_vec(),
+    };
+    out
+}

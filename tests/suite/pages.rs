@@ -235,7 +235,6 @@ async fn pages_from_memory_equal_pages_from_postgis_for_every_collection_and_vie
 /// Pages go out compressed in the coding the client prefers, and decode to the plain page.
 #[tokio::test]
 async fn a_page_compressed_on_the_way_decodes_to_the_plain_page() {
-    use std::io::Read;
     let app = TestApp::spawn(Content::Samples).await;
     for path in [
         "/ogc/collections/parcels/items?limit=100",
@@ -248,11 +247,7 @@ async fn a_page_compressed_on_the_way_decodes_to_the_plain_page() {
             assert_eq!(resp.status(), 200);
             assert_eq!(resp.headers()["content-encoding"], coding, "{path}");
             let body = resp.bytes().await.unwrap();
-            let mut decoded = Vec::new();
-            match coding {
-                "br" => brotli::Decompressor::new(&body[..], 4096).read_to_end(&mut decoded).unwrap(),
-                _ => flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut decoded).unwrap(),
-            };
+            let decoded = common::decoded(Some(coding), &body);
             assert_eq!(undated(&decoded), undated(&plain), "{path} {coding}: not the plain page");
             assert!(body.len() * 4 < plain.len(), "{path} {coding}: {} of {} bytes", body.len(), plain.len());
         }

@@ -207,7 +207,6 @@ async fn bad_tile_requests_say_what_is_wrong() {
 
 #[tokio::test]
 async fn tilejson_compression_and_styles_that_maplibre_accepts() {
-    use std::io::Read;
     let app = TestApp::spawn(Content::Samples).await;
     let (status, tj) = app.get("/tiles/parcels,admin.json").await;
     assert_eq!(status, 200);
@@ -248,11 +247,7 @@ async fn tilejson_compression_and_styles_that_maplibre_accepts() {
             answers.push(body);
         }
         assert_eq!(answers[0], answers[1]);
-        let mut decoded = Vec::new();
-        match encoding {
-            "br" => brotli::Decompressor::new(&answers[0][..], 4096).read_to_end(&mut decoded).unwrap(),
-            _ => flate2::read::GzDecoder::new(&answers[0][..]).read_to_end(&mut decoded).unwrap(),
-        };
+        let decoded = common::decoded(Some(encoding), &answers[0]);
         assert!(decoded == plain, "{encoding}: not the tile itself");
     }
     let resp = app.get_with(path, &[("accept-encoding", "br;q=0, gzip;q=0")]).await;

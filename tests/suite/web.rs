@@ -264,7 +264,6 @@ async fn the_public_reports_an_error_and_requests_data_from_a_parcel_card_and_se
 /// prefers (with a length: not compressed again on the way), and decode to the files themselves.
 #[tokio::test]
 async fn web_files_are_sent_precompressed_in_the_encoding_asked_for() {
-    use std::io::Read;
     let app = TestApp::spawn(Content::Empty).await;
     // Compressed at start-up, in the background: until then the compression layer compresses
     // each response as it goes out, without a length.
@@ -295,15 +294,7 @@ async fn web_files_are_sent_precompressed_in_the_encoding_asked_for() {
             let length: usize = header("content-length").expect("a length: sent as stored").parse().unwrap();
             let body = resp.bytes().await.unwrap();
             assert_eq!(body.len(), length);
-            let mut decoded = Vec::new();
-            match encoding {
-                Some("br") => brotli::Decompressor::new(&body[..], 4096).read_to_end(&mut decoded).unwrap(),
-                Some(_) => flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut decoded).unwrap(),
-                None => {
-                    decoded = body.to_vec();
-                    0
-                }
-            };
+            let decoded = common::decoded(encoding, &body);
             assert!(decoded == original, "{file} {accept}: not the file itself");
             if encoding.is_some() {
                 assert!(body.len() < original.len(), "{file} {accept}: {} of {} bytes", body.len(), original.len());
