@@ -54,12 +54,11 @@ fn parcel_row(row: &mut CopyRows, uid: i64, p: &mut NewParcel, import_id: i64) {
         .int8(Some(import_id));
 }
 
-/// Parcels with their uids, COPYed; their holders kept for the COPY after, and how many were.
+/// Parcels with their uids, COPYed; their holders kept for the COPY after.
 #[derive(Default)]
 struct Loaded {
     parcels: usize,
     holders: Vec<(i64, String)>,
-    holders_copied: usize,
 }
 
 impl Loaded {
@@ -77,15 +76,14 @@ impl Loaded {
         Ok(())
     }
 
-    /// COPYs the holders of the parcels COPYed since the last call.
-    async fn copy_holders(&mut self, tx: &mut PgConnection, import_id: i64) -> Result<u64, sqlx::Error> {
-        self.holders_copied += self.holders.len();
+    /// COPYs the holders of the parcels COPYed.
+    async fn copy_holders(&self, tx: &mut PgConnection, import_id: i64) -> Result<u64, sqlx::Error> {
         copy_in(
             tx,
             "COPY personal.recorded_holders (parcel_uid, name, import_id) FROM STDIN (FORMAT binary)",
-            self.holders.drain(..),
+            &self.holders,
             |row, (uid, name)| {
-                row.int8(Some(uid)).text(Some(&name)).int8(Some(import_id));
+                row.int8(Some(*uid)).text(Some(name)).int8(Some(import_id));
             },
         )
         .await
@@ -262,7 +260,7 @@ async fn complete(
         change.rollback().await?;
     } else {
         change.bulk_loaded(&["parcels"], loaded.parcels as u64);
-        change.bulk_loaded(&["personal.recorded_holders"], loaded.holders_copied as u64);
+        change.bulk_loaded(&["personal.recorded_holders"], loaded.holders.len() as u64);
         change.commit(pool).await?;
     }
     Ok(())
