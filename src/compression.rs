@@ -39,8 +39,18 @@ impl Coding {
 
     /// The coding a client prefers among those stored, from its `Accept-Encoding` values:
     /// brotli (smaller) before gzip, and neither when it refuses them (`;q=0`) or names neither.
-    pub fn preferred(accept_encoding: &[&str]) -> Option<Coding> {
-        Coding::ALL.into_iter().find(|c| accepts(accept_encoding, c.name()))
+    pub fn preferred<'a>(accept_encoding: impl IntoIterator<Item = &'a str>) -> Option<Coding> {
+        let mut accepted = [false; 2];
+        for item in accept_encoding.into_iter().flat_map(|v| v.split(',')) {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or_default().trim();
+            let refused =
+                parts.any(|p| p.trim().strip_prefix("q=").is_some_and(|q| q.trim().parse::<f32>() == Ok(0.0)));
+            if let Some(c) = Coding::ALL.into_iter().find(|c| name.eq_ignore_ascii_case(c.name())) {
+                accepted[c.index()] = !refused;
+            }
+        }
+        Coding::ALL.into_iter().find(|c| accepted[c.index()])
     }
 
     pub fn compress(self, data: &[u8], effort: Effort) -> Vec<u8> {
@@ -66,17 +76,6 @@ impl Coding {
     }
 }
 
-/// Whether `Accept-Encoding` values name `coding` without refusing it (`;q=0`).
-fn accepts(values: &[&str], coding: &str) -> bool {
-    values.iter().flat_map(|v| v.split(',')).any(|item| {
-        let mut parts = item.split(';');
-        let named = parts.next().is_some_and(|c| c.trim().eq_ignore_ascii_case(coding));
-        named
-            && parts
-                .all(|p| p.trim().strip_prefix("q=").is_none_or(|q| q.trim().parse::<f32>().map_or(true, |q| q > 0.0)))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,7 +83,7 @@ mod tests {
 
     #[test]
     fn a_client_gets_the_smaller_coding_it_accepts_and_none_it_refuses() {
-        let preferred = Coding::preferred;
+        let preferred = |values: &[&str]| Coding::preferred(values.iter().copied());
         assert_eq!(preferred(&["gzip, deflate, br, zstd"]), Some(Coding::Br));
         assert_eq!(preferred(&["gzip;q=0.5, br;q=0"]), Some(Coding::Gzip));
         assert_eq!(preferred(&["deflate", "GZIP"]), Some(Coding::Gzip));

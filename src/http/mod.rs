@@ -269,9 +269,8 @@ pub fn router(state: AppState) -> Router {
 
 /// The coding the request prefers among those the service stores answers in.
 fn preferred_coding(headers: &axum::http::HeaderMap) -> Option<crate::compression::Coding> {
-    let values: Vec<&str> =
-        headers.get_all(axum::http::header::ACCEPT_ENCODING).into_iter().filter_map(|v| v.to_str().ok()).collect();
-    crate::compression::Coding::preferred(&values)
+    let values = headers.get_all(axum::http::header::ACCEPT_ENCODING).into_iter().filter_map(|v| v.to_str().ok());
+    crate::compression::Coding::preferred(values)
 }
 
 /// A panic in one request ends that request alone, answered as the server's fault.
