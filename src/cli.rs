@@ -604,6 +604,17 @@ fn ids(command: IdsCommand) -> anyhow::Result<String> {
     Ok(out.to_string())
 }
 
+/// An import allocates and frees a chunk of parcels at a time on several threads. mimalloc asks for
+/// transparent huge pages and hands emptied parts of them back to the kernel, so each reuse faults
+/// a whole 2 MiB page in, zeroed: 3.2 s of system time in a million-parcel import, 16% of its wall
+/// time, against 0.9 s without them. The server keeps them: its cached tiles were 3% faster with.
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::thread::disable_transparent_huge_pages(true) {
+        tracing::debug!("transparent huge pages stay on: {e}");
+    }
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // GDAL and GEOS print to stderr on their own; what matters reaches the user through errors
     // and the import report, the rest goes to the log.
@@ -616,6 +627,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("database is up to date ({} migrations)", storage::MIGRATOR.migrations.len());
         }
         Command::Import(kind) => {
+            no_transparent_huge_pages();
             let pool = storage::connect(&url()?).await?;
             match kind {
                 ImportKind::Parcels(args) => import_parcels(&pool, args).await?,
