@@ -2,6 +2,8 @@
 //! parcel polygon in VN-2000 on the province's TM-3 meridian, transformed to WGS84, GeoHashed to
 //! 12 characters.
 
+mod pole;
+
 use geo::{Area, MultiPolygon, Point};
 
 use crate::crs::{Crs, CrsError, Transforms, WGS84};
@@ -19,7 +21,7 @@ pub enum ParcelIdError {
     #[error("the parcel has no polygon to take a characteristic point of")]
     Empty,
     #[error("the pole of inaccessibility could not be computed: {0}")]
-    Polylabel(String),
+    Pole(#[from] pole::PoleError),
     #[error(transparent)]
     Crs(#[from] CrsError),
     #[error(transparent)]
@@ -34,7 +36,7 @@ pub fn characteristic_point(zone_geom: &MultiPolygon, tolerance_m: f64) -> Resul
         .iter()
         .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))
         .ok_or(ParcelIdError::Empty)?;
-    polylabel::polylabel(largest, &tolerance_m).map_err(|e| ParcelIdError::Polylabel(e.to_string()))
+    Ok(pole::pole(largest, tolerance_m)?)
 }
 
 /// The parcel ID of a geometry given in `zone`, a VN-2000 TM-3 CRS.
