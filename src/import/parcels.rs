@@ -197,7 +197,11 @@ pub fn prepare(
     let mut gathered = Gathered::default();
     let mut taken = Report::default();
     let mut read = stream(files, opts, zones, progress, |chunk| {
-        parcels.extend(chunk.into_iter().filter_map(|o| gathered.take(o, &mut taken)));
+        for o in chunk {
+            if let Some(p) = gathered.take(o, &mut taken, |i| parcels.get(i).map(|p: &NewParcel| p.key.to_string())) {
+                parcels.push(p);
+            }
+        }
     })?;
     read.report.lines.append(&mut taken.lines);
     let extent = gathered.close(&mut read.report);
@@ -209,20 +213,32 @@ pub fn prepare(
 /// which zones IDs were computed in, for the summary.
 #[derive(Default)]
 pub struct Gathered {
-    by_id: HashMap<ParcelId, LegacyKey>,
+    /// Each parcel ID taken (its bytes: no string to allocate per parcel), and the position of
+    /// the parcel that took it in the order taken.
+    by_id: HashMap<[u8; ParcelId::LEN], usize>,
+    taken: usize,
     extent: Option<Rect>,
     chosen: std::collections::BTreeMap<(String, String, ZoneReason), usize>,
 }
 
 impl Gathered {
-    /// The parcel of an outcome, or its refusal in `report`.
-    pub fn take(&mut self, outcome: Outcome, report: &mut Report) -> Option<NewParcel> {
+    /// The parcel of an outcome, or its refusal in `report`. `key_of` names the parcel taken
+    /// at a position, for a caller that still holds it.
+    pub fn take(
+        &mut self,
+        outcome: Outcome,
+        report: &mut Report,
+        key_of: impl Fn(usize) -> Option<String>,
+    ) -> Option<NewParcel> {
         let Finished { parcel: p, origin, zone } =
             outcome.map_err(|(subject, reason)| report.push(subject, Action::Rejected, reason)).ok()?;
         if let Some((crs, reason)) = zone {
             *self.chosen.entry((file_of(&origin).to_owned(), crs.to_string(), reason)).or_default() += 1;
         }
-        if let Some(other) = self.by_id.insert(p.parcel_id.clone(), p.key.clone()) {
+        let id: [u8; ParcelId::LEN] =
+            p.parcel_id.as_str().as_bytes().try_into().expect("parcel IDs are 12 ASCII bytes");
+        if let Some(&first) = self.by_id.get(&id) {
+            let other = key_of(first).unwrap_or_else(|| "another parcel of this import".to_owned());
             report.push(
                 p.key.to_string(),
                 Action::Rejected,
@@ -230,6 +246,8 @@ impl Gathered {
             );
             return None;
         }
+        self.by_id.insert(id, self.taken);
+        self.taken += 1;
         if let Some(b) = p.geom.bounding_rect() {
             self.extent = Some(self.extent.map_or(b, |e| union_rect(e, b)));
         }

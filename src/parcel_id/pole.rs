@@ -50,9 +50,10 @@ pub fn pole(polygon: &Polygon, tolerance: f64) -> Result<Point, PoleError> {
         let h = cell.half_extent / 2.0;
         let c = cell.centroid;
         // The crate's order of the four quarters, and its way of adding them to the queue.
-        cells.extend([(-h, -h), (h, -h), (-h, h), (h, h)].map(|(dx, dy)| {
-            Cell::new(Coord { x: c.x + dx, y: c.y + dy }, h, &outline)
-        }));
+        cells.extend(
+            [(-h, -h), (h, -h), (-h, h), (h, h)]
+                .map(|(dx, dy)| Cell::new(Coord { x: c.x + dx, y: c.y + dy }, h, &outline)),
+        );
     }
     Ok(Point::from(best.centroid))
 }

@@ -187,7 +187,10 @@ pub async fn store_streaming(
         // Uids come a block at a time from another connection: this one is busy with the COPY.
         let mut uids = Vec::new();
         while let Some(chunk) = computed.recv().await {
-            let parcels: Vec<NewParcel> = chunk.into_iter().filter_map(|o| gathered.take(o, &mut taken)).collect();
+            // A parcel ID taken twice is refused here without the first parcel's key (it has been
+            // written): the careful way that follows names it.
+            let parcels: Vec<NewParcel> =
+                chunk.into_iter().filter_map(|o| gathered.take(o, &mut taken, |_| None)).collect();
             if taken.rejected() {
                 return copy.abort("a parcel was refused").await.map(|()| false);
             }
