@@ -384,9 +384,12 @@ impl SharedKeys {
                 None
             }
             SharedKeys::FirstKept { skip, first } => {
-                let Some(origins) = first.get(&c.key) else {
-                    first.insert(c.key.clone(), c.origins.join(", "));
-                    return Some(c);
+                let origins = match first.entry(c.key.clone()) {
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(c.origins.join(", "));
+                        return Some(c);
+                    }
+                    std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
                 };
                 let subject = format!("{} ({})", c.key, c.origins.join(", "));
                 if *skip {
