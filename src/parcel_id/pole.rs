@@ -152,11 +152,13 @@ impl Edge {
         if a == b {
             return to_end(a);
         }
-        let r = ((p.x - a.x) * dx + (p.y - a.y) * dy) / d_squared;
-        if r <= 0.0 {
+        // geo compares `r = along / d_squared` with 0 and 1. The sign of `along` decides the
+        // first; the division is only needed where rounding could make `r` 1 (`d_squared` > 0).
+        let along = (p.x - a.x) * dx + (p.y - a.y) * dy;
+        if along <= 0.0 {
             return to_end(a);
         }
-        if r >= 1.0 {
+        if along >= d_squared || (along > d_squared * (1.0 - 1e-12) && along / d_squared >= 1.0) {
             return to_end(b);
         }
         let cross = (a.y - p.y) * dx - (a.x - p.x) * dy;
@@ -167,9 +169,12 @@ impl Edge {
     }
 }
 
-/// The rings' edges, and each block's bounding box.
+/// A ring's edges, and each block's bounding box (its corners).
+type Ring = (Vec<Edge>, Vec<(Coord, Coord)>);
+
+/// The rings, exterior first.
 struct Outline {
-    rings: Vec<(Vec<Edge>, Vec<(Coord, Coord)>)>,
+    rings: Vec<Ring>,
 }
 
 impl Outline {
