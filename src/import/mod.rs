@@ -12,6 +12,7 @@ pub mod prices;
 pub mod source;
 pub mod store;
 pub mod transactions;
+pub mod validity;
 pub mod zones;
 
 use std::fmt;
@@ -218,8 +219,9 @@ pub fn polygonal(
     if kind != OGRwkbGeometryType::wkbPolygon && kind != OGRwkbGeometryType::wkbMultiPolygon {
         return Err(format!("geometry is a {}, a parcel must be a polygon", g.geometry_name()));
     }
-    if g.is_valid() {
-        return Ok((to_multipolygon(g)?, None));
+    let converted = to_multipolygon(g);
+    if matches!(&converted, Ok(mp) if validity::surely_valid(mp)) || g.is_valid() {
+        return converted.map(|mp| (mp, None));
     }
     let why = "invalid polygon (self-intersecting or badly nested rings)";
     if on_invalid != OnInvalid::Repair {
