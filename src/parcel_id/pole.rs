@@ -194,20 +194,7 @@ impl Outline {
         let mut nearest = f64::INFINITY;
         for (edges, boxes) in &self.rings {
             for (block, (min, max)) in boxes.iter().enumerate() {
-                let dx = if p.x < min.x {
-                    min.x - p.x
-                } else if p.x > max.x {
-                    p.x - max.x
-                } else {
-                    0.0
-                };
-                let dy = if p.y < min.y {
-                    min.y - p.y
-                } else if p.y > max.y {
-                    p.y - max.y
-                } else {
-                    0.0
-                };
+                let (dx, dy) = (outside(p.x, min.x, max.x), outside(p.y, min.y, max.y));
                 let skip_dist = dx * dx + dy * dy >= nearest * nearest;
                 let skip_cross = p.y < min.y || p.y >= max.y || p.x > max.x;
                 if skip_dist && skip_cross {
@@ -226,6 +213,17 @@ impl Outline {
             }
         }
         if inside { nearest } else { -nearest }
+    }
+}
+
+/// How far `v` lies outside `[min, max]`, as the crate computes it.
+fn outside(v: f64, min: f64, max: f64) -> f64 {
+    if v < min {
+        min - v
+    } else if v > max {
+        v - max
+    } else {
+        0.0
     }
 }
 
