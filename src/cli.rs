@@ -606,8 +606,8 @@ fn ids(command: IdsCommand) -> anyhow::Result<String> {
 
 /// An import allocates and frees a chunk of parcels at a time on several threads. mimalloc asks for
 /// transparent huge pages and hands emptied parts of them back to the kernel, so each reuse faults
-/// a whole 2 MiB page in, zeroed: 3.2 s of system time in a million-parcel import, 16% of its wall
-/// time, against 0.9 s without them. The server keeps them: its cached tiles were 3% faster with.
+/// a whole 2 MiB page in, zeroed: 3.2 s of system time in a million-parcel import, against about
+/// 1.1 s without them. The server keeps them: its cached tiles were 3% faster with them.
 fn no_transparent_huge_pages() {
     #[cfg(target_os = "linux")]
     if let Err(e) = rustix::thread::disable_transparent_huge_pages(true) {

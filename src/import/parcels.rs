@@ -1,6 +1,7 @@
 //! Cadastral parcels: check each feature, resolve shared keys, compute parcel IDs, reproject.
 
 use foldhash::HashMap;
+use std::collections::hash_map::Entry;
 use std::path::PathBuf;
 
 use geo::{BooleanOps, BoundingRect, MultiPolygon, Rect};
@@ -216,7 +217,6 @@ pub struct Gathered {
     /// Each parcel ID taken (its bytes: no string to allocate per parcel), and the position of
     /// the parcel that took it in the order taken.
     by_id: HashMap<[u8; ParcelId::LEN], usize>,
-    taken: usize,
     extent: Option<Rect>,
     chosen: std::collections::BTreeMap<(String, String, ZoneReason), usize>,
 }
@@ -246,8 +246,8 @@ impl Gathered {
             );
             return None;
         }
-        self.by_id.insert(id, self.taken);
-        self.taken += 1;
+        // Every parcel taken took an ID: their count is the next one's position.
+        self.by_id.insert(id, self.by_id.len());
         if let Some(b) = p.geom.bounding_rect() {
             self.extent = Some(self.extent.map_or(b, |e| union_rect(e, b)));
         }
@@ -385,11 +385,11 @@ impl SharedKeys {
             }
             SharedKeys::FirstKept { skip, first } => {
                 let origins = match first.entry(c.key.clone()) {
-                    std::collections::hash_map::Entry::Vacant(v) => {
+                    Entry::Vacant(v) => {
                         v.insert(c.origins.join(", "));
                         return Some(c);
                     }
-                    std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                    Entry::Occupied(o) => o.into_mut(),
                 };
                 let subject = format!("{} ({})", c.key, c.origins.join(", "));
                 if *skip {
