@@ -228,7 +228,7 @@ impl SourceFile {
         let mut dgn = Vec::new();
         for mut lyr in self.dataset.layers().filter(|l| layer.is_none_or(|name| name == l.name())) {
             progress.grow(lyr.feature_count());
-            let lname = lyr.name();
+            let layer_part = if multi { format!(":{}", lyr.name()) } else { String::new() };
             // Fields are matched to attributes once per layer, not once per feature.
             let targets: Vec<(usize, Target)> = lyr
                 .defn()
@@ -245,14 +245,12 @@ impl SourceFile {
                 })
                 .collect();
             for f in lyr.features() {
-                let fid = f.fid().map(|n| n.to_string()).unwrap_or_else(|| "?".into());
                 let file_name = &self.file_name;
-                let origin = if multi {
-                    format!("{file_name}:{lname} feature {fid}")
-                } else {
-                    format!("{file_name} feature {fid}")
+                let origin = match f.fid() {
+                    Some(fid) => format!("{file_name}{layer_part} feature {fid}"),
+                    None => format!("{file_name}{layer_part} feature ?"),
                 };
-                let mut fields = HashMap::default();
+                let mut fields = HashMap::with_capacity_and_hasher(targets.len(), Default::default());
                 let mut label = None;
                 for &(i, target) in &targets {
                     let Some(value) = f.field(i).ok().flatten().and_then(field_text) else {
@@ -293,6 +291,8 @@ fn same_field(alias: &str, field: &str) -> bool {
 
 fn field_text(v: FieldValue) -> Option<String> {
     let s = match v {
+        // Most values need no trimming: no copy for them.
+        FieldValue::StringValue(s) if s.trim().len() == s.len() => s,
         FieldValue::StringValue(s) => s.trim().to_owned(),
         FieldValue::IntegerValue(n) => n.to_string(),
         FieldValue::Integer64Value(n) => n.to_string(),

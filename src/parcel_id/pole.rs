@@ -5,9 +5,6 @@
 //! length is taken once, not once per cell. The crate took a root per edge per cell, and the
 //! pole search was a third of an import's client time.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-
 use geo::{Area, BoundingRect, Centroid, Coord, LineString, Point, Polygon, Rect};
 
 /// Why a polygon has no pole.
@@ -39,7 +36,8 @@ pub fn pole(polygon: &Polygon, tolerance: f64) -> Result<Point, PoleError> {
     let centroid_cell = Cell::new(centroid.0, 0.0, &outline);
     let bbox_cell = Cell::new(bbox.centroid().0, 0.0, &outline);
     let mut best = if bbox_cell.distance < centroid_cell.distance { bbox_cell } else { centroid_cell };
-    let mut cells = first_cells(bbox, cell_size / 2.0, &outline);
+    let mut cells = Queue::default();
+    cells.extend(first_cells(bbox, cell_size / 2.0, &outline));
     while let Some(cell) = cells.pop() {
         if cell.distance > best.distance {
             best = cell;
@@ -49,34 +47,30 @@ pub fn pole(polygon: &Polygon, tolerance: f64) -> Result<Point, PoleError> {
         }
         let h = cell.half_extent / 2.0;
         let c = cell.centroid;
-        // The crate's order of the four quarters, and its way of adding them to the queue.
+        // The crate's order of the four quarters.
         cells.extend(
             [(-h, -h), (h, -h), (-h, h), (h, h)]
+                .into_iter()
                 .map(|(dx, dy)| Cell::new(Coord { x: c.x + dx, y: c.y + dy }, h, &outline)),
         );
     }
     Ok(Point::from(best.centroid))
 }
 
-/// The square cells covering the bounding box, ordered as the crate orders them.
-fn first_cells(bbox: Rect, half_extent: f64, outline: &Outline) -> BinaryHeap<Cell> {
-    let mut cells = BinaryHeap::new();
+/// The square cells covering the bounding box, in the crate's order.
+fn first_cells(bbox: Rect, half_extent: f64, outline: &Outline) -> impl Iterator<Item = Cell> {
     let cell_size = half_extent * 2.0;
     let count = |extent: f64| {
         let n = (extent / cell_size).ceil();
-        (n >= 0.0 && n < usize::MAX as f64).then_some(n as usize)
+        if n >= 0.0 && n < usize::MAX as f64 { n as usize } else { 0 }
     };
-    if let (Some(nx), Some(ny)) = (count(bbox.width()), count(bbox.height())) {
-        let origin = bbox.min();
-        cells.extend((0..nx).flat_map(|x| (0..ny).map(move |y| (x, y))).map(|(x, y)| {
-            let centroid = Coord {
-                x: origin.x + x as f64 * cell_size + half_extent,
-                y: origin.y + y as f64 * cell_size + half_extent,
-            };
-            Cell::new(centroid, half_extent, outline)
-        }));
-    }
-    cells
+    let (nx, ny) = (count(bbox.width()), count(bbox.height()));
+    let origin = bbox.min();
+    (0..nx).flat_map(move |x| (0..ny).map(move |y| (x, y))).map(move |(x, y)| {
+        let centroid =
+            Coord { x: origin.x + x as f64 * cell_size + half_extent, y: origin.y + y as f64 * cell_size + half_extent };
+        Cell::new(centroid, half_extent, outline)
+    })
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -96,27 +90,104 @@ impl Cell {
     }
 }
 
-// Cells are taken in order of `max_distance`, as the crate takes them (it compares with
-// `partial_cmp`; a NaN here would have panicked there).
-impl Ord for Cell {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.max_distance.partial_cmp(&other.max_distance).unwrap_or(Ordering::Equal)
+/// The cells still to look at, by `max_distance`, kept exactly as the crate's queue (std's
+/// `BinaryHeap`) keeps them: cells of equal `max_distance` come out in the same order, and which
+/// of two equally good points is the pole depends on it. The crate compares with `partial_cmp`,
+/// a NaN counting as equal; `!(a > b)` is its `a <= b`. Written out, the queue moves cells
+/// without going through `Ord` and builds the four quarters in place (the heap's operations were
+/// a third of the search).
+#[derive(Default)]
+struct Queue(Vec<Cell>);
+
+impl Queue {
+    /// `BinaryHeap::pop`: the last cell into the root's place, sunk to the bottom along the
+    /// greater children, then raised.
+    fn pop(&mut self) -> Option<Cell> {
+        let mut top = self.0.pop()?;
+        if !self.0.is_empty() {
+            std::mem::swap(&mut top, &mut self.0[0]);
+            let end = self.0.len();
+            let moving = self.0[0];
+            let mut hole = 0;
+            let mut child = 1;
+            while child + 1 < end {
+                child += usize::from(!(self.0[child].max_distance > self.0[child + 1].max_distance));
+                self.0[hole] = self.0[child];
+                hole = child;
+                child = 2 * hole + 1;
+            }
+            if child == end - 1 {
+                self.0[hole] = self.0[child];
+                hole = child;
+            }
+            self.0[hole] = moving;
+            self.sift_up(0, hole);
+        }
+        Some(top)
+    }
+
+    /// `BinaryHeap::extend`: appends, then rebuilds the heap or raises the new cells one by
+    /// one, whichever std's rule deems cheaper.
+    fn extend(&mut self, cells: impl Iterator<Item = Cell>) {
+        let start = self.0.len();
+        self.0.extend(cells);
+        let len = self.0.len();
+        if start == len {
+            return;
+        }
+        let tail = len - start;
+        let rebuild = if start < tail {
+            true
+        } else if len <= 2048 {
+            2 * len < tail * start.ilog2() as usize
+        } else {
+            2 * len < tail * 11
+        };
+        if rebuild {
+            for n in (0..len / 2).rev() {
+                self.sift_down(n);
+            }
+        } else {
+            for i in start..len {
+                self.sift_up(0, i);
+            }
+        }
+    }
+
+    fn sift_up(&mut self, start: usize, mut hole: usize) {
+        let moving = self.0[hole];
+        while hole > start {
+            let parent = (hole - 1) / 2;
+            if !(moving.max_distance > self.0[parent].max_distance) {
+                break;
+            }
+            self.0[hole] = self.0[parent];
+            hole = parent;
+        }
+        self.0[hole] = moving;
+    }
+
+    fn sift_down(&mut self, mut hole: usize) {
+        let end = self.0.len();
+        let moving = self.0[hole];
+        let mut child = 2 * hole + 1;
+        while child + 1 < end {
+            child += usize::from(!(self.0[child].max_distance > self.0[child + 1].max_distance));
+            if !(moving.max_distance < self.0[child].max_distance) {
+                self.0[hole] = moving;
+                return;
+            }
+            self.0[hole] = self.0[child];
+            hole = child;
+            child = 2 * hole + 1;
+        }
+        if child == end - 1 && moving.max_distance < self.0[child].max_distance {
+            self.0[hole] = self.0[child];
+            hole = child;
+        }
+        self.0[hole] = moving;
     }
 }
-
-impl PartialOrd for Cell {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for Cell {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Cell {}
 
 /// Edges checked together against one bounding box, as the crate groups them.
 const BLOCK: usize = 32;

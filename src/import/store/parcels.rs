@@ -91,7 +91,9 @@ impl Loaded {
 }
 
 async fn reserve_uids(conn: impl sqlx::PgExecutor<'_>, n: usize) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(include_str!("sql/parcel_uids.sql")).bind(n as i64).fetch_all(conn).await
+    let uids: Option<Vec<i64>> =
+        sqlx::query_scalar(include_str!("sql/parcel_uids.sql")).bind(n as i64).fetch_one(conn).await?;
+    Ok(uids.unwrap_or_default())
 }
 
 /// The careful way: loads prepared parcels in one transaction, after checking them against
