@@ -67,8 +67,10 @@ fn first_cells(bbox: Rect, half_extent: f64, outline: &Outline) -> impl Iterator
     let (nx, ny) = (count(bbox.width()), count(bbox.height()));
     let origin = bbox.min();
     (0..nx).flat_map(move |x| (0..ny).map(move |y| (x, y))).map(move |(x, y)| {
-        let centroid =
-            Coord { x: origin.x + x as f64 * cell_size + half_extent, y: origin.y + y as f64 * cell_size + half_extent };
+        let centroid = Coord {
+            x: origin.x + x as f64 * cell_size + half_extent,
+            y: origin.y + y as f64 * cell_size + half_extent,
+        };
         Cell::new(centroid, half_extent, outline)
     })
 }
