@@ -5,6 +5,8 @@
 //! length is taken once, not once per cell. The crate took a root per edge per cell, and the
 //! pole search was a third of an import's client time.
 
+use std::cmp::Ordering::{self, Equal, Greater, Less};
+
 use geo::{Area, BoundingRect, Centroid, Coord, LineString, Point, Polygon, Rect};
 
 /// Why a polygon has no pole.
@@ -94,12 +96,16 @@ impl Cell {
 
 /// The cells still to look at, by `max_distance`, kept exactly as the crate's queue (std's
 /// `BinaryHeap`) keeps them: cells of equal `max_distance` come out in the same order, and which
-/// of two equally good points is the pole depends on it. The crate compares with `partial_cmp`,
-/// a NaN counting as equal; `!(a > b)` is its `a <= b`. Written out, the queue moves cells
-/// without going through `Ord` and builds the four quarters in place (the heap's operations were
-/// a third of the search).
+/// of two equally good points is the pole depends on it. Written out, the queue builds the four
+/// quarters in place and moves cells without going through `Ord` (the heap's operations were a
+/// third of the search).
 #[derive(Default)]
 struct Queue(Vec<Cell>);
+
+/// The crate's order of cells: by `max_distance` with `partial_cmp`, a NaN counting as equal.
+fn order(a: &Cell, b: &Cell) -> Ordering {
+    a.max_distance.partial_cmp(&b.max_distance).unwrap_or(Equal)
+}
 
 impl Queue {
     /// `BinaryHeap::pop`: the last cell into the root's place, sunk to the bottom along the
@@ -113,7 +119,7 @@ impl Queue {
             let mut hole = 0;
             let mut child = 1;
             while child + 1 < end {
-                child += usize::from(!(self.0[child].max_distance > self.0[child + 1].max_distance));
+                child += usize::from(order(&self.0[child], &self.0[child + 1]) != Greater);
                 self.0[hole] = self.0[child];
                 hole = child;
                 child = 2 * hole + 1;
@@ -160,7 +166,7 @@ impl Queue {
         let moving = self.0[hole];
         while hole > start {
             let parent = (hole - 1) / 2;
-            if !(moving.max_distance > self.0[parent].max_distance) {
+            if order(&moving, &self.0[parent]) != Greater {
                 break;
             }
             self.0[hole] = self.0[parent];
@@ -174,8 +180,8 @@ impl Queue {
         let moving = self.0[hole];
         let mut child = 2 * hole + 1;
         while child + 1 < end {
-            child += usize::from(!(self.0[child].max_distance > self.0[child + 1].max_distance));
-            if !(moving.max_distance < self.0[child].max_distance) {
+            child += usize::from(order(&self.0[child], &self.0[child + 1]) != Greater);
+            if order(&moving, &self.0[child]) != Less {
                 self.0[hole] = moving;
                 return;
             }
@@ -183,7 +189,7 @@ impl Queue {
             hole = child;
             child = 2 * hole + 1;
         }
-        if child == end - 1 && moving.max_distance < self.0[child].max_distance {
+        if child == end - 1 && order(&moving, &self.0[child]) == Less {
             self.0[hole] = self.0[child];
             hole = child;
         }
