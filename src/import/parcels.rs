@@ -10,7 +10,9 @@ use super::overlay::positive;
 use super::parcel_fields::{ADDRESS, ALLEY_WIDTH, AREA, COMMUNE, DIGITAL_ADDRESS, HOLDER, LAND_USE, NUMBER, SHEET};
 use super::source::{self, Attributes, Field, SourceFeature, SourceOptions};
 use super::zones::{CommuneZones, ZoneReason};
-use super::{Action, ImportError, OnDuplicate, OnInvalid, Report, check_wgs84, polygonal, refuse, union_rect};
+use super::{
+    Action, ImportError, OnDuplicate, OnInvalid, Report, check_wgs84, polygonal, refuse, union_rect, validity,
+};
 use crate::crs::{Crs, Transforms, WGS84};
 use crate::domain::{CommuneCode, DigitalAddress, IdError, LandUse, LegacyKey, ParcelId};
 use crate::parcel_id;
@@ -483,9 +485,20 @@ fn finish(
     transforms: &mut Transforms,
 ) -> Outcome {
     let refused = |c: &Candidate, reason: String| (c.key.to_string(), reason);
+    // The geometry is checked again as it will be stored: the table takes the import's word for
+    // it (migration 29), and rounding in the reprojection can, rarely, make a ring touch itself.
+    // (A WGS 84 source was checked as read, in the same coordinates.)
     let to_wgs84 = |geom: &mut MultiPolygon, transforms: &mut Transforms| -> Result<(), String> {
         transforms.get(&c.crs, &WGS84).and_then(|t| t.multipolygon(geom)).map_err(|e| e.to_string())?;
-        check_wgs84(geom, &c.crs)
+        check_wgs84(geom, &c.crs)?;
+        if c.crs == WGS84 || validity::valid(geom) {
+            Ok(())
+        } else {
+            Err(format!(
+                "the polygon is valid as read in {} but not once reprojected to WGS 84 (rounding makes its boundary touch or cross itself): simplify or repair it",
+                c.crs
+            ))
+        }
     };
     // In a TM-3 source the ID is computed on the geometry as read, which is then reprojected in
     // place: no copy of it.

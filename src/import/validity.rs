@@ -4,8 +4,15 @@
 //! orientation tests settle. Anything less plain is left to GEOS: `false` means "ask GEOS",
 //! never "invalid".
 
+use gdal::vector::ToGdal;
 use geo::kernels::{Kernel, Orientation, RobustKernel};
 use geo::{Coord, MultiPolygon};
+
+/// Whether `mp` is valid as GEOS judges it, and with it PostGIS's `ST_IsValid`: the shortcut
+/// below, else GEOS's own test through GDAL.
+pub fn valid(mp: &MultiPolygon) -> bool {
+    surely_valid(mp) || mp.to_gdal().is_ok_and(|g| g.is_valid())
+}
 
 /// Rings with more edges than this go to GEOS: the check below compares every pair.
 const MAX_EDGES: usize = 48;

@@ -564,6 +564,50 @@ async fn two_parcels_with_one_parcel_id_are_refused_and_nothing_is_written() {
 }
 
 #[tokio::test]
+async fn a_geometry_valid_as_read_but_not_once_reprojected_is_refused_and_the_table_checks_other_writers() {
+    let db = TestDb::new(Content::Empty).await;
+    let before = db.fingerprint().await;
+    // Two notches whose tips are one unit in the last place apart (about 1e-10 m) in TM-3: valid
+    // as read. In WGS 84 the tips' images cross, and the table would take the import's word.
+    let (x, y) = (585_000.0_f64, 2_330_000.0_f64);
+    let tip = f64::from_bits((x + 5.0).to_bits() - 1);
+    let ring = [[x, y], [x + 10.0, y], [x + 5.0, y + 5.0], [x + 10.0, y + 10.0], [x, y + 10.0], [tip, y + 5.0], [x, y]];
+    let feature = serde_json::json!({
+        "type": "Feature",
+        "properties": { "MaXa": "05443", "SoHieuToBanDo": "7", "SoThuTuThua": 1, "KyHieuMucDichSuDung": "ODT" },
+        "geometry": { "type": "Polygon", "coordinates": [ring] },
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::write_file(
+        &dir,
+        "pinch.geojson",
+        &serde_json::json!({ "type": "FeatureCollection", "features": [feature] }).to_string(),
+    );
+    let out = db.cli(&["import", "parcels", &file, "--crs", "EPSG:5899"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(
+            "05443-7-1: rejected — the polygon is valid as read in EPSG:5899 but not once reprojected to WGS 84"
+        ),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(db.fingerprint().await, before);
+
+    // SQL written past the service is checked by the table itself.
+    let e = sqlx::query(
+        "INSERT INTO parcels (parcel_id, commune_code_recorded, sheet, parcel_no, land_use, source_crs, geom)
+         VALUES ('w7g4xtt2md67', '05443', '7', 1, ARRAY['ODT'], 'EPSG:4326',
+                 ST_Multi(ST_GeomFromText('POLYGON((105.8 21.5, 105.9 21.6, 105.9 21.5, 105.8 21.6, 105.8 21.5))', 4326)))",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap_err();
+    let e = e.as_database_error().unwrap();
+    assert!(e.is_check_violation() && e.constraint() == Some("parcels_geom_check"), "{e}");
+}
+
+#[tokio::test]
 async fn a_load_that_grows_the_parcels_by_a_tenth_is_analysed_and_a_sheet_is_left_to_autovacuum() {
     let db = TestDb::new(Content::Empty).await;
     let estimate = || async {

@@ -111,6 +111,7 @@ pub async fn store_import(
     refuse_or_skip_existing(tx, &mut prepared, on_duplicate).await?;
     let Prepared { mut read, parcels, extent } = prepared;
     let uids = reserve_uids(&mut *tx, parcels.len()).await?;
+    sqlx::query(include_str!("sql/geometry_checked.sql")).execute(&mut *tx).await?;
     let mut loaded = Loaded::default();
     let mut copy = CopyWriter::begin(tx, COPY_PARCELS).await?;
     loaded.copy(&mut copy, uids, parcels, import_id).await?;
@@ -185,6 +186,7 @@ pub async fn store_streaming(
     // Legacy keys and parcel IDs that current parcels hold are refused by the unique indexes.
     let outcome = async {
         let deferred = DeferredIndexes::drop_for_first_load(change.conn()).await?;
+        sqlx::query(include_str!("sql/geometry_checked.sql")).execute(change.conn()).await?;
         let mut copy = CopyWriter::begin(change.conn(), COPY_PARCELS).await?;
         // Uids come a block at a time from another connection: this one is busy with the COPY.
         let mut uids = Vec::new();
