@@ -3,7 +3,8 @@
 //! the distance from a cell to the outline: an edge whose squared distance already exceeds the
 //! nearest found so far cannot be the nearest, so most edges cost no `hypot`, and an edge's own
 //! length is taken once, not once per cell. The crate took a root per edge per cell, and the
-//! pole search was a third of an import's client time.
+//! pole search was a third of an import's client time. The queue of cells is written out too
+//! (`Queue`), keeping them exactly as the crate's `BinaryHeap` does.
 
 use std::cmp::Ordering::{self, Equal, Greater, Less};
 

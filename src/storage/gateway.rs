@@ -85,12 +85,13 @@ impl Change {
     /// load do not run on plans made for empty tables (at half the default statistics target:
     /// see `sql/analyse_target.sql`). Only the columns the table's indexes name are analysed
     /// then, those the planner weighs an index against a scan on (a 100,000-parcel import's
-    /// analyse: 95 → 60 ms, on one core after everything else): an analyse of some columns leaves
+    /// analyse: 95 → 60–70 ms, on one core after everything else): an analyse of some columns leaves
     /// the table's count of changes as it was, so autovacuum, which analyses a table a tenth of
     /// which changed, still analyses every column within its next round (a minute by default).
     /// A smaller load is left to autovacuum alone (an officer's sheet of 25 parcels analysed
-    /// 3,000 others: 74 ms of the database each time). The outlines a load marks are left to the service (its feed's
-    /// notice, or its start-up): recomputing them here would double an import's time.
+    /// 3,000 others: 74 ms of the database each time). The outlines a load marks are left to the
+    /// service (its feed's notice, or its start-up): recomputing them here would double an
+    /// import's time.
     pub fn bulk_loaded(&mut self, tables: &[&'static str], rows: u64) {
         self.bulk_loaded.extend(tables.iter().map(|t| (*t, rows)));
     }
