@@ -643,7 +643,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::OpenData(OpenDataCommand::Publish { to, tiles_dir }) => {
             let catalog = diachinh::catalog::Catalog::load(tiles_dir.as_deref()).map_err(anyhow::Error::msg)?;
-            let layers = diachinh::index::layers::Layers::new(std::sync::Arc::new(catalog));
+            let layers = diachinh::index::layers::Layers::new(std::sync::Arc::new(catalog), std::sync::Arc::default());
             let started = Instant::now();
             let published = diachinh::open_data::publish(&storage::connect(&url()?).await?, &layers, &to).await?;
             for d in &published.datasets {
@@ -698,7 +698,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => (diachinh::access::View::open(), "open data".to_owned()),
             };
             let set = catalog.parse_set(&range.layers, view.audience).map_err(anyhow::Error::msg)?;
-            let layers = diachinh::index::layers::Layers::new(std::sync::Arc::new(catalog));
+            let layers = diachinh::index::layers::Layers::new(std::sync::Arc::new(catalog), std::sync::Arc::default());
             for l in &set {
                 layers.reload(&pool, *l, None).await?;
             }

@@ -15,6 +15,7 @@ use crate::catalog::Catalog;
 use crate::http::tiles::load_styles;
 use crate::http::{AppState, router};
 use crate::index::layers::Layers;
+use crate::index::shapes::Shapes;
 use crate::index::{SharedIndex, sync};
 use crate::storage;
 use crate::storage::replicas::Reads;
@@ -109,8 +110,9 @@ impl Application {
                 .await
                 .unwrap_or(0);
         anyhow::ensure!(pending == 0, "the database lacks {pending} migration(s): run `diachinh migrate` first");
-        let index = SharedIndex::default();
-        let tiles = Arc::new(Tiles::new(Arc::new(Layers::new(Arc::new(catalog))), settings.tile_cache_mb));
+        let shapes = Arc::new(Shapes::default());
+        let index = SharedIndex::new(shapes.clone());
+        let tiles = Arc::new(Tiles::new(Arc::new(Layers::new(Arc::new(catalog), shapes)), settings.tile_cache_mb));
         let started = Instant::now();
         let reads = Reads::connect(pool.clone(), &settings.replicas).context("a read replica's URL is not valid")?;
         let barrier = sync::Barrier::new();

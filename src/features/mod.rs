@@ -207,7 +207,7 @@ async fn fetch(
                         .zip(&f.values)
                         .filter_map(|(field, v)| Some((field.name.clone(), json_value(v.as_ref()?))))
                         .collect();
-                    let geometry = Some(f.geom.clone());
+                    let geometry = Some((*f.geom).clone());
                     build(spec, view, f.id as i64, geometry, &props, crs, to.as_ref(), q.properties.as_deref())
                 })
                 .collect::<Result<_, _>>()?;

@@ -39,7 +39,7 @@ impl<'a> Feature<'a> {
 impl<'a, P: Serialize> Feature<'a, P> {
     /// The parcel's geometry with other properties.
     fn with(p: &'a Parcel, properties: P) -> Result<Self, ApiError> {
-        let json = geo::Geometry::MultiPolygon(p.geom.clone())
+        let json = geo::Geometry::MultiPolygon(p.geom().clone())
             .to_json()
             .and_then(|s| RawValue::from_string(s).map_err(|e| geozero::error::GeozeroError::Geometry(e.to_string())))
             .map_err(|e| ApiError::internal(format!("geometry of {}: {e}", p.parcel_id)))?;
@@ -106,7 +106,10 @@ pub async fn get_one(
                 ApiError::not_found(format!("no parcel had code {code} on {on} (see /api/parcels/{code}/history)"))
             })?;
             let vietnam = chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
-            (Arc::new(Parcel::from_row(row).map_err(ApiError::internal)?), at.with_timezone(&vietnam).date_naive())
+            (
+                Arc::new(Parcel::from_row(row, None).map_err(ApiError::internal)?),
+                at.with_timezone(&vietnam).date_naive(),
+            )
         }
         None => {
             let found = find(&state.index.read(), &code).map(Arc::clone);
@@ -174,7 +177,7 @@ async fn no_longer_current(
     };
     if let Some(row) = storage::parcels::on(&state.pool, chrono::Utc::now(), lookup(&parsed)).await?.into_iter().next()
     {
-        return Ok(Arc::new(Parcel::from_row(row).map_err(ApiError::internal)?));
+        return Ok(Arc::new(Parcel::from_row(row, None).map_err(ApiError::internal)?));
     }
     if let ParcelCode::Id(id) = parsed
         && let Some(h) = crate::edits::history::history(&state.pool, &id, false).await?
@@ -247,7 +250,7 @@ pub async fn search(
         let rows = storage::parcels::on(&state.pool, at, storage::parcels::Lookup::At { lon, lat }).await?;
         let parcels = rows
             .into_iter()
-            .map(|r| Parcel::from_row(r).map(Arc::new))
+            .map(|r| Parcel::from_row(r, None).map(Arc::new))
             .collect::<Result<Vec<_>, _>>()
             .map_err(ApiError::internal)?;
         return collection(&parcels.iter().collect::<Vec<_>>(), vec![]);

@@ -7,12 +7,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 use anyhow::Context;
+use futures_util::TryStreamExt;
 use geo::{BoundingRect, Coord};
 use geozero::mvt::TileValue;
 use geozero::wkb;
 use rstar::{AABB, Envelope, RTree, RTreeObject};
 use sqlx::{PgPool, Row};
 
+use super::shapes::Shapes;
 use crate::catalog::{Catalog, FieldType, LayerSpec};
 
 /// Web Mercator (EPSG:3857) radius and the latitude where its square world ends.
@@ -29,12 +31,13 @@ pub fn to_lonlat(c: Coord) -> Coord {
 }
 
 /// One feature of a layer: its stable id, geometry in longitude and latitude (the bytes PostGIS
-/// holds, so feature pages answered from memory equal its own), a value per catalog field, and
-/// its envelope in Web Mercator.
+/// holds, so feature pages answered from memory equal its own; a parcel's is shared with the
+/// index and the other layers drawing it, see `shapes`), a value per catalog field, and its
+/// envelope in Web Mercator.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Feature {
     pub id: u64,
-    pub geom: geo::Geometry,
+    pub geom: Arc<geo::Geometry>,
     pub values: Vec<Option<TileValue>>,
     pub env: AABB<[f64; 2]>,
 }
@@ -168,12 +171,14 @@ fn distinct_fields(features: &[Arc<Feature>]) -> Vec<bool> {
 pub struct Layers {
     catalog: Arc<Catalog>,
     data: Vec<RwLock<Collection>>,
+    /// Where the layers keyed by parcel share their geometries with the index.
+    shapes: Arc<Shapes>,
 }
 
 impl Layers {
-    pub fn new(catalog: Arc<Catalog>) -> Layers {
+    pub fn new(catalog: Arc<Catalog>, shapes: Arc<Shapes>) -> Layers {
         let data = catalog.layers.iter().map(|_| RwLock::default()).collect();
-        Layers { catalog, data }
+        Layers { catalog, data, shapes }
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -216,7 +221,8 @@ impl Layers {
             .fetch_all(pool)
             .await
             .with_context(|| format!("reading tile layer {} as of {on}", spec.name))?;
-        let features = rows.iter().filter_map(|row| feature(spec, row).transpose()).collect::<anyhow::Result<_>>()?;
+        let features =
+            rows.iter().filter_map(|row| feature(spec, row, None).transpose()).collect::<anyhow::Result<_>>()?;
         Ok(Collection::of(features))
     }
 
@@ -234,10 +240,14 @@ impl Layers {
         if spec.keyed_by.is_some() {
             query = query.bind(keys);
         }
-        let rows = query.fetch_all(pool).await.with_context(|| format!("loading tile layer {}", spec.name))?;
-        let mut features = Vec::with_capacity(rows.len());
-        for row in rows {
-            match feature(spec, &row) {
+        // A layer keyed by parcel has parcel uids for ids: its geometries are the index's.
+        let shapes = (spec.keyed_by.as_deref() == Some("parcels")).then_some(&*self.shapes);
+        // Rows are decoded as they come: held all at once, the rows of the layers loading
+        // together at start-up took more memory than the features made of them.
+        let mut rows = query.fetch(pool);
+        let mut features = Vec::new();
+        while let Some(row) = rows.try_next().await.with_context(|| format!("loading tile layer {}", spec.name))? {
+            match feature(spec, &row, shapes) {
                 Ok(Some(f)) => features.push(f),
                 Ok(None) => {}
                 Err(e) => tracing::error!("tile layer {}: {e}", spec.name),
@@ -306,7 +316,7 @@ impl Layers {
     }
 }
 
-fn feature(spec: &LayerSpec, row: &sqlx::postgres::PgRow) -> anyhow::Result<Option<Feature>> {
+fn feature(spec: &LayerSpec, row: &sqlx::postgres::PgRow, shapes: Option<&Shapes>) -> anyhow::Result<Option<Feature>> {
     let id: i64 = row.try_get("id")?;
     let geom: wkb::Decode<geo::Geometry> = row.try_get("geom")?;
     let props: serde_json::Value = row.try_get("props")?;
@@ -319,6 +329,10 @@ fn feature(spec: &LayerSpec, row: &sqlx::postgres::PgRow) -> anyhow::Result<Opti
         .collect::<anyhow::Result<_>>()?;
     // Web Mercator keeps the order of longitudes and of latitudes, so the corners' images bound it.
     let env = AABB::from_corners(to_mercator(rect.min()).into(), to_mercator(rect.max()).into());
+    let geom = match shapes {
+        Some(shapes) => shapes.share(id, geom),
+        None => Arc::new(geom),
+    };
     Ok(Some(Feature { id: id as u64, geom, values, env }))
 }
 

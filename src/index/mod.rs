@@ -2,18 +2,20 @@
 //! by parcel ID and legacy key. PostGIS stays the source of truth; `sync` keeps this current.
 
 pub mod layers;
+pub mod shapes;
 pub mod sync;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::SystemTime;
 
-use geo::{BoundingRect, Coord, GeodesicArea, Intersects, MultiPolygon, Point};
+use geo::{BoundingRect, Coord, GeodesicArea, Geometry, Intersects, MultiPolygon, Point};
 use rstar::{AABB, Envelope, RTree, RTreeObject};
 use serde::Serialize;
 
 use crate::domain::{LandUse, LegacyKey, ParcelId};
 use crate::storage::parcels::ParcelRow;
+use shapes::Shapes;
 
 /// A current parcel with everything its open-data view shows. Holds no personal data.
 #[derive(Debug, Serialize)]
@@ -34,17 +36,29 @@ pub struct Parcel {
     pub address: Option<String>,
     pub digital_address: Option<String>,
     pub source_crs: String,
+    /// Always a multipolygon (`from_row` makes it one); shared with the layers drawing parcels
+    /// when the parcel is current (see `shapes`).
     #[serde(skip)]
-    pub geom: MultiPolygon,
+    shape: Arc<Geometry>,
 }
 
+/// What `Parcel::geom` would answer for a shape that is not a multipolygon, which `from_row`
+/// never makes.
+static NO_POLYGONS: MultiPolygon = MultiPolygon(Vec::new());
+
 impl Parcel {
-    pub fn from_row(r: ParcelRow) -> Result<Parcel, String> {
+    /// A parcel of a row; its geometry shared through `shapes` when given (current parcels).
+    pub fn from_row(r: ParcelRow, shapes: Option<&Shapes>) -> Result<Parcel, String> {
         let key = format!("{}-{}-{}", r.commune_code_recorded, r.sheet, r.parcel_no);
         let geom = match r.geom.geometry {
-            Some(geo::Geometry::MultiPolygon(mp)) => mp,
-            Some(geo::Geometry::Polygon(p)) => MultiPolygon(vec![p]),
+            Some(Geometry::MultiPolygon(mp)) => mp,
+            Some(Geometry::Polygon(p)) => MultiPolygon(vec![p]),
             _ => return Err(format!("parcel {key} has no polygon")),
+        };
+        let geodesic_area_m2 = geom.geodesic_area_unsigned();
+        let shape = match shapes {
+            Some(shapes) => shapes.share(r.uid, Geometry::MultiPolygon(geom)),
+            None => Arc::new(Geometry::MultiPolygon(geom)),
         };
         Ok(Parcel {
             uid: r.uid,
@@ -57,17 +71,24 @@ impl Parcel {
             province_name: r.province_name,
             land_use: LandUse::from_codes(&r.land_use).map_err(|e| format!("{key}: {e}"))?,
             legal_area_m2: r.legal_area_m2,
-            geodesic_area_m2: geom.geodesic_area_unsigned(),
+            geodesic_area_m2,
             alley_width_m: r.alley_width_m,
             address: r.address,
             digital_address: r.digital_address,
             source_crs: r.source_crs,
-            geom,
+            shape,
         })
     }
 
+    pub fn geom(&self) -> &MultiPolygon {
+        match &*self.shape {
+            Geometry::MultiPolygon(mp) => mp,
+            _ => &NO_POLYGONS,
+        }
+    }
+
     fn envelope(&self) -> AABB<[f64; 2]> {
-        let b = self.geom.bounding_rect().expect("parcels are never empty");
+        let b = self.geom().bounding_rect().expect("parcels are never empty");
         AABB::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y])
     }
 }
@@ -145,6 +166,10 @@ impl ParcelIndex {
         self.by_uid.is_empty()
     }
 
+    pub fn by_uid(&self, uid: i64) -> Option<&Arc<Parcel>> {
+        self.by_uid.get(&uid)
+    }
+
     pub fn by_id(&self, id: &ParcelId) -> Option<&Arc<Parcel>> {
         self.by_id.get(id).and_then(|u| self.by_uid.get(u))
     }
@@ -160,7 +185,7 @@ impl ParcelIndex {
             .tree
             .locate_in_envelope_intersecting(&AABB::from_point([lon, lat]))
             .map(|e| &e.parcel)
-            .filter(|p| p.geom.intersects(&pt))
+            .filter(|p| p.geom().intersects(&pt))
             .collect();
         out.sort_by(|a, b| a.parcel_id.cmp(&b.parcel_id));
         out
@@ -174,7 +199,7 @@ impl ParcelIndex {
             .tree
             .locate_in_envelope_intersecting(&env)
             .map(|e| &e.parcel)
-            .filter(|p| env.contains_envelope(&p.envelope()) || p.geom.intersects(&rect))
+            .filter(|p| env.contains_envelope(&p.envelope()) || p.geom().intersects(&rect))
             .collect();
         out.sort_by(|a, b| a.parcel_id.cmp(&b.parcel_id));
         out
@@ -190,13 +215,13 @@ impl ParcelIndex {
             [env.lower()[0] - pad, env.lower()[1] - pad],
             [env.upper()[0] + pad, env.upper()[1] + pad],
         );
-        let local = LocalMetres::around(&p.geom);
-        let mine = local.segments(&p.geom);
+        let local = LocalMetres::around(p.geom());
+        let mine = local.segments(p.geom());
         let mut out: Vec<_> = self
             .tree
             .locate_in_envelope_intersecting(&env)
             .map(|e| &e.parcel)
-            .filter(|q| q.uid != p.uid && shared_length(&mine, &local.segments(&q.geom)) >= MIN_SHARED_M)
+            .filter(|q| q.uid != p.uid && shared_length(&mine, &local.segments(q.geom())) >= MIN_SHARED_M)
             .collect();
         out.sort_by(|a, b| a.parcel_id.cmp(&b.parcel_id));
         out
@@ -266,18 +291,19 @@ pub struct IndexStatus {
 pub struct SharedIndex {
     inner: Arc<RwLock<ParcelIndex>>,
     status: Arc<RwLock<IndexStatus>>,
+    shapes: Arc<Shapes>,
 }
 
-impl Default for SharedIndex {
-    fn default() -> Self {
+impl SharedIndex {
+    /// An empty index whose parcels share their geometries through `shapes`.
+    pub fn new(shapes: Arc<Shapes>) -> Self {
         SharedIndex {
+            shapes,
             inner: Arc::default(),
             status: Arc::new(RwLock::new(IndexStatus { parcels: 0, listening: false, last_sync: None, full_loads: 0 })),
         }
     }
-}
 
-impl SharedIndex {
     pub fn read(&self) -> RwLockReadGuard<'_, ParcelIndex> {
         self.inner.read().unwrap_or_else(|e| e.into_inner())
     }
@@ -297,7 +323,7 @@ impl SharedIndex {
     pub fn replace(&self, rows: Vec<ParcelRow>) {
         let parcels = rows
             .into_iter()
-            .filter_map(|r| Parcel::from_row(r).inspect_err(|e| tracing::error!("index: {e}")).ok())
+            .filter_map(|r| Parcel::from_row(r, Some(&self.shapes)).inspect_err(|e| tracing::error!("index: {e}")).ok())
             .collect();
         let built = ParcelIndex::build(parcels);
         *self.inner.write().unwrap_or_else(|e| e.into_inner()) = built;
@@ -308,7 +334,7 @@ impl SharedIndex {
     pub fn apply(&self, uids: &[i64], rows: Vec<ParcelRow>) {
         let parcels: Vec<Parcel> = rows
             .into_iter()
-            .filter_map(|r| Parcel::from_row(r).inspect_err(|e| tracing::error!("index: {e}")).ok())
+            .filter_map(|r| Parcel::from_row(r, Some(&self.shapes)).inspect_err(|e| tracing::error!("index: {e}")).ok())
             .collect();
         {
             let mut idx = self.inner.write().unwrap_or_else(|e| e.into_inner());

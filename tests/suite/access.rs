@@ -66,7 +66,7 @@ async fn personal_fields_show_only_on_rows_in_scope_and_the_rest_is_the_open_vie
     std::fs::write(dir.path().join("cadastre.toml"), LAYER).unwrap();
     let catalog = Arc::new(Catalog::load(Some(dir.path())).unwrap());
     let crs = ApiCrs::crs84();
-    let layers = Arc::new(Layers::new(catalog.clone()));
+    let layers = Arc::new(Layers::new(catalog.clone(), Arc::default()));
     layers.reload(&db.pool, 0, None).await.unwrap();
     // Each page is asked of PostGIS and of the layer in memory, which must answer the same.
     let page = |view: View, filter: Vec<cql2::Expr>| {

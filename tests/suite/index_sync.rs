@@ -2,9 +2,15 @@
 
 use crate::common;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{Content, TestApp};
+use common::{Content, TestApp, TestDb};
+use diachinh::catalog::Catalog;
+use diachinh::index::SharedIndex;
+use diachinh::index::layers::Layers;
+use diachinh::index::shapes::Shapes;
+use diachinh::storage::parcels;
 
 /// Polls until `check` holds. The bound only catches a change that never arrives (a loaded CI
 /// machine must not fail it); how fast changes arrive is printed, not asserted.
@@ -85,4 +91,60 @@ async fn a_dropped_listener_reconnects_and_resynchronises() {
     let (_, h) = app.get("/health").await;
     assert!(h["index"]["full_loads"].as_u64().unwrap() >= 2, "{h}");
     within(Duration::from_secs(5), async || app.get("/health").await.1["index"]["listening_for_changes"] == true).await;
+}
+
+/// Whether every current parcel's geometry is one allocation shared by the index and each layer
+/// keyed by parcel; returns how many layer features were checked.
+fn one_copy_each(index: &SharedIndex, layers: &Layers, keyed: &[usize], shapes: &Shapes) -> usize {
+    let idx = index.read();
+    assert_eq!(shapes.held(), idx.len(), "one geometry held per current parcel");
+    let mut checked = 0;
+    for &l in keyed {
+        for f in layers.read(l).after(None) {
+            let p = idx.by_uid(f.id as i64).unwrap_or_else(|| panic!("layer {l}: uid {} not in the index", f.id));
+            let geo::Geometry::MultiPolygon(mp) = &*f.geom else {
+                panic!("layer {l}: uid {} not a multipolygon", f.id)
+            };
+            assert!(std::ptr::eq(p.geom(), mp), "layer {l}: uid {} holds a copy of its own", f.id);
+            checked += 1;
+        }
+    }
+    checked
+}
+
+#[tokio::test]
+async fn the_index_and_the_layers_keyed_by_parcel_hold_one_copy_of_each_geometry() {
+    let db = TestDb::new(Content::Samples).await;
+    let catalog = Arc::new(Catalog::load(None).unwrap());
+    let shapes = Arc::new(Shapes::default());
+    let index = SharedIndex::new(shapes.clone());
+    let layers = Layers::new(catalog.clone(), shapes.clone());
+    let keyed: Vec<usize> =
+        (0..catalog.layers.len()).filter(|&l| catalog.layers[l].keyed_by.as_deref() == Some("parcels")).collect();
+    assert!(keyed.len() >= 3, "parcels, ownership and holders are keyed by parcel");
+    index.replace(parcels::current(&db.pool, None).await.unwrap());
+    for &l in &keyed {
+        layers.reload(&db.pool, l, None).await.unwrap();
+    }
+    let parcels_now = db.count("SELECT count(*) FROM parcels WHERE valid_to IS NULL").await as usize;
+    assert_eq!(index.read().len(), parcels_now);
+    assert!(one_copy_each(&index, &layers, &keyed, &shapes) >= parcels_now, "every parcel is in the parcels layer");
+
+    // A geometry changed in place (same uid, as a writer outside the service may) reaches the
+    // index first and the layers after: the layers take the index's new geometry, not the old.
+    let uid: i64 =
+        sqlx::query_scalar("SELECT min(uid) FROM parcels WHERE valid_to IS NULL").fetch_one(&db.pool).await.unwrap();
+    sqlx::query("UPDATE parcels SET geom = ST_Multi(ST_Translate(geom, 0.00001, 0)) WHERE uid = $1")
+        .bind(uid)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let before = index.read().by_uid(uid).unwrap().geom().clone();
+    index.apply(&[uid], parcels::current(&db.pool, Some(&[uid])).await.unwrap());
+    for &l in &keyed {
+        layers.reload(&db.pool, l, Some(&[uid])).await.unwrap();
+    }
+    let after = index.read().by_uid(uid).unwrap().geom().clone();
+    assert_ne!(before, after, "the index has the moved geometry");
+    assert!(one_copy_each(&index, &layers, &keyed, &shapes) >= parcels_now);
 }
