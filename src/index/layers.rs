@@ -234,8 +234,13 @@ impl Layers {
         layer: usize,
         keys: Option<&[i64]>,
     ) -> anyhow::Result<Vec<AABB<[f64; 2]>>> {
+        let features = self.fetch(pool, layer, keys).await?;
+        Ok(self.store(layer, keys, features))
+    }
+
+    /// Reads what `reload` would store.
+    pub async fn fetch(&self, pool: &PgPool, layer: usize, keys: Option<&[i64]>) -> anyhow::Result<Vec<Feature>> {
         let spec = &self.catalog.layers[layer];
-        let keys = keys.filter(|_| spec.keyed_by.is_some());
         let mut query = sqlx::query(&spec.sql);
         if spec.keyed_by.is_some() {
             query = query.bind(keys);
@@ -253,11 +258,18 @@ impl Layers {
                 Err(e) => tracing::error!("tile layer {}: {e}", spec.name),
             }
         }
+        Ok(features)
+    }
+
+    /// Stores what `fetch` read: the features of `keys` replaced (a keyed layer), or the whole
+    /// layer. Returns the envelopes of what changed.
+    pub fn store(&self, layer: usize, keys: Option<&[i64]>, features: Vec<Feature>) -> Vec<AABB<[f64; 2]>> {
+        let keys = keys.filter(|_| self.catalog.layers[layer].keyed_by.is_some());
         let mut data = self.data[layer].write().unwrap_or_else(|e| e.into_inner());
-        Ok(match keys {
+        match keys {
             Some(keys) => data.apply(&keys.iter().map(|k| *k as u64).collect::<Vec<_>>(), features),
             None => data.replace(features),
-        })
+        }
     }
 
     /// Where most features of the layers lie: the extent (W, S, E, N in degrees) of the features

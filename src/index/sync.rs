@@ -204,14 +204,12 @@ async fn follow(live: &Live, listener: &mut PgListener) -> anyhow::Result<()> {
         }
         let position = live.reads.primary_position().await?;
         let pool = live.reads.at(position).await;
-        if let Some(uids) = changes.get("parcels") {
-            let current = parcels::current(pool, uids.as_deref()).await?;
-            match uids {
-                Some(uids) => live.index.apply(uids, current),
-                None => live.index.replace(current),
-            }
-        }
+        let parcel_rows = match changes.get("parcels") {
+            Some(uids) => Some((uids, parcels::current(pool, uids.as_deref()).await?)),
+            None => None,
+        };
         let layers = &live.layers;
+        let mut reloads = Vec::new();
         for (l, spec) in layers.catalog().layers.iter().enumerate() {
             let mut reload = None;
             for table in &spec.depends_on {
@@ -223,9 +221,18 @@ async fn follow(live: &Live, listener: &mut PgListener) -> anyhow::Result<()> {
                 };
             }
             if let Some(keys) = reload {
-                let changed = layers.reload(pool, l, keys).await?;
-                live.derived.changed(l, changed);
+                reloads.push((l, keys, layers.fetch(pool, l, keys).await?));
             }
+        }
+        // Everything read first, then stored with nothing awaited in between: a changed parcel
+        // shows in its card, its pages and its tiles together, not in one before the others.
+        match parcel_rows {
+            Some((Some(uids), current)) => live.index.apply(uids, current),
+            Some((None, current)) => live.index.replace(current),
+            None => {}
+        }
+        for (l, keys, features) in reloads {
+            live.derived.changed(l, layers.store(l, keys, features));
         }
         live.reads.applied(position);
         for b in barriers {
