@@ -845,9 +845,18 @@ async fn a_read_replica_takes_the_reads_never_behind_the_map_and_changes_show_wi
     let (file, [w, s, e, n]) = one_parcel(&dir, lon, lat, 2);
     assert!(common::cli(&url, &["import", "parcels", &file]).status.success());
     visible("20248-99-2").await;
+    // The card may come from PostGIS before the change feed has brought the parcel into the
+    // layers that pages are answered from: the page is asked until it has it.
     let page = format!("{base}/ogc/collections/parcels/items?bbox={w},{s},{e},{n}");
-    let found: Value = http.get(&page).send().await.unwrap().json().await.unwrap();
-    assert_eq!(found["numberMatched"], 1, "{found}");
+    let committed = Instant::now();
+    loop {
+        let found: Value = http.get(&page).send().await.unwrap().json().await.unwrap();
+        if found["numberMatched"] == 1 {
+            break;
+        }
+        assert!(committed.elapsed() < Duration::from_secs(5), "the page never had the new parcel: {found}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let on_replica = "SELECT count(*) FROM parcels WHERE sheet = '99' AND parcel_no = 2";
     assert_eq!(sqlx::query_scalar::<_, i64>(on_replica).fetch_one(&standby).await.unwrap(), 0);
 
