@@ -1,7 +1,7 @@
 //! One copy of each parcel's geometry for the whole service. The parcel index and the layers
-//! keyed by parcel (`parcels`, `ownership`, `holders`) read the same `parcels.geom` under the
-//! same uid, and each held a copy of its own: four copies of every parcel. A geometry read
-//! under a uid is compared with the one already held under it and, when equal, shared.
+//! keyed by parcel (`parcels`, `ownership`, `holders`, `encumbrances`) read the same
+//! `parcels.geom` under the same uid, and each held a copy of its own. A geometry read under a
+//! uid is compared with the one already held under it and, when equal, shared.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};

@@ -445,6 +445,25 @@ async fn the_encumbered_parcels_layer_is_for_the_registry_keepers_in_scope_only(
     };
     assert!(text_of(Some("tuphap"), wfs).await.1.contains(no));
 
+    // A change of the parcel reloads just its feature (the layer is keyed by parcel): still there,
+    // with the parcel's new shape.
+    sqlx::query("UPDATE parcels SET geom = ST_Translate(geom, 0.00001, 0) WHERE parcel_id = $1 AND valid_to IS NULL")
+        .bind(&parcel)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (_, moved) = send(&app, Some("tuphap"), reqwest::Method::GET, items, None).await;
+        assert_eq!(moved["numberMatched"], 1, "the encumbrance stays through the parcel's change: {moved}");
+        let x = moved["features"][0]["geometry"]["coordinates"][0][0][0][0].as_f64().unwrap();
+        if (x - lon - 0.00001).abs() < 1e-9 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the layer has the parcel's new shape: {moved}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
     // A keeper outside the parcel's scope sees the layer but not the parcel.
     let (_, other) = send(&app, Some("tuphap.hp"), reqwest::Method::GET, items, None).await;
     assert_eq!(other["numberMatched"], 0, "{other}");
