@@ -6,8 +6,8 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
+use crate::index::value::Value;
 use geo::Intersects;
-use geozero::mvt::TileValue;
 use rstar::AABB;
 
 use super::ItemQuery;
@@ -90,8 +90,8 @@ fn compare(keys: &[(usize, bool)], a: &Feature, b: &Feature) -> Ordering {
     a.id.cmp(&b.id)
 }
 
-fn value_order(a: &TileValue, b: &TileValue) -> Ordering {
-    use TileValue::*;
+fn value_order(a: &Value, b: &Value) -> Ordering {
+    use Value::*;
     match (a, b) {
         (Str(x), Str(y)) => x.as_bytes().cmp(y.as_bytes()),
         (Bool(x), Bool(y)) => x.cmp(y),
@@ -100,13 +100,11 @@ fn value_order(a: &TileValue, b: &TileValue) -> Ordering {
     }
 }
 
-fn number(v: &TileValue) -> f64 {
+fn number(v: &Value) -> f64 {
     match v {
-        TileValue::Double(n) => *n,
-        TileValue::Float(n) => f64::from(*n),
-        TileValue::Sint(n) | TileValue::Int(n) => *n as f64,
-        TileValue::Uint(n) => *n as f64,
-        TileValue::Bool(b) => f64::from(u8::from(*b)),
-        TileValue::Str(_) => f64::NAN,
+        Value::Double(n) => *n,
+        Value::Sint(n) => *n as f64,
+        Value::Bool(b) => f64::from(u8::from(*b)),
+        Value::Str(_) => f64::NAN,
     }
 }

@@ -219,16 +219,14 @@ async fn fetch(
 
 /// A field's value as PostGIS's `props` gives it: float8 values that are whole numbers are
 /// written without a fraction, as jsonb writes them.
-fn json_value(v: &geozero::mvt::TileValue) -> Value {
-    use geozero::mvt::TileValue::*;
+fn json_value(v: &crate::index::value::Value) -> Value {
+    use crate::index::value::Value::*;
     const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
     match v {
-        Str(s) => Value::String(s.clone()),
+        Str(s) => Value::String(s.to_string()),
         Double(n) if n.fract() == 0.0 && n.abs() < EXACT => Value::from(*n as i64),
         Double(n) => Value::from(*n),
-        Float(n) => Value::from(f64::from(*n)),
-        Sint(n) | Int(n) => Value::from(*n),
-        Uint(n) => Value::from(*n),
+        Sint(n) => Value::from(*n),
         Bool(b) => Value::Bool(*b),
     }
 }

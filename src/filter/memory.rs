@@ -5,8 +5,8 @@
 //! CASEI) leaves the query to PostGIS. A filter is compiled here after [`super::to_sql`] has
 //! checked it, so kinds are known to agree.
 
+use crate::index::value::Value;
 use cql2::Expr;
-use geozero::mvt::TileValue;
 
 use super::{FEATURE_ID, GEOMETRY_NAMES};
 use crate::access::{Audience, Scope, View};
@@ -74,7 +74,7 @@ enum LikePart {
 /// One feature as a condition sees it.
 pub struct Row<'a> {
     pub id: u64,
-    pub values: &'a [Option<TileValue>],
+    pub values: &'a [Option<Value>],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
@@ -115,7 +115,7 @@ impl Matcher {
             None => true,
             Some(ScopeRule::Nothing) => false,
             Some(ScopeRule::Communes(i, codes)) => {
-                matches!(&row.values[*i], Some(TileValue::Str(c)) if codes.contains(c))
+                matches!(&row.values[*i], Some(Value::Str(c)) if codes.contains(&**c))
             }
         };
         let key = if self.uses_key { row.id.to_string() } else { String::new() };
@@ -239,12 +239,10 @@ impl Operand {
     fn value<'a>(&'a self, row: &'a Row, key: &'a str) -> Option<Scalar<'a>> {
         match self {
             Operand::Field(i) => match row.values[*i].as_ref()? {
-                TileValue::Str(s) => Some(Scalar::Text(s)),
-                TileValue::Double(n) => Some(Scalar::Number(*n)),
-                TileValue::Float(n) => Some(Scalar::Number(f64::from(*n))),
-                TileValue::Sint(n) | TileValue::Int(n) => Some(Scalar::Number(*n as f64)),
-                TileValue::Uint(n) => Some(Scalar::Number(*n as f64)),
-                TileValue::Bool(b) => Some(Scalar::Bool(*b)),
+                Value::Str(s) => Some(Scalar::Text(s)),
+                Value::Double(n) => Some(Scalar::Number(*n)),
+                Value::Sint(n) => Some(Scalar::Number(*n as f64)),
+                Value::Bool(b) => Some(Scalar::Bool(*b)),
             },
             Operand::Key => Some(Scalar::Text(key)),
             Operand::Text(s) => Some(Scalar::Text(s)),

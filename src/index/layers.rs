@@ -9,12 +9,12 @@ use std::sync::{Arc, RwLock, RwLockReadGuard};
 use anyhow::Context;
 use futures_util::TryStreamExt;
 use geo::{BoundingRect, Coord};
-use geozero::mvt::TileValue;
 use geozero::wkb;
 use rstar::{AABB, Envelope, RTree, RTreeObject};
 use sqlx::{PgPool, Row};
 
 use super::shapes::Shapes;
+use super::value::{Strings, Value};
 use crate::catalog::{Catalog, FieldType, LayerSpec};
 
 /// Web Mercator (EPSG:3857) radius and the latitude where its square world ends.
@@ -38,7 +38,7 @@ pub fn to_lonlat(c: Coord) -> Coord {
 pub struct Feature {
     pub id: u64,
     pub geom: Arc<geo::Geometry>,
-    pub values: Vec<Option<TileValue>>,
+    pub values: Vec<Option<Value>>,
     pub env: AABB<[f64; 2]>,
 }
 
@@ -160,8 +160,8 @@ fn distinct_fields(features: &[Arc<Feature>]) -> Vec<bool> {
     let step = features.len().div_ceil(1_000);
     (0..first.values.len())
         .map(|i| {
-            let values: Vec<&TileValue> = features.iter().step_by(step).filter_map(|f| f.values[i].as_ref()).collect();
-            let distinct: std::collections::HashSet<&TileValue> = values.iter().copied().collect();
+            let values: Vec<&Value> = features.iter().step_by(step).filter_map(|f| f.values[i].as_ref()).collect();
+            let distinct: std::collections::HashSet<&Value> = values.iter().copied().collect();
             values.len() >= 10 && distinct.len() * 10 >= values.len() * 9
         })
         .collect()
@@ -221,8 +221,11 @@ impl Layers {
             .fetch_all(pool)
             .await
             .with_context(|| format!("reading tile layer {} as of {on}", spec.name))?;
-        let features =
-            rows.iter().filter_map(|row| feature(spec, row, None).transpose()).collect::<anyhow::Result<_>>()?;
+        let mut strings = field_strings(spec);
+        let features = rows
+            .iter()
+            .filter_map(|row| feature(spec, row, None, &mut strings).transpose())
+            .collect::<anyhow::Result<_>>()?;
         Ok(Collection::of(features))
     }
 
@@ -251,8 +254,9 @@ impl Layers {
         // together at start-up took more memory than the features made of them.
         let mut rows = query.fetch(pool);
         let mut features = Vec::new();
+        let mut strings = field_strings(spec);
         while let Some(row) = rows.try_next().await.with_context(|| format!("loading tile layer {}", spec.name))? {
-            match feature(spec, &row, shapes) {
+            match feature(spec, &row, shapes, &mut strings) {
                 Ok(Some(f)) => features.push(f),
                 Ok(None) => {}
                 Err(e) => tracing::error!("tile layer {}: {e}", spec.name),
@@ -302,13 +306,13 @@ impl Layers {
     pub fn categories(&self, layer: usize, field: usize, cap: usize) -> Option<Vec<String>> {
         let mut seen = std::collections::BTreeSet::new();
         for f in self.read(layer).by_id.values() {
-            if let Some(Some(TileValue::Str(v))) = f.values.get(field)
-                && !seen.contains(v)
+            if let Some(Some(Value::Str(v))) = f.values.get(field)
+                && !seen.contains(&**v)
             {
                 if seen.len() == cap {
                     return None;
                 }
-                seen.insert(v.clone());
+                seen.insert(v.to_string());
             }
         }
         Some(seen.into_iter().collect())
@@ -328,7 +332,17 @@ impl Layers {
     }
 }
 
-fn feature(spec: &LayerSpec, row: &sqlx::postgres::PgRow, shapes: Option<&Shapes>) -> anyhow::Result<Option<Feature>> {
+/// One string interner per field of the layer, for one load.
+fn field_strings(spec: &LayerSpec) -> Vec<Strings> {
+    spec.fields.iter().map(|_| Strings::default()).collect()
+}
+
+fn feature(
+    spec: &LayerSpec,
+    row: &sqlx::postgres::PgRow,
+    shapes: Option<&Shapes>,
+    strings: &mut [Strings],
+) -> anyhow::Result<Option<Feature>> {
     let id: i64 = row.try_get("id")?;
     let geom: wkb::Decode<geo::Geometry> = row.try_get("geom")?;
     let props: serde_json::Value = row.try_get("props")?;
@@ -337,7 +351,10 @@ fn feature(spec: &LayerSpec, row: &sqlx::postgres::PgRow, shapes: Option<&Shapes
     let values = spec
         .fields
         .iter()
-        .map(|f| value(f.kind, props.get(&f.name)).with_context(|| format!("feature {id}, field {}", f.name)))
+        .zip(strings)
+        .map(|(f, strings)| {
+            value(f.kind, props.get(&f.name), strings).with_context(|| format!("feature {id}, field {}", f.name))
+        })
         .collect::<anyhow::Result<_>>()?;
     // Web Mercator keeps the order of longitudes and of latitudes, so the corners' images bound it.
     let env = AABB::from_corners(to_mercator(rect.min()).into(), to_mercator(rect.max()).into());
@@ -348,14 +365,14 @@ fn feature(spec: &LayerSpec, row: &sqlx::postgres::PgRow, shapes: Option<&Shapes
     Ok(Some(Feature { id: id as u64, geom, values, env }))
 }
 
-fn value(kind: FieldType, v: Option<&serde_json::Value>) -> anyhow::Result<Option<TileValue>> {
+fn value(kind: FieldType, v: Option<&serde_json::Value>, strings: &mut Strings) -> anyhow::Result<Option<Value>> {
     use serde_json::Value as J;
     Ok(match (kind, v) {
         (_, None | Some(J::Null)) => None,
-        (FieldType::String, Some(J::String(s))) => Some(TileValue::Str(s.clone())),
-        (FieldType::Number, Some(J::Number(n))) => n.as_f64().map(TileValue::Double),
-        (FieldType::Integer, Some(J::Number(n))) => n.as_i64().map(TileValue::Sint),
-        (FieldType::Boolean, Some(J::Bool(b))) => Some(TileValue::Bool(*b)),
+        (FieldType::String, Some(J::String(s))) => Some(Value::Str(strings.get(s))),
+        (FieldType::Number, Some(J::Number(n))) => n.as_f64().map(Value::Double),
+        (FieldType::Integer, Some(J::Number(n))) => n.as_i64().map(Value::Sint),
+        (FieldType::Boolean, Some(J::Bool(b))) => Some(Value::Bool(*b)),
         (kind, Some(v)) => anyhow::bail!("{v} is not a {kind:?}"),
     })
 }

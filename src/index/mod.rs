@@ -4,6 +4,7 @@
 pub mod layers;
 pub mod shapes;
 pub mod sync;
+pub mod value;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard};

@@ -9,7 +9,6 @@ mod protobuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use geo::Coord;
-use geozero::mvt::TileValue;
 use moka::sync::Cache;
 use rstar::{AABB, Envelope};
 
@@ -19,6 +18,7 @@ use crate::catalog::MAX_ZOOM;
 use crate::compression::{Coding, Effort};
 use crate::index::layers::{Collection, Feature, Layers, to_lonlat};
 use crate::index::sync::Derived;
+use crate::index::value::Value;
 
 const WORLD: f64 = 2.0 * std::f64::consts::PI * 6_378_137.0;
 
@@ -140,7 +140,7 @@ fn render_from<'a>(
         let scope = spec.scope_index();
         let commune = |f: &'a Feature| {
             scope.and_then(|i| match &f.values[i] {
-                Some(TileValue::Str(code)) => Some(code.as_str()),
+                Some(Value::Str(code)) => Some(&**code),
                 _ => None,
             })
         };
@@ -190,15 +190,15 @@ fn render_from<'a>(
 struct Tags<'a> {
     keys: Vec<String>,
     key_of_field: Vec<Option<u32>>,
-    values: Vec<&'a TileValue>,
-    value_index: foldhash::HashMap<&'a TileValue, u32>,
+    values: Vec<&'a Value>,
+    value_index: foldhash::HashMap<&'a Value, u32>,
     distinct: &'a [bool],
     /// Per field: the last value written and its index.
-    last: Vec<Option<(&'a TileValue, u32)>>,
+    last: Vec<Option<(&'a Value, u32)>>,
 }
 
 impl<'a> Tags<'a> {
-    fn insert(&mut self, field: usize, name: &str, value: &'a TileValue) -> [u32; 2] {
+    fn insert(&mut self, field: usize, name: &str, value: &'a Value) -> [u32; 2] {
         if self.key_of_field.len() <= field {
             self.key_of_field.resize(field + 1, None);
         }

@@ -1,13 +1,12 @@
 //! The Mapbox Vector Tile 2.1 protobuf, written straight into the tile's bytes: a tile of
 //! thousands of features builds no message structs and allocates per layer, not per feature.
 
-use geozero::mvt::TileValue;
+use crate::index::value::Value;
 use geozero::mvt::tile::GeomType;
 
 const VARINT: u32 = 0;
 const FIXED64: u32 = 1;
 const LEN: u32 = 2;
-const FIXED32: u32 = 5;
 
 fn varint(buf: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
@@ -62,31 +61,19 @@ pub fn feature(buf: &mut Vec<u8>, id: u64, tags: &[u32], kind: GeomType, geometr
     packed(buf, 4, geometry, geometry_len);
 }
 
-fn value(buf: &mut Vec<u8>, v: &TileValue) {
+fn value(buf: &mut Vec<u8>, v: &Value) {
     let mut m = Vec::with_capacity(16);
     match v {
-        TileValue::Str(s) => bytes(&mut m, 1, s.as_bytes()),
-        TileValue::Float(f) => {
-            key(&mut m, 2, FIXED32);
-            m.extend_from_slice(&f.to_le_bytes());
-        }
-        TileValue::Double(d) => {
+        Value::Str(s) => bytes(&mut m, 1, s.as_bytes()),
+        Value::Double(d) => {
             key(&mut m, 3, FIXED64);
             m.extend_from_slice(&d.to_le_bytes());
         }
-        TileValue::Int(i) => {
-            key(&mut m, 4, VARINT);
-            varint(&mut m, *i as u64);
-        }
-        TileValue::Uint(u) => {
-            key(&mut m, 5, VARINT);
-            varint(&mut m, *u);
-        }
-        TileValue::Sint(i) => {
+        Value::Sint(i) => {
             key(&mut m, 6, VARINT);
             varint(&mut m, ((i << 1) ^ (i >> 63)) as u64);
         }
-        TileValue::Bool(b) => {
+        Value::Bool(b) => {
             key(&mut m, 7, VARINT);
             varint(&mut m, u64::from(*b));
         }
@@ -95,7 +82,7 @@ fn value(buf: &mut Vec<u8>, v: &TileValue) {
 }
 
 /// Appends a layer (Tile field 3) holding `features` (as [`feature`] wrote them).
-pub fn layer(tile: &mut Vec<u8>, name: &str, features: &[u8], keys: &[String], values: &[&TileValue], extent: u32) {
+pub fn layer(tile: &mut Vec<u8>, name: &str, features: &[u8], keys: &[String], values: &[&Value], extent: u32) {
     let mut rest = Vec::with_capacity(64 + keys.len() * 16 + values.len() * 24);
     bytes(&mut rest, 1, name.as_bytes());
     for k in keys {
@@ -117,14 +104,15 @@ pub fn layer(tile: &mut Vec<u8>, name: &str, features: &[u8], keys: &[String], v
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geozero::mvt::{Message, Tile};
+    use geozero::mvt::{Message, Tile, TileValue};
 
     #[test]
     fn what_is_written_decodes_as_the_protobuf_says() {
         let mut features = Vec::new();
         feature(&mut features, 300, &[0, 0, 1, 1], GeomType::Polygon, &[9, 40, 20, 26, 0, 20, 19, 0, 0, 19, 15]);
         feature(&mut features, 7, &[], GeomType::Point, &[9, 2, 2]);
-        let values =
+        let values = [Value::Str("ODT".into()), Value::Double(229.6), Value::Sint(-3), Value::Bool(true)];
+        let expected =
             [TileValue::Str("ODT".into()), TileValue::Double(229.6), TileValue::Sint(-3), TileValue::Bool(true)];
         let mut tile = Vec::new();
         layer(&mut tile, "parcels", &features, &["a".into(), "b".into()], &values.iter().collect::<Vec<_>>(), 4096);
@@ -134,7 +122,7 @@ mod tests {
             (l.name.as_str(), l.version, l.extent, l.keys.clone()),
             ("parcels", 2, Some(4096), vec!["a".into(), "b".into()])
         );
-        assert_eq!(l.values.iter().map(|v| TileValue::try_from(v.clone()).unwrap()).collect::<Vec<_>>(), values);
+        assert_eq!(l.values.iter().map(|v| TileValue::try_from(v.clone()).unwrap()).collect::<Vec<_>>(), expected);
         assert_eq!((l.features[0].id, l.features[0].tags.clone()), (Some(300), vec![0, 0, 1, 1]));
         assert_eq!(l.features[0].geometry, vec![9, 40, 20, 26, 0, 20, 19, 0, 0, 19, 15]);
         assert_eq!((l.features[1].r#type, l.features[1].tags.len()), (Some(GeomType::Point as i32), 0));

@@ -1,0 +1,99 @@
+//! A feature's value of a catalog field as the layers hold it: the four kinds a layer's `props`
+//! give (string, number, integer, boolean). Strings are shared (`Arc<str>`), so that a layer's
+//! repeated values (commune codes and names, land uses, ownership categories) are held once
+//! rather than once per parcel (see `Strings`).
+
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub enum Value {
+    Str(Arc<str>),
+    Double(f64),
+    Sint(i64),
+    Bool(bool),
+}
+
+/// Equal as tiles write them: numbers by their bits, so a value always equals itself.
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Value::Str(a), Value::Str(b)) => a == b,
+            (Value::Double(a), Value::Double(b)) => a.to_bits() == b.to_bits(),
+            (Value::Sint(a), Value::Sint(b)) => a == b,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Value {}
+
+impl Hash for Value {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            Value::Str(s) => s.hash(state),
+            Value::Double(n) => n.to_bits().hash(state),
+            Value::Sint(n) => n.hash(state),
+            Value::Bool(b) => b.hash(state),
+        }
+    }
+}
+
+/// The strings of one field as a layer loads: each distinct value made once, until the field
+/// shows more than `MAX_SHARED` of them; from then on it is a field of (nearly) all distinct
+/// values, like parcel IDs, where looking for repeats only costs.
+#[derive(Default)]
+pub struct Strings {
+    seen: HashSet<Arc<str>>,
+    distinct: bool,
+}
+
+const MAX_SHARED: usize = 4_096;
+
+impl Strings {
+    pub fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(held) = self.seen.get(s) {
+            return held.clone();
+        }
+        let made: Arc<str> = Arc::from(s);
+        if !self.distinct {
+            if self.seen.len() == MAX_SHARED {
+                self.distinct = true;
+                self.seen = HashSet::new();
+            } else {
+                self.seen.insert(made.clone());
+            }
+        }
+        made
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_strings_are_one_allocation_until_a_field_proves_distinct() {
+        let mut communes = Strings::default();
+        let (a, b) = (communes.get("Phường Hồng Bàng"), communes.get("Phường Hồng Bàng"));
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &communes.get("Phường Phan Đình Phùng")));
+        let mut ids = Strings::default();
+        for i in 0..=MAX_SHARED {
+            ids.get(&format!("{i:012}"));
+        }
+        assert!(ids.distinct && ids.seen.is_empty(), "a field of distinct values stops being interned");
+        let (c, d) = (ids.get("000000000001"), ids.get("000000000001"));
+        assert!(!Arc::ptr_eq(&c, &d) && c == d);
+    }
+
+    #[test]
+    fn numbers_equal_themselves_and_kinds_differ() {
+        assert_eq!(Value::Double(f64::NAN), Value::Double(f64::NAN));
+        assert_ne!(Value::Double(1.0), Value::Sint(1));
+        assert_ne!(Value::Str("1".into()), Value::Sint(1));
+    }
+}
