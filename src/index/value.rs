@@ -19,7 +19,8 @@ pub enum Value {
 impl PartialEq for Value {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
-            (Value::Str(a), Value::Str(b)) => a == b,
+            // Interned strings are one allocation: most equal ones are found by address.
+            (Value::Str(a), Value::Str(b)) => Arc::ptr_eq(a, b) || a == b,
             (Value::Double(a), Value::Double(b)) => a.to_bits() == b.to_bits(),
             (Value::Sint(a), Value::Sint(b)) => a == b,
             (Value::Bool(a), Value::Bool(b)) => a == b,
