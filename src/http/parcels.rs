@@ -124,7 +124,7 @@ pub async fn get_one(
     // Holders only for a role that sees personal data, and only in its scope (by the commune the
     // parcel was recorded under, or the one it now belongs to).
     let view = principal.view();
-    let personal = [Some(parcel.commune_code_recorded.as_str()), parcel.commune_code.as_deref()]
+    let personal = [Some(&*parcel.commune_code_recorded), parcel.commune_code.as_deref()]
         .into_iter()
         .any(|c| view.audience_for(c) >= Audience::Personal);
     let holders = match personal {
@@ -136,7 +136,7 @@ pub async fn get_one(
         Principal::Account(a) => {
             a.security_interests
                 && a.covers(
-                    [Some(parcel.commune_code_recorded.as_str()), parcel.commune_code.as_deref()].into_iter().flatten(),
+                    [Some(&*parcel.commune_code_recorded), parcel.commune_code.as_deref()].into_iter().flatten(),
                 )
         }
         Principal::Anonymous => false,

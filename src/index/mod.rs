@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::domain::{LandUse, LegacyKey, ParcelId};
 use crate::storage::parcels::ParcelRow;
 use shapes::Shapes;
+use value::Names;
 
 /// A current parcel with everything its open-data view shows. Holds no personal data.
 #[derive(Debug, Serialize)]
@@ -25,18 +26,18 @@ pub struct Parcel {
     pub uid: i64,
     pub parcel_id: ParcelId,
     pub legacy_key: LegacyKey,
-    pub commune_code_recorded: String,
-    pub commune_code: Option<String>,
-    pub commune_name: Option<String>,
-    pub province_code: Option<String>,
-    pub province_name: Option<String>,
+    pub commune_code_recorded: Arc<str>,
+    pub commune_code: Option<Arc<str>>,
+    pub commune_name: Option<Arc<str>>,
+    pub province_code: Option<Arc<str>>,
+    pub province_name: Option<Arc<str>>,
     pub land_use: LandUse,
     pub legal_area_m2: Option<f64>,
     pub geodesic_area_m2: f64,
     pub alley_width_m: Option<f64>,
     pub address: Option<String>,
     pub digital_address: Option<String>,
-    pub source_crs: String,
+    pub source_crs: Arc<str>,
     /// Always a multipolygon (`from_row` makes it one); shared with the layers drawing parcels
     /// when the parcel is current (see `shapes`).
     #[serde(skip)]
@@ -48,8 +49,9 @@ pub struct Parcel {
 static NO_POLYGONS: MultiPolygon = MultiPolygon(Vec::new());
 
 impl Parcel {
-    /// A parcel of a row; its geometry shared through `shapes` when given (current parcels).
-    pub fn from_row(r: ParcelRow, shapes: Option<&Shapes>) -> Result<Parcel, String> {
+    /// A parcel of a row; its geometry and names shared through `shared` when given (the index's
+    /// current parcels).
+    pub fn from_row(r: ParcelRow, shared: Option<(&Shapes, &Names)>) -> Result<Parcel, String> {
         let key = format!("{}-{}-{}", r.commune_code_recorded, r.sheet, r.parcel_no);
         let geom = match r.geom.geometry {
             Some(Geometry::MultiPolygon(mp)) => mp,
@@ -57,26 +59,30 @@ impl Parcel {
             _ => return Err(format!("parcel {key} has no polygon")),
         };
         let geodesic_area_m2 = geom.geodesic_area_unsigned();
-        let shape = match shapes {
-            Some(shapes) => shapes.share(r.uid, Geometry::MultiPolygon(geom)),
+        let shape = match shared {
+            Some((shapes, _)) => shapes.share(r.uid, Geometry::MultiPolygon(geom)),
             None => Arc::new(Geometry::MultiPolygon(geom)),
+        };
+        let name = |s: &str| match shared {
+            Some((_, names)) => names.get(s),
+            None => Arc::from(s),
         };
         Ok(Parcel {
             uid: r.uid,
             parcel_id: r.parcel_id.parse().map_err(|e| format!("{key}: {e}"))?,
             legacy_key: key.parse().map_err(|e| format!("{key}: {e}"))?,
-            commune_code_recorded: r.commune_code_recorded,
-            commune_code: r.commune_code,
-            commune_name: r.commune_name,
-            province_code: r.province_code,
-            province_name: r.province_name,
+            commune_code_recorded: name(&r.commune_code_recorded),
+            commune_code: r.commune_code.as_deref().map(name),
+            commune_name: r.commune_name.as_deref().map(name),
+            province_code: r.province_code.as_deref().map(name),
+            province_name: r.province_name.as_deref().map(name),
             land_use: LandUse::from_codes(&r.land_use).map_err(|e| format!("{key}: {e}"))?,
             legal_area_m2: r.legal_area_m2,
             geodesic_area_m2,
             alley_width_m: r.alley_width_m,
             address: r.address,
             digital_address: r.digital_address,
-            source_crs: r.source_crs,
+            source_crs: name(&r.source_crs),
             shape,
         })
     }
@@ -293,6 +299,7 @@ pub struct SharedIndex {
     inner: Arc<RwLock<ParcelIndex>>,
     status: Arc<RwLock<IndexStatus>>,
     shapes: Arc<Shapes>,
+    names: Arc<Names>,
 }
 
 impl SharedIndex {
@@ -300,6 +307,7 @@ impl SharedIndex {
     pub fn new(shapes: Arc<Shapes>) -> Self {
         SharedIndex {
             shapes,
+            names: Arc::default(),
             inner: Arc::default(),
             status: Arc::new(RwLock::new(IndexStatus { parcels: 0, listening: false, last_sync: None, full_loads: 0 })),
         }
@@ -324,7 +332,11 @@ impl SharedIndex {
     pub fn replace(&self, rows: Vec<ParcelRow>) {
         let parcels = rows
             .into_iter()
-            .filter_map(|r| Parcel::from_row(r, Some(&self.shapes)).inspect_err(|e| tracing::error!("index: {e}")).ok())
+            .filter_map(|r| {
+                Parcel::from_row(r, Some((&self.shapes, &self.names)))
+                    .inspect_err(|e| tracing::error!("index: {e}"))
+                    .ok()
+            })
             .collect();
         let built = ParcelIndex::build(parcels);
         *self.inner.write().unwrap_or_else(|e| e.into_inner()) = built;
@@ -335,7 +347,11 @@ impl SharedIndex {
     pub fn apply(&self, uids: &[i64], rows: Vec<ParcelRow>) {
         let parcels: Vec<Parcel> = rows
             .into_iter()
-            .filter_map(|r| Parcel::from_row(r, Some(&self.shapes)).inspect_err(|e| tracing::error!("index: {e}")).ok())
+            .filter_map(|r| {
+                Parcel::from_row(r, Some((&self.shapes, &self.names)))
+                    .inspect_err(|e| tracing::error!("index: {e}"))
+                    .ok()
+            })
             .collect();
         {
             let mut idx = self.inner.write().unwrap_or_else(|e| e.into_inner());

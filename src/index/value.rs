@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone)]
 pub enum Value {
@@ -72,6 +72,24 @@ impl Strings {
     }
 }
 
+/// The names the index's parcels repeat (commune and province codes and names, source CRSs), each
+/// held once for the whole index: there are as many as there are administrative units, not
+/// parcels, so they are kept for as long as the index lives.
+#[derive(Default)]
+pub struct Names(Mutex<HashSet<Arc<str>>>);
+
+impl Names {
+    pub fn get(&self, s: &str) -> Arc<str> {
+        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(name) = held.get(s) {
+            return name.clone();
+        }
+        let name: Arc<str> = Arc::from(s);
+        held.insert(name.clone());
+        name
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +107,13 @@ mod tests {
         assert!(ids.distinct && ids.seen.is_empty(), "a field of distinct values stops being interned");
         let (c, d) = (ids.get("000000000001"), ids.get("000000000001"));
         assert!(!Arc::ptr_eq(&c, &d) && c == d);
+    }
+
+    #[test]
+    fn a_name_is_held_once() {
+        let names = Names::default();
+        assert!(Arc::ptr_eq(&names.get("05443"), &names.get("05443")));
+        assert_eq!(&*names.get("EPSG:9213"), "EPSG:9213");
     }
 
     #[test]
