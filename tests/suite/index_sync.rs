@@ -129,6 +129,21 @@ async fn the_index_and_the_layers_keyed_by_parcel_hold_one_copy_of_each_geometry
     let parcels_now = db.count("SELECT count(*) FROM parcels WHERE valid_to IS NULL").await as usize;
     assert_eq!(index.read().len(), parcels_now);
     assert!(one_copy_each(&index, &layers, &keyed, &shapes) >= parcels_now, "every parcel is in the parcels layer");
+    // Parcels of one commune hold one copy of its code, name and province.
+    let (a, b): (i64, i64) = sqlx::query_as(
+        "SELECT min(uid), max(uid) FROM parcels WHERE valid_to IS NULL GROUP BY commune_code_recorded
+         HAVING count(*) > 1 AND bool_and(commune_code IS NOT NULL) LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    {
+        let idx = index.read();
+        let (a, b) = (idx.by_uid(a).unwrap(), idx.by_uid(b).unwrap());
+        assert!(Arc::ptr_eq(&a.commune_code_recorded, &b.commune_code_recorded));
+        assert!(Arc::ptr_eq(a.commune_name.as_ref().unwrap(), b.commune_name.as_ref().unwrap()));
+        assert!(Arc::ptr_eq(&a.source_crs, &b.source_crs) || a.source_crs != b.source_crs);
+    }
 
     // A geometry changed in place (same uid, as a writer outside the service may) reaches the
     // index first and the layers after: the layers take the index's new geometry, not the old.
