@@ -328,16 +328,21 @@ impl SharedIndex {
         s.last_sync = Some(SystemTime::now());
     }
 
-    /// Replaces the whole index with these rows; rows that cannot be read are logged and left out.
-    pub fn replace(&self, rows: Vec<ParcelRow>) {
-        let parcels = rows
-            .into_iter()
+    /// The parcels of these rows, sharing the index's geometries and names; rows that cannot be
+    /// read are logged and left out.
+    fn parcels(&self, rows: Vec<ParcelRow>) -> Vec<Parcel> {
+        rows.into_iter()
             .filter_map(|r| {
                 Parcel::from_row(r, Some((&self.shapes, &self.names)))
                     .inspect_err(|e| tracing::error!("index: {e}"))
                     .ok()
             })
-            .collect();
+            .collect()
+    }
+
+    /// Replaces the whole index with these rows; rows that cannot be read are logged and left out.
+    pub fn replace(&self, rows: Vec<ParcelRow>) {
+        let parcels = self.parcels(rows);
         let built = ParcelIndex::build(parcels);
         *self.inner.write().unwrap_or_else(|e| e.into_inner()) = built;
         self.set_status(|s| s.full_loads += 1);
@@ -345,14 +350,7 @@ impl SharedIndex {
 
     /// Applies a change: `uids` were touched, `rows` are those of them still current.
     pub fn apply(&self, uids: &[i64], rows: Vec<ParcelRow>) {
-        let parcels: Vec<Parcel> = rows
-            .into_iter()
-            .filter_map(|r| {
-                Parcel::from_row(r, Some((&self.shapes, &self.names)))
-                    .inspect_err(|e| tracing::error!("index: {e}"))
-                    .ok()
-            })
-            .collect();
+        let parcels = self.parcels(rows);
         {
             let mut idx = self.inner.write().unwrap_or_else(|e| e.into_inner());
             for uid in uids {

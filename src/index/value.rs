@@ -46,27 +46,35 @@ impl Hash for Value {
 /// The strings of one field as a layer loads: each distinct value made once, until the field
 /// shows more than `MAX_SHARED` of them; from then on it is a field of (nearly) all distinct
 /// values, like parcel IDs, where looking for repeats only costs.
-#[derive(Default)]
 pub struct Strings {
     seen: HashSet<Arc<str>>,
+    /// How many distinct values are interned before the field counts as distinct.
+    limit: usize,
     distinct: bool,
 }
 
 const MAX_SHARED: usize = 4_096;
 
+impl Default for Strings {
+    fn default() -> Self {
+        Strings { seen: HashSet::new(), limit: MAX_SHARED, distinct: false }
+    }
+}
+
 impl Strings {
     pub fn get(&mut self, s: &str) -> Arc<str> {
+        if self.distinct {
+            return Arc::from(s);
+        }
         if let Some(held) = self.seen.get(s) {
             return held.clone();
         }
         let made: Arc<str> = Arc::from(s);
-        if !self.distinct {
-            if self.seen.len() == MAX_SHARED {
-                self.distinct = true;
-                self.seen = HashSet::new();
-            } else {
-                self.seen.insert(made.clone());
-            }
+        if self.seen.len() == self.limit {
+            self.distinct = true;
+            self.seen = HashSet::new();
+        } else {
+            self.seen.insert(made.clone());
         }
         made
     }
@@ -74,19 +82,18 @@ impl Strings {
 
 /// The names the index's parcels repeat (commune and province codes and names, source CRSs), each
 /// held once for the whole index: there are as many as there are administrative units, not
-/// parcels, so they are kept for as long as the index lives.
-#[derive(Default)]
-pub struct Names(Mutex<HashSet<Arc<str>>>);
+/// parcels, so they are kept for as long as the index lives, without a limit.
+pub struct Names(Mutex<Strings>);
+
+impl Default for Names {
+    fn default() -> Self {
+        Names(Mutex::new(Strings { limit: usize::MAX, ..Strings::default() }))
+    }
+}
 
 impl Names {
     pub fn get(&self, s: &str) -> Arc<str> {
-        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(name) = held.get(s) {
-            return name.clone();
-        }
-        let name: Arc<str> = Arc::from(s);
-        held.insert(name.clone());
-        name
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).get(s)
     }
 }
 
