@@ -86,6 +86,10 @@ pub struct LayerSpec {
     /// features (NULL: all), so a change reloads those and no others.
     #[serde(default)]
     pub keyed_by: Option<String>,
+    /// For a keyed layer whose features are not the keyed rows themselves (units, many to a
+    /// parcel): the SQL column (bigint) holding the key each feature is reloaded under.
+    #[serde(default)]
+    pub key_column: Option<String>,
     /// Tables whose committed changes refresh this layer.
     pub depends_on: Vec<String>,
     /// Returns `id` (bigint, the stable feature id), `geom` (EPSG:4326) and `props` (jsonb).
@@ -137,6 +141,12 @@ impl LayerSpec {
             Some(field) => format!("(f.props->>'{field}')"),
             None => "f.id::text".to_owned(),
         }
+    }
+
+    /// Whether the layer's features are current parcels, with parcel uids for ids (so their
+    /// geometries are the index's own).
+    pub fn features_are_parcels(&self) -> bool {
+        self.keyed_by.as_deref() == Some("parcels") && self.key_column.is_none()
     }
 
     pub fn has_zoom(&self, z: u8) -> bool {
@@ -202,6 +212,9 @@ impl LayerSpec {
             && !self.fields.iter().any(|f| &f.name == id && f.audience == self.audience)
         {
             return Err(format!("feature_id {id} is not a field of the layer's own audience"));
+        }
+        if self.key_column.is_some() && self.keyed_by.is_none() {
+            return Err("key_column is the key of a keyed layer: name the table in keyed_by".into());
         }
         if let Some(field) = &self.scope_field
             && !self.fields.iter().any(|f| &f.name == field && f.kind == FieldType::String)
@@ -332,5 +345,19 @@ mod tests {
         for layer in &catalog.layers {
             assert!(layer.visible_fields(Audience::Public).all(|(_, f)| f.audience == Audience::Public));
         }
+    }
+
+    #[test]
+    fn a_key_column_needs_a_keyed_table() {
+        let spec = |keyed: &str| -> LayerSpec {
+            toml::from_str(&format!(
+                "title = 'x'\ngeometry = 'point'\nminzoom = 0\nmaxzoom = 10\nmax_age_s = 60\n\
+                 simplify_px = 0\nmax_features = 10\ndepends_on = ['units']\nsql = 'SELECT 1'\n\
+                 key_column = 'parcel_uid'\n{keyed}fields = []"
+            ))
+            .unwrap()
+        };
+        assert!(spec("").check().unwrap_err().contains("keyed_by"));
+        spec("keyed_by = 'parcels'\n").check().unwrap();
     }
 }

@@ -64,13 +64,64 @@ pub struct Collection {
     /// Per field: whether its values are (nearly) all distinct, judged on a sample when the
     /// collection is loaded; tiles do not look for repeats of those.
     distinct: Vec<bool>,
+    /// The keys of a layer with a `key_column`; empty in any other.
+    keys: Keys,
+}
+
+/// Features read from PostGIS for a layer, and the key of each when the layer has a
+/// `key_column`.
+pub struct Fetched {
+    features: Vec<Feature>,
+    keys: Option<Vec<u64>>,
+}
+
+/// For a layer whose features are reloaded under another table's keys (a unit under its
+/// parcel's uid): the key of each feature, and the features under each key.
+#[derive(Default)]
+struct Keys {
+    of: HashMap<u64, u64>,
+    under: HashMap<u64, Vec<u64>>,
+}
+
+impl Keys {
+    fn of(features: &[Feature], keys: &[u64]) -> Keys {
+        let mut k = Keys::default();
+        for (f, key) in features.iter().zip(keys) {
+            k.set(f.id, *key);
+        }
+        k
+    }
+
+    fn set(&mut self, id: u64, key: u64) {
+        match self.of.insert(id, key) {
+            Some(old) if old == key => return,
+            Some(old) => self.unset_under(old, id),
+            None => {}
+        }
+        self.under.entry(key).or_default().push(id);
+    }
+
+    fn remove(&mut self, id: u64) {
+        if let Some(key) = self.of.remove(&id) {
+            self.unset_under(key, id);
+        }
+    }
+
+    fn unset_under(&mut self, key: u64, id: u64) {
+        if let Some(ids) = self.under.get_mut(&key) {
+            ids.retain(|i| *i != id);
+            if ids.is_empty() {
+                self.under.remove(&key);
+            }
+        }
+    }
 }
 
 impl Collection {
     /// A collection of these features.
     pub fn of(features: Vec<Feature>) -> Collection {
         let mut c = Collection::default();
-        c.replace(features);
+        c.replace(Fetched { features, keys: None });
         c
     }
 
@@ -116,7 +167,8 @@ impl Collection {
     }
 
     /// Replaces everything; returns the envelopes of what was added, removed or changed.
-    fn replace(&mut self, features: Vec<Feature>) -> Vec<AABB<[f64; 2]>> {
+    fn replace(&mut self, Fetched { features, keys }: Fetched) -> Vec<AABB<[f64; 2]>> {
+        self.keys = Keys::of(&features, keys.as_deref().unwrap_or_default());
         let mut changed = Vec::new();
         let mut old = std::mem::take(&mut self.by_id);
         for f in &features {
@@ -134,13 +186,21 @@ impl Collection {
         changed
     }
 
-    /// Removes the features `ids` and inserts `features` (those of them that still exist); a
-    /// feature that comes back as it was is left alone and reports no change, so a reload that
+    /// Removes the features of `keys` (those with these ids, or in a layer with a key column
+    /// those held under these keys) and inserts the `fetched` features (those that still exist);
+    /// a feature that comes back as it was is left alone and reports no change, so a reload that
     /// changed nothing drawn evicts no tile.
-    fn apply(&mut self, ids: &[u64], features: Vec<Feature>) -> Vec<AABB<[f64; 2]>> {
+    fn apply(&mut self, keys: &[u64], fetched: Fetched) -> Vec<AABB<[f64; 2]>> {
+        let gone: Vec<u64> = match &fetched.keys {
+            Some(_) => keys.iter().filter_map(|k| self.keys.under.get(k)).flatten().copied().collect(),
+            None => keys.to_vec(),
+        };
+        for (f, key) in fetched.features.iter().zip(fetched.keys.iter().flatten()) {
+            self.keys.set(f.id, *key);
+        }
         let mut changed = Vec::new();
-        let mut back = std::collections::HashSet::with_capacity(features.len());
-        for f in features {
+        let mut back = std::collections::HashSet::with_capacity(fetched.features.len());
+        for f in fetched.features {
             back.insert(f.id);
             if self.by_id.get(&f.id).is_some_and(|old| **old == f) {
                 continue;
@@ -148,7 +208,10 @@ impl Collection {
             changed.extend(self.remove(f.id));
             changed.push(self.insert(f));
         }
-        changed.extend(ids.iter().filter(|id| !back.contains(id)).filter_map(|id| self.remove(*id)));
+        for id in gone.iter().filter(|id| !back.contains(id)) {
+            self.keys.remove(*id);
+            changed.extend(self.remove(*id));
+        }
         changed
     }
 }
@@ -242,37 +305,43 @@ impl Layers {
     }
 
     /// Reads what `reload` would store.
-    pub async fn fetch(&self, pool: &PgPool, layer: usize, keys: Option<&[i64]>) -> anyhow::Result<Vec<Feature>> {
+    pub async fn fetch(&self, pool: &PgPool, layer: usize, keys: Option<&[i64]>) -> anyhow::Result<Fetched> {
         let spec = &self.catalog.layers[layer];
         let mut query = sqlx::query(&spec.sql);
         if spec.keyed_by.is_some() {
             query = query.bind(keys);
         }
-        // A layer keyed by parcel has parcel uids for ids: its geometries are the index's.
-        let shapes = (spec.keyed_by.as_deref() == Some("parcels")).then_some(&*self.shapes);
+        let shapes = spec.features_are_parcels().then_some(&*self.shapes);
         // Rows are decoded as they come: held all at once, the rows of the layers loading
         // together at start-up took more memory than the features made of them.
         let mut rows = query.fetch(pool);
-        let mut features = Vec::new();
+        let mut fetched = Fetched { features: Vec::new(), keys: spec.key_column.as_ref().map(|_| Vec::new()) };
         let mut strings = field_strings(spec);
         while let Some(row) = rows.try_next().await.with_context(|| format!("loading tile layer {}", spec.name))? {
             match feature(spec, &row, shapes, &mut strings) {
-                Ok(Some(f)) => features.push(f),
+                Ok(Some(f)) => {
+                    if let (Some(keys), Some(column)) = (&mut fetched.keys, &spec.key_column) {
+                        let key: i64 =
+                            row.try_get(column.as_str()).with_context(|| format!("tile layer {}", spec.name))?;
+                        keys.push(key as u64);
+                    }
+                    fetched.features.push(f);
+                }
                 Ok(None) => {}
                 Err(e) => tracing::error!("tile layer {}: {e}", spec.name),
             }
         }
-        Ok(features)
+        Ok(fetched)
     }
 
     /// Stores what `fetch` read: the features of `keys` replaced (a keyed layer), or the whole
     /// layer. Returns the envelopes of what changed.
-    pub fn store(&self, layer: usize, keys: Option<&[i64]>, features: Vec<Feature>) -> Vec<AABB<[f64; 2]>> {
+    pub fn store(&self, layer: usize, keys: Option<&[i64]>, fetched: Fetched) -> Vec<AABB<[f64; 2]>> {
         let keys = keys.filter(|_| self.catalog.layers[layer].keyed_by.is_some());
         let mut data = self.data[layer].write().unwrap_or_else(|e| e.into_inner());
         match keys {
-            Some(keys) => data.apply(&keys.iter().map(|k| *k as u64).collect::<Vec<_>>(), features),
-            None => data.replace(features),
+            Some(keys) => data.apply(&keys.iter().map(|k| *k as u64).collect::<Vec<_>>(), fetched),
+            None => data.replace(fetched),
         }
     }
 

@@ -3,27 +3,14 @@
 use crate::common;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{Content, TestApp, TestDb};
+use common::{Content, TestApp, TestDb, within};
 use diachinh::catalog::Catalog;
 use diachinh::index::SharedIndex;
 use diachinh::index::layers::Layers;
 use diachinh::index::shapes::Shapes;
 use diachinh::storage::parcels;
-
-/// Polls until `check` holds. The bound only catches a change that never arrives (a loaded CI
-/// machine must not fail it); how fast changes arrive is printed, not asserted.
-async fn within(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> Duration {
-    let start = Instant::now();
-    loop {
-        if check().await {
-            return start.elapsed();
-        }
-        assert!(start.elapsed() < limit, "not seen within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
 
 async fn key_at(app: &TestApp, lon: f64, lat: f64) -> Vec<String> {
     common::legacy_keys(&app.get(&format!("/api/parcels?at={lon},{lat}")).await.1)
@@ -113,15 +100,14 @@ fn one_copy_each(index: &SharedIndex, layers: &Layers, keyed: &[usize], shapes: 
 }
 
 #[tokio::test]
-async fn the_index_and_the_layers_keyed_by_parcel_hold_one_copy_of_each_geometry() {
+async fn the_index_and_the_layers_drawing_parcels_hold_one_copy_of_each_geometry() {
     let db = TestDb::new(Content::Samples).await;
     let catalog = Arc::new(Catalog::load(None).unwrap());
     let shapes = Arc::new(Shapes::default());
     let index = SharedIndex::new(shapes.clone());
     let layers = Layers::new(catalog.clone(), shapes.clone());
-    let keyed: Vec<usize> =
-        (0..catalog.layers.len()).filter(|&l| catalog.layers[l].keyed_by.as_deref() == Some("parcels")).collect();
-    assert!(keyed.len() >= 3, "parcels, ownership and holders are keyed by parcel");
+    let keyed: Vec<usize> = (0..catalog.layers.len()).filter(|&l| catalog.layers[l].features_are_parcels()).collect();
+    assert!(keyed.len() >= 3, "parcels, ownership and holders are drawn as parcels");
     index.replace(parcels::current(&db.pool, None).await.unwrap());
     for &l in &keyed {
         layers.reload(&db.pool, l, None).await.unwrap();
@@ -162,4 +148,91 @@ async fn the_index_and_the_layers_keyed_by_parcel_hold_one_copy_of_each_geometry
     let after = index.read().by_uid(uid).unwrap().geom().clone();
     assert_ne!(before, after, "the index has the moved geometry");
     assert!(one_copy_each(&index, &layers, &keyed, &shapes) >= parcels_now);
+}
+
+/// Every keyed layer's features, in id order.
+fn keyed_features(layers: &Layers, keyed: &[usize]) -> Vec<Vec<diachinh::index::layers::Feature>> {
+    keyed.iter().map(|&l| layers.read(l).after(None).map(|f| (**f).clone()).collect()).collect()
+}
+
+#[tokio::test]
+async fn a_keyed_reload_leaves_each_keyed_layer_as_a_full_reload_would() {
+    let db = TestDb::new(Content::Samples).await;
+    let catalog = Arc::new(Catalog::load(None).unwrap());
+    let keyed: Vec<usize> = (0..catalog.layers.len()).filter(|&l| catalog.layers[l].keyed_by.is_some()).collect();
+    let names: Vec<&str> = keyed.iter().map(|&l| catalog.layers[l].name.as_str()).collect();
+    assert!(names.contains(&"units") && names.contains(&"market"), "{names:?}");
+    let full_load = async || {
+        let layers = Layers::new(catalog.clone(), Arc::new(Shapes::default()));
+        for &l in &keyed {
+            layers.reload(&db.pool, l, None).await.unwrap();
+        }
+        layers
+    };
+    let layers = full_load().await;
+    let before = keyed_features(&layers, &keyed);
+
+    // Units stand on the samples' two parcels with units: one moves (its units without a
+    // footprint follow it), one is retired (its units leave the map). A parcel with a signed
+    // sale moves to the other commune, and its sale with it: the market cells of both change.
+    let on_units: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT p.uid FROM parcels p JOIN units u ON u.parcel_id = p.parcel_id AND u.footprint IS NULL
+         WHERE p.valid_to IS NULL ORDER BY 1",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert!(on_units.len() >= 2, "{on_units:?}");
+    let (moved, retired) = (on_units[0], on_units[1]);
+    let rehomed: i64 = sqlx::query_scalar(
+        "SELECT p.uid FROM personal.transactions t JOIN parcels p ON p.parcel_id = t.parcel_id AND p.valid_to IS NULL
+         WHERE t.stage = 'signed' AND t.kind <> 'lease' AND t.cancelled_at IS NULL AND p.commune_code = '05443'
+         ORDER BY 1 LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    for sql in [
+        "UPDATE parcels SET geom = ST_Multi(ST_Translate(geom, 0.0001, 0)) WHERE uid = $1",
+        "UPDATE parcels SET valid_to = now() WHERE uid = $1",
+        "UPDATE parcels SET commune_code = '11311' WHERE uid = $1",
+    ]
+    .iter()
+    .zip([moved, retired, rehomed])
+    {
+        sqlx::query(sql.0).bind(sql.1).execute(&db.pool).await.unwrap();
+    }
+    // What the change feed would bring: these parcels' uids, then the outlines the service's
+    // refresh rewrote (those of the communes the parcels were in and went to, and provinces').
+    diachinh::storage::outlines::refresh_in_transaction(&db.pool).await.unwrap();
+    let outlines: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM admin_outlines WHERE code IN ('05443', '11311') OR (kind = 'province' AND code IN
+            (SELECT province_code FROM admin_outlines WHERE code IN ('05443', '11311')))",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert!(outlines.contains(&5443) && outlines.contains(&11311), "{outlines:?}");
+    for &l in &keyed {
+        let keys = match catalog.layers[l].keyed_by.as_deref() {
+            Some("parcels") => vec![moved, retired, rehomed],
+            Some("admin_outlines") => outlines.clone(),
+            other => panic!("a keyed layer this test does not change: {other:?}"),
+        };
+        layers.reload(&db.pool, l, Some(&keys)).await.unwrap();
+    }
+    let after = keyed_features(&layers, &keyed);
+    let full = keyed_features(&full_load().await, &keyed);
+    for (i, &l) in keyed.iter().enumerate() {
+        let name = &catalog.layers[l].name;
+        assert_eq!(after[i].len(), full[i].len(), "{name}: as many features as a full reload");
+        for (a, f) in after[i].iter().zip(&full[i]) {
+            assert_eq!(a, f, "{name}: feature {} as a full reload has it", a.id);
+        }
+        if ["units", "market"].contains(&name.as_str()) {
+            assert_ne!(before[i], after[i], "{name}: the changes reached the layer");
+        }
+    }
+    let units = keyed[names.iter().position(|n| *n == "units").unwrap()];
+    assert!(layers.read(units).len() < before[names.iter().position(|n| *n == "units").unwrap()].len());
 }

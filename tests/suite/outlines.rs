@@ -109,4 +109,18 @@ async fn outlines_follow_imports_edits_and_outside_writers_commune_by_commune() 
     assert_eq!(app.db.count("SELECT count(*) FROM admin_outlines_marks").await, 0);
     // Hải Phòng was never touched: still its import's outline.
     assert_eq!(outline_matches_parcels(pool, "11311").await, (true, 1604));
+
+    // A parcel whose 2025 commune is unknown is outlined under the code it was recorded with:
+    // a correction of that code moves it from one outline to the other.
+    let unknown = "valid_to IS NULL AND commune_code IS NULL AND commune_code_recorded = '20248'";
+    let recorded = app.db.count(&format!("SELECT count(*) FROM parcels WHERE {unknown}")).await;
+    assert!(recorded > 1);
+    sqlx::query(&format!(
+        "UPDATE parcels SET commune_code_recorded = '20245' WHERE uid = (SELECT min(uid) FROM parcels WHERE {unknown})"
+    ))
+    .execute(pool)
+    .await
+    .unwrap();
+    admin_feature_counts(&app, "20248", recorded - 1).await;
+    admin_feature_counts(&app, "20245", 1).await;
 }

@@ -7,6 +7,7 @@ use crate::common;
 
 use common::{Content, TestApp};
 use serde_json::{Value, json};
+use std::time::Duration;
 
 pub(crate) const PASSWORD: &str = "Sàn-giao-dịch 2027";
 
@@ -345,6 +346,41 @@ async fn market_statistics_suppress_small_cells_on_every_surface() {
     let tile = app.tile(&format!("/tiles/market/12/{x}/{y}.mvt")).await;
     let cells = tile["market"]["features"].as_array().unwrap();
     assert!(cells.iter().any(|f| f["properties"]["latest"] == true && f["properties"]["product_kind"] == "all"));
+
+    // A parcel moved to the other commune (by SQL, as a writer outside the service may) takes
+    // its sale with it: the map's cells follow through the two communes' outlines, which the
+    // service redraws, to what the registry counts.
+    let (uid, quarter): (i64, String) = sqlx::query_as(
+        "SELECT p.uid, to_char(t.contract_date, 'YYYY-\"Q\"Q') FROM personal.transactions t
+         JOIN parcels p ON p.parcel_id = t.parcel_id AND p.valid_to IS NULL
+         WHERE t.stage = 'signed' AND t.kind <> 'lease' AND t.cancelled_at IS NULL AND p.commune_code = '05443'
+         ORDER BY 1 LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let cell = format!("11311-{quarter}-all");
+    let on_map = async || {
+        let items = app.get("/ogc/collections/market/items?limit=1000").await.1;
+        let found = items["features"].as_array().unwrap().iter().find(|f| f["properties"]["cell"] == cell).cloned();
+        found.map(|f| f["properties"]["transactions"].clone())
+    };
+    let registry = async || {
+        let stats = app.get("/api/market/stats?commune=11311").await.1;
+        let cells = stats["cells"].as_array().unwrap().clone();
+        cells.into_iter().find(|c| c["period"] == quarter && c["product_kind"] == "all").unwrap()["transactions"]
+            .clone()
+    };
+    let before = on_map().await.expect("the commune's cell is on the map");
+    assert_eq!(before, registry().await);
+    sqlx::query("UPDATE parcels SET commune_code = '11311' WHERE uid = $1")
+        .bind(uid)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let counted = registry().await;
+    assert_eq!(counted.as_i64(), before.as_i64().map(|n| n + 1), "the registry counts the sale in its new commune");
+    common::within(Duration::from_secs(15), async || on_map().await == Some(counted.clone())).await;
 }
 
 #[tokio::test]
