@@ -10,6 +10,7 @@ use diachinh::catalog::Catalog;
 use diachinh::index::SharedIndex;
 use diachinh::index::layers::Layers;
 use diachinh::index::shapes::Shapes;
+use diachinh::index::value::Value;
 use diachinh::storage::parcels;
 
 async fn key_at(app: &TestApp, lon: f64, lat: f64) -> Vec<String> {
@@ -169,12 +170,20 @@ async fn a_keyed_reload_leaves_each_keyed_layer_as_a_full_reload_would() {
         }
         layers
     };
+    // The samples' two communes with sales, in one province: a market cell of one can be
+    // suppressed because of the other's (a lone small cell hides the smallest other).
+    sqlx::query("UPDATE communes SET province_code = (SELECT province_code FROM communes WHERE code = '05443') WHERE code = '11311'")
+        .execute(&db.pool)
+        .await
+        .unwrap();
     let layers = full_load().await;
     let before = keyed_features(&layers, &keyed);
 
     // Units stand on the samples' two parcels with units: one moves (its units without a
-    // footprint follow it), one is retired (its units leave the map). A parcel with a signed
-    // sale moves to the other commune, and its sale with it: the market cells of both change.
+    // footprint follow it), one is retired (its units leave the map). Two parcels of 05443 with
+    // a land sale in 2026-Q1 (it has 4 there) are re-recorded under a pre-reform code whose
+    // commune is unknown, and their sales with them: 05443's cell becomes a lone small cell, so
+    // 11311's cell of that quarter is now suppressed, though 11311 itself did not change.
     let on_units: Vec<i64> = sqlx::query_scalar(
         "SELECT DISTINCT p.uid FROM parcels p JOIN units u ON u.parcel_id = p.parcel_id AND u.footprint IS NULL
          WHERE p.valid_to IS NULL ORDER BY 1",
@@ -184,43 +193,55 @@ async fn a_keyed_reload_leaves_each_keyed_layer_as_a_full_reload_would() {
     .unwrap();
     assert!(on_units.len() >= 2, "{on_units:?}");
     let (moved, retired) = (on_units[0], on_units[1]);
-    let rehomed: i64 = sqlx::query_scalar(
+    let rehomed: Vec<i64> = sqlx::query_scalar(
         "SELECT p.uid FROM personal.transactions t JOIN parcels p ON p.parcel_id = t.parcel_id AND p.valid_to IS NULL
-         WHERE t.stage = 'signed' AND t.kind <> 'lease' AND t.cancelled_at IS NULL AND p.commune_code = '05443'
-         ORDER BY 1 LIMIT 1",
-    )
-    .fetch_one(&db.pool)
-    .await
-    .unwrap();
-    for sql in [
-        "UPDATE parcels SET geom = ST_Multi(ST_Translate(geom, 0.0001, 0)) WHERE uid = $1",
-        "UPDATE parcels SET valid_to = now() WHERE uid = $1",
-        "UPDATE parcels SET commune_code = '11311' WHERE uid = $1",
-    ]
-    .iter()
-    .zip([moved, retired, rehomed])
-    {
-        sqlx::query(sql.0).bind(sql.1).execute(&db.pool).await.unwrap();
-    }
-    // What the change feed would bring: these parcels' uids, then the outlines the service's
-    // refresh rewrote (those of the communes the parcels were in and went to, and provinces').
-    diachinh::storage::outlines::refresh_in_transaction(&db.pool).await.unwrap();
-    let outlines: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM admin_outlines WHERE code IN ('05443', '11311') OR (kind = 'province' AND code IN
-            (SELECT province_code FROM admin_outlines WHERE code IN ('05443', '11311')))",
+         WHERE t.stage = 'signed' AND t.kind <> 'lease' AND t.cancelled_at IS NULL AND t.product_id IS NULL
+           AND p.commune_code = '05443' AND to_char(t.contract_date, 'YYYY-\"Q\"Q') = '2026-Q1'
+           AND NOT EXISTS (SELECT 1 FROM parcels o WHERE o.commune_code_recorded = '20248' AND o.sheet = p.sheet
+                                                     AND o.parcel_no = p.parcel_no)
+         ORDER BY 1 LIMIT 2",
     )
     .fetch_all(&db.pool)
     .await
     .unwrap();
-    assert!(outlines.contains(&5443) && outlines.contains(&11311), "{outlines:?}");
-    for &l in &keyed {
-        let keys = match catalog.layers[l].keyed_by.as_deref() {
-            Some("parcels") => vec![moved, retired, rehomed],
-            Some("admin_outlines") => outlines.clone(),
-            other => panic!("a keyed layer this test does not change: {other:?}"),
-        };
-        layers.reload(&db.pool, l, Some(&keys)).await.unwrap();
-    }
+    assert_eq!(rehomed.len(), 2);
+    // What the change feed brings after each change: the parcels' uids, then the ids of the
+    // outline rows the service's refresh rewrote.
+    let outline_rows = async || -> Vec<(i64, i64, Option<String>)> {
+        sqlx::query_as("SELECT id, parcels, md5(ST_AsBinary(geom)) FROM admin_outlines ORDER BY id")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap()
+    };
+    let follow = async |uids: &[i64]| -> Vec<i64> {
+        let outlines_before = outline_rows().await;
+        diachinh::storage::outlines::refresh_in_transaction(&db.pool).await.unwrap();
+        let outlines: Vec<i64> =
+            outline_rows().await.into_iter().filter(|row| !outlines_before.contains(row)).map(|row| row.0).collect();
+        for &l in &keyed {
+            let keys = match catalog.layers[l].keyed_by.as_deref() {
+                Some("parcels") => uids,
+                Some("admin_outlines") => &outlines,
+                other => panic!("a keyed layer this test does not change: {other:?}"),
+            };
+            layers.reload(&db.pool, l, Some(keys)).await.unwrap();
+        }
+        outlines
+    };
+    sqlx::query("UPDATE parcels SET geom = ST_Multi(ST_Translate(geom, 0.0001, 0)) WHERE uid = $1")
+        .bind(moved)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE parcels SET valid_to = now() WHERE uid = $1").bind(retired).execute(&db.pool).await.unwrap();
+    follow(&[moved, retired]).await;
+    sqlx::query("UPDATE parcels SET commune_code = NULL, commune_code_recorded = '20248' WHERE uid = ANY ($1)")
+        .bind(&rehomed)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let outlines = follow(&rehomed).await;
+    assert!(outlines.contains(&5443) && !outlines.contains(&11311), "{outlines:?}");
     let after = keyed_features(&layers, &keyed);
     let full = keyed_features(&full_load().await, &keyed);
     for (i, &l) in keyed.iter().enumerate() {
@@ -233,6 +254,15 @@ async fn a_keyed_reload_leaves_each_keyed_layer_as_a_full_reload_would() {
             assert_ne!(before[i], after[i], "{name}: the changes reached the layer");
         }
     }
+    // 11311's cell of that quarter was shown and is now suppressed, in the keyed reload too.
+    let market = names.iter().position(|n| *n == "market").unwrap();
+    let field = |name: &str| catalog.layers[keyed[market]].fields.iter().position(|f| f.name == name).unwrap();
+    let suppressed = |features: &[diachinh::index::layers::Feature]| {
+        let cell = Some(Value::Str("11311-2026-Q1-land".into()));
+        features.iter().find(|f| f.values[field("cell")] == cell).map(|f| f.values[field("suppressed")].clone())
+    };
+    assert_eq!(suppressed(&before[market]), Some(Some(Value::Bool(false))));
+    assert_eq!(suppressed(&after[market]), Some(Some(Value::Bool(true))));
     let units = keyed[names.iter().position(|n| *n == "units").unwrap()];
     assert!(layers.read(units).len() < before[names.iter().position(|n| *n == "units").unwrap()].len());
 }
