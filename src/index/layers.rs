@@ -190,10 +190,10 @@ impl Collection {
     /// those held under these keys) and inserts the `fetched` features (those that still exist);
     /// a feature that comes back as it was is left alone and reports no change, so a reload that
     /// changed nothing drawn evicts no tile.
-    fn apply(&mut self, keys: &[u64], fetched: Fetched) -> Vec<AABB<[f64; 2]>> {
+    fn apply(&mut self, keys: Vec<u64>, fetched: Fetched) -> Vec<AABB<[f64; 2]>> {
         let gone: Vec<u64> = match &fetched.keys {
             Some(_) => keys.iter().filter_map(|k| self.keys.under.get(k)).flatten().copied().collect(),
-            None => keys.to_vec(),
+            None => keys,
         };
         for (f, key) in fetched.features.iter().zip(fetched.keys.iter().flatten()) {
             self.keys.set(f.id, *key);
@@ -340,7 +340,7 @@ impl Layers {
         let keys = keys.filter(|_| self.catalog.layers[layer].keyed_by.is_some());
         let mut data = self.data[layer].write().unwrap_or_else(|e| e.into_inner());
         match keys {
-            Some(keys) => data.apply(&keys.iter().map(|k| *k as u64).collect::<Vec<_>>(), fetched),
+            Some(keys) => data.apply(keys.iter().map(|k| *k as u64).collect(), fetched),
             None => data.replace(fetched),
         }
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use common::{Content, TestApp, TestDb, within};
 use diachinh::catalog::Catalog;
 use diachinh::index::SharedIndex;
-use diachinh::index::layers::Layers;
+use diachinh::index::layers::{Feature, Layers};
 use diachinh::index::shapes::Shapes;
 use diachinh::index::value::Value;
 use diachinh::storage::parcels;
@@ -152,7 +152,7 @@ async fn the_index_and_the_layers_drawing_parcels_hold_one_copy_of_each_geometry
 }
 
 /// Every keyed layer's features, in id order.
-fn keyed_features(layers: &Layers, keyed: &[usize]) -> Vec<Vec<diachinh::index::layers::Feature>> {
+fn keyed_features(layers: &Layers, keyed: &[usize]) -> Vec<Vec<Feature>> {
     keyed.iter().map(|&l| layers.read(l).after(None).map(|f| (**f).clone()).collect()).collect()
 }
 
@@ -255,14 +255,15 @@ async fn a_keyed_reload_leaves_each_keyed_layer_as_a_full_reload_would() {
         }
     }
     // 11311's cell of that quarter was shown and is now suppressed, in the keyed reload too.
-    let market = names.iter().position(|n| *n == "market").unwrap();
+    let position = |name: &str| names.iter().position(|n| *n == name).unwrap();
+    let market = position("market");
     let field = |name: &str| catalog.layers[keyed[market]].fields.iter().position(|f| f.name == name).unwrap();
-    let suppressed = |features: &[diachinh::index::layers::Feature]| {
+    let suppressed = |features: &[Feature]| {
         let cell = Some(Value::Str("11311-2026-Q1-land".into()));
         features.iter().find(|f| f.values[field("cell")] == cell).map(|f| f.values[field("suppressed")].clone())
     };
     assert_eq!(suppressed(&before[market]), Some(Some(Value::Bool(false))));
     assert_eq!(suppressed(&after[market]), Some(Some(Value::Bool(true))));
-    let units = keyed[names.iter().position(|n| *n == "units").unwrap()];
-    assert!(layers.read(units).len() < before[names.iter().position(|n| *n == "units").unwrap()].len());
+    let units = position("units");
+    assert!(layers.read(keyed[units]).len() < before[units].len(), "the retired parcel's units left");
 }
